@@ -1,0 +1,120 @@
+#include <signet/base/atomic_file.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace signet {
+
+namespace {
+
+constexpr size_t buffer_limit = 1 << 20;
+
+Error io_error(std::string_view what, const std::filesystem::path& path, int error)
+{
+    return Error(ErrorCode::Io, fmt::format("{} '{}': {}", what, path.string(), std::strerror(error)));
+}
+
+} // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd)
+    : target_(std::move(target))
+    , temporary_(std::move(temporary))
+    , fd_(fd)
+{
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : target_(std::move(other.target_))
+    , temporary_(std::move(other.temporary_))
+    , fd_(std::exchange(other.fd_, -1))
+    , buffer_(std::move(other.buffer_))
+{
+}
+
+AtomicFile::~AtomicFile()
+{
+    if (fd_ >= 0) {
+        ::close(fd_);
+        ::unlink(temporary_.c_str());
+    }
+}
+
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target)
+{
+    std::filesystem::path directory = target.parent_path();
+    if (directory.empty())
+        directory = ".";
+    std::string pattern = (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0)
+        return fail(io_error("cannot create a temporary file beside", target, errno));
+    // mkstemp creates 0600; a zone file is for name servers to read.
+    ::fchmod(fd, 0644);
+    return AtomicFile(target, pattern, fd);
+}
+
+Result<void> AtomicFile::flush()
+{
+    size_t done = 0;
+    while (done < buffer_.size()) {
+        ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(io_error("cannot write", temporary_, errno));
+        }
+        done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+    return {};
+}
+
+Result<void> AtomicFile::write(std::string_view data)
+{
+    buffer_ += data;
+    if (buffer_.size() >= buffer_limit)
+        return flush();
+    return {};
+}
+
+Result<void> AtomicFile::commit()
+{
+    if (fd_ < 0)
+        return fail(ErrorCode::Internal, "file already committed");
+    SIGNET_TRY(flush());
+    if (::fsync(fd_) != 0)
+        return fail(io_error("cannot sync", temporary_, errno));
+    if (::close(std::exchange(fd_, -1)) != 0) {
+        int error = errno;
+        ::unlink(temporary_.c_str());
+        return fail(io_error("cannot close", temporary_, error));
+    }
+    if (::rename(temporary_.c_str(), target_.c_str()) != 0) {
+        int error = errno;
+        ::unlink(temporary_.c_str());
+        return fail(io_error("cannot rename the new file onto", target_, error));
+    }
+    std::filesystem::path directory = target_.parent_path();
+    if (directory.empty())
+        directory = ".";
+    int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return {};
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content)
+{
+    auto file = SIGNET_TRY(AtomicFile::create(target));
+    SIGNET_TRY(file.write(content));
+    return file.commit();
+}
+
+} // namespace signet
