@@ -1,0 +1,574 @@
+// Presentation → wire for RDATA: the shared text helpers, and the engine
+// that walks a type's field list (rdata_layout.cc) over the tokens. This is
+// on the hot path of reading large zones, so it appends straight into one
+// output buffer and formats messages only when there is an error.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "detail/rdata_internal.h"
+
+namespace signet::dns {
+
+namespace detail {
+
+Error token_error(const Token& token, std::string message)
+{
+    return Error(ErrorCode::Parse, std::move(message), SourceLocation { "", 0, token.column });
+}
+
+Error parse_error(std::string message) { return Error(ErrorCode::Parse, std::move(message)); }
+
+std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max)
+{
+    if (text.empty() || text.size() > 20)
+        return std::nullopt;
+    uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<uint64_t>(c - '0');
+        if (value > max)
+            return std::nullopt;
+    }
+    return value;
+}
+
+bool parse_ipv4(std::string_view text, uint8_t* out)
+{
+    size_t i = 0;
+    for (size_t part = 0; part < 4; ++part) {
+        if (part > 0) {
+            if (i >= text.size() || text[i] != '.')
+                return false;
+            ++i;
+        }
+        size_t start = i;
+        unsigned value = 0;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3)
+            value = value * 10 + static_cast<unsigned>(text[i++] - '0');
+        // A leading zero could be read as octal elsewhere; refuse it as
+        // inet_pton does.
+        if (i == start || value > 255 || (i - start > 1 && text[start] == '0'))
+            return false;
+        out[part] = static_cast<uint8_t>(value);
+    }
+    return i == text.size();
+}
+
+bool parse_ipv6(std::string_view text, uint8_t* out)
+{
+    // The longest form is eight groups with an embedded IPv4 address.
+    std::array<char, INET6_ADDRSTRLEN + 1> buffer;
+    if (text.empty() || text.size() >= buffer.size())
+        return false;
+    std::memcpy(buffer.data(), text.data(), text.size());
+    buffer[text.size()] = '\0';
+    return inet_pton(AF_INET6, buffer.data(), out) == 1;
+}
+
+bool decode_escapes(std::string_view text, Bytes& out)
+{
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t slash = text.find('\\', pos);
+        if (slash == std::string_view::npos) {
+            out.append(text.substr(pos));
+            return true;
+        }
+        out.append(text.substr(pos, slash - pos));
+        size_t i = slash + 1;
+        if (i >= text.size())
+            return false;
+        char c = text[i];
+        if (c >= '0' && c <= '9') {
+            // RFC 1035 §5.1: "\DDD where each D is a digit is the octet
+            // corresponding to the decimal number described by DDD".
+            if (i + 2 >= text.size() || text[i + 1] < '0' || text[i + 1] > '9' || text[i + 2] < '0'
+                || text[i + 2] > '9')
+                return false;
+            int value = (c - '0') * 100 + (text[i + 1] - '0') * 10 + (text[i + 2] - '0');
+            if (value > 255)
+                return false;
+            out.push_back(static_cast<char>(value));
+            pos = i + 3;
+        } else {
+            out.push_back(c);
+            pos = i + 1;
+        }
+    }
+    return true;
+}
+
+void append_quoted(std::string& out, std::string_view bytes)
+{
+    out.push_back('"');
+    for (char ch : bytes) {
+        auto c = static_cast<uint8_t>(ch);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(ch);
+        } else if (c < 0x20 || c > 0x7e) {
+            char escape[4] = { '\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
+                               static_cast<char>('0' + c % 10) };
+            out.append(escape, 4);
+        } else {
+            out.push_back(ch);
+        }
+    }
+    out.push_back('"');
+}
+
+void append_ipv4_text(std::string& out, std::string_view four)
+{
+    fmt::format_to(std::back_inserter(out), "{}.{}.{}.{}", get_u8(four, 0), get_u8(four, 1), get_u8(four, 2),
+                   get_u8(four, 3));
+}
+
+void append_ipv6_text(std::string& out, std::string_view sixteen)
+{
+    std::array<char, INET6_ADDRSTRLEN> buffer;
+    if (inet_ntop(AF_INET6, sixteen.data(), buffer.data(), buffer.size()))
+        out += buffer.data();
+}
+
+void append_generic(std::string& out, std::string_view wire)
+{
+    fmt::format_to(std::back_inserter(out), "\\# {}", wire.size());
+    if (!wire.empty()) {
+        out.push_back(' ');
+        append_hex(out, wire);
+    }
+}
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
+
+constexpr uint64_t max_u32 = 0xffffffffull;
+
+// An interval in seconds: decimal, or TTL-style units ("1w2d", "90m") as the
+// master-file TTL field allows (RFC 2308 §4 and BIND).
+std::optional<uint32_t> parse_interval(std::string_view text)
+{
+    if (text.empty())
+        return std::nullopt;
+    uint64_t total = 0;
+    uint64_t number = 0;
+    bool have_digits = false;
+    bool have_unit = false;
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            number = number * 10 + static_cast<uint64_t>(c - '0');
+            if (number > max_u32)
+                return std::nullopt;
+            have_digits = true;
+            continue;
+        }
+        uint64_t unit = 0;
+        switch (c) {
+        case 's': case 'S': unit = 1; break;
+        case 'm': case 'M': unit = 60; break;
+        case 'h': case 'H': unit = 3600; break;
+        case 'd': case 'D': unit = 86400; break;
+        case 'w': case 'W': unit = 604800; break;
+        default: return std::nullopt;
+        }
+        if (!have_digits)
+            return std::nullopt;
+        total += number * unit;
+        if (total > max_u32)
+            return std::nullopt;
+        number = 0;
+        have_digits = false;
+        have_unit = true;
+    }
+    if (have_digits) {
+        // "1h30" is ambiguous; BIND refuses it too.
+        if (have_unit)
+            return std::nullopt;
+        total = number;
+    }
+    return static_cast<uint32_t>(total);
+}
+
+// RFC 4034 §3.2: YYYYMMDDHHmmSS in UTC, or decimal seconds since the epoch.
+// A date is stored as its seconds since 1970 modulo 2^32 (RFC 4034 §3.1.5).
+std::optional<uint32_t> parse_time(std::string_view text)
+{
+    if (text.size() != 14)
+        return text.size() <= 10 ? parse_decimal(text, max_u32) : std::nullopt;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+    }
+    auto number = [&](size_t pos, size_t length) {
+        int value = 0;
+        for (size_t i = pos; i < pos + length; ++i)
+            value = value * 10 + (text[i] - '0');
+        return value;
+    };
+    int y = number(0, 4);
+    int mo = number(4, 2);
+    int d = number(6, 2);
+    int h = number(8, 2);
+    int mi = number(10, 2);
+    int s = number(12, 2);
+    std::chrono::year_month_day date { std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+                                       std::chrono::day(static_cast<unsigned>(d)) };
+    if (y < 1970 || !date.ok() || h > 23 || mi > 59 || s > 59)
+        return std::nullopt;
+    int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+    int64_t seconds = days * 86400 + h * 3600 + mi * 60 + s;
+    return static_cast<uint32_t>(static_cast<uint64_t>(seconds) & max_u32);
+}
+
+bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Walks one type's fields over the tokens, appending wire data to `out`.
+class FieldParser {
+public:
+    FieldParser(RRType type, std::span<const Token> tokens, const Name& origin, Bytes& out)
+        : type_(type)
+        , tokens_(tokens)
+        , origin_(origin)
+        , out_(out)
+    {
+    }
+
+    Result<void> parse(const Field& field);
+    size_t next() const { return next_; }
+
+private:
+    Result<const Token*> take(const Field& field)
+    {
+        if (next_ >= tokens_.size())
+            return fail(missing(field));
+        return &tokens_[next_++];
+    }
+    Error missing(const Field& field) const
+    {
+        return parse_error(fmt::format("missing RDATA field '{}' for {}", field.name, type_to_text(type_)));
+    }
+    Error bad(const Token& token, const Field& field, std::string_view why = {}) const
+    {
+        if (why.empty())
+            return token_error(token, fmt::format("bad {} '{}' for {}", field.name, token.text, type_to_text(type_)));
+        return token_error(token,
+                           fmt::format("bad {} '{}' for {}: {}", field.name, token.text, type_to_text(type_), why));
+    }
+    Result<void> number(const Field& field, uint64_t max, int octets);
+    Result<void> char_string(const Token& token, const Field& field);
+    Result<void> type_bitmap(const Field& field);
+
+    RRType type_;
+    std::span<const Token> tokens_;
+    const Name& origin_;
+    Bytes& out_;
+    size_t next_ = 0;
+};
+
+Result<void> FieldParser::number(const Field& field, uint64_t max, int octets)
+{
+    const Token& token = *SIGNET_TRY(take(field));
+    auto value = parse_decimal(token.text, max);
+    if (!value)
+        return fail(bad(token, field, fmt::format("expected a number from 0 to {}", max)));
+    for (int shift = (octets - 1) * 8; shift >= 0; shift -= 8)
+        out_.push_back(static_cast<char>((*value >> shift) & 0xff));
+    return {};
+}
+
+Result<void> FieldParser::char_string(const Token& token, const Field& field)
+{
+    size_t at = out_.size();
+    out_.push_back('\0');
+    if (!decode_escapes(token.text, out_))
+        return fail(bad(token, field, "malformed escape"));
+    size_t length = out_.size() - at - 1;
+    // RFC 1035 §3.3: a <character-string> is at most 255 octets.
+    if (length > 255)
+        return fail(token_error(token, fmt::format("character-string '{}...' is {} octets long; the limit is 255",
+                                                  token.text.substr(0, 24), length)));
+    out_[at] = static_cast<char>(length);
+    return {};
+}
+
+Result<void> FieldParser::type_bitmap(const Field& field)
+{
+    constexpr size_t small = 64;
+    std::array<uint16_t, small> stack;
+    std::vector<uint16_t> heap;
+    size_t count = tokens_.size() - next_;
+    std::span<uint16_t> types;
+    if (count <= small) {
+        types = std::span(stack.data(), count);
+    } else {
+        heap.resize(count);
+        types = heap;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        const Token& token = tokens_[next_++];
+        auto type = type_from_text(token.text);
+        if (!type)
+            return fail(bad(token, field, "not an RR type mnemonic or TYPEnnn"));
+        types[i] = static_cast<uint16_t>(*type);
+    }
+    append_type_bitmap(out_, types);
+    return {};
+}
+
+Result<void> FieldParser::parse(const Field& field)
+{
+    switch (field.kind) {
+    case FieldKind::U8:
+        return number(field, 0xff, 1);
+    case FieldKind::U16:
+        return number(field, 0xffff, 2);
+    case FieldKind::U32:
+        return number(field, max_u32, 4);
+    case FieldKind::Ttl32: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto value = parse_interval(token.text);
+        if (!value)
+            return fail(bad(token, field, "expected seconds or a TTL such as 1h30m"));
+        append_u32(out_, *value);
+        return {};
+    }
+    case FieldKind::Time32: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto value = parse_time(token.text);
+        if (!value)
+            return fail(bad(token, field, "expected YYYYMMDDHHmmSS or seconds since 1970"));
+        append_u32(out_, *value);
+        return {};
+    }
+    case FieldKind::Name: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto name = Name::from_text(token.text, &origin_);
+        if (!name)
+            return fail(bad(token, field, name.error().message()));
+        out_ += name->wire();
+        return {};
+    }
+    case FieldKind::IPv4: {
+        const Token& token = *SIGNET_TRY(take(field));
+        uint8_t address[4];
+        if (!parse_ipv4(token.text, address))
+            return fail(token_error(token, fmt::format("bad IPv4 address '{}'", token.text)));
+        out_.append(reinterpret_cast<const char*>(address), 4);
+        return {};
+    }
+    case FieldKind::IPv6: {
+        const Token& token = *SIGNET_TRY(take(field));
+        uint8_t address[16];
+        if (!parse_ipv6(token.text, address))
+            return fail(token_error(token, fmt::format("bad IPv6 address '{}'", token.text)));
+        out_.append(reinterpret_cast<const char*>(address), 16);
+        return {};
+    }
+    case FieldKind::CharString:
+        return char_string(*SIGNET_TRY(take(field)), field);
+    case FieldKind::CharStrings: {
+        // RFC 1035 §3.3.14: "One or more <character-string>s".
+        SIGNET_TRY(char_string(*SIGNET_TRY(take(field)), field));
+        while (next_ < tokens_.size())
+            SIGNET_TRY(char_string(tokens_[next_++], field));
+        return {};
+    }
+    case FieldKind::StringRest: {
+        const Token& token = *SIGNET_TRY(take(field));
+        if (!decode_escapes(token.text, out_))
+            return fail(bad(token, field, "malformed escape"));
+        return {};
+    }
+    case FieldKind::CaaTag: {
+        const Token& token = *SIGNET_TRY(take(field));
+        // RFC 8659 §4.1: the tag is one or more ASCII letters and digits.
+        if (token.text.empty() || token.text.size() > 255
+            || !std::all_of(token.text.begin(), token.text.end(), is_alnum))
+            return fail(bad(token, field, "a tag is 1 to 255 letters and digits"));
+        out_.push_back(static_cast<char>(token.text.size()));
+        out_ += token.text;
+        return {};
+    }
+    case FieldKind::Base64Rest: {
+        Base64Stream stream;
+        const Token* token = SIGNET_TRY(take(field));
+        while (true) {
+            if (!stream.feed(token->text, out_))
+                return fail(bad(*token, field, "not base64"));
+            if (next_ >= tokens_.size())
+                break;
+            token = &tokens_[next_++];
+        }
+        if (!stream.finish())
+            return fail(bad(*token, field, "base64 data ends in an incomplete quantum"));
+        return {};
+    }
+    case FieldKind::HexRest: {
+        HexStream stream;
+        const Token* token = SIGNET_TRY(take(field));
+        while (true) {
+            if (!stream.feed(token->text, out_))
+                return fail(bad(*token, field, "not hex"));
+            if (next_ >= tokens_.size())
+                break;
+            token = &tokens_[next_++];
+        }
+        if (!stream.finish())
+            return fail(bad(*token, field, "odd number of hex digits"));
+        return {};
+    }
+    case FieldKind::Salt: {
+        const Token& token = *SIGNET_TRY(take(field));
+        size_t at = out_.size();
+        out_.push_back('\0');
+        // RFC 5155 §3.3: "-" stands for an empty salt.
+        if (token.text != "-") {
+            HexStream stream;
+            if (!stream.feed(token.text, out_) || !stream.finish())
+                return fail(bad(token, field, "expected hex or '-'"));
+            if (out_.size() - at - 1 > 255)
+                return fail(bad(token, field, "longer than 255 octets"));
+        }
+        out_[at] = static_cast<char>(out_.size() - at - 1);
+        return {};
+    }
+    case FieldKind::Base32HexNext: {
+        const Token& token = *SIGNET_TRY(take(field));
+        size_t at = out_.size();
+        out_.push_back('\0');
+        if (!decode_base32hex(token.text, out_))
+            return fail(bad(token, field, "not base32hex"));
+        size_t length = out_.size() - at - 1;
+        if (length == 0 || length > 255)
+            return fail(bad(token, field, "must be 1 to 255 octets"));
+        out_[at] = static_cast<char>(length);
+        return {};
+    }
+    case FieldKind::TypeBitmapRest:
+        return type_bitmap(field);
+    case FieldKind::TypeCovered: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto type = type_from_text(token.text);
+        if (!type)
+            return fail(bad(token, field, "not an RR type mnemonic or TYPEnnn"));
+        append_u16(out_, static_cast<uint16_t>(*type));
+        return {};
+    }
+    case FieldKind::Algorithm: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto algorithm = algorithm_from_text(token.text);
+        if (!algorithm)
+            return fail(bad(token, field, "expected 0 to 255 or a mnemonic such as ECDSAP256SHA256"));
+        out_.push_back(static_cast<char>(*algorithm));
+        return {};
+    }
+    case FieldKind::CertType: {
+        const Token& token = *SIGNET_TRY(take(field));
+        auto cert_type = cert_type_from_text(token.text);
+        if (!cert_type)
+            return fail(bad(token, field, "expected 0 to 65535 or a mnemonic such as PKIX"));
+        append_u16(out_, *cert_type);
+        return {};
+    }
+    }
+    return fail(parse_error("internal error: unhandled RDATA field kind"));
+}
+
+// RFC 3597 §5: "\#", the RDATA length in octets, then the data in hex split
+// over any number of tokens.
+Result<Bytes> generic_from_text(RRType type, std::span<const Token> tokens)
+{
+    const Token& marker = tokens[0];
+    if (tokens.size() < 2)
+        return fail(token_error(marker, "missing RDATA length after '\\#'"));
+    const Token& length_token = tokens[1];
+    auto length = parse_decimal(length_token.text, max_rdata_length);
+    if (!length)
+        return fail(token_error(length_token, fmt::format("bad RDATA length '{}' after '\\#'", length_token.text)));
+    Bytes out;
+    out.reserve(*length);
+    HexStream stream;
+    for (size_t i = 2; i < tokens.size(); ++i) {
+        if (!stream.feed(tokens[i].text, out))
+            return fail(token_error(tokens[i], fmt::format("bad hex '{}' in generic RDATA", tokens[i].text)));
+    }
+    if (!stream.finish())
+        return fail(token_error(tokens.back(), "odd number of hex digits in generic RDATA"));
+    if (out.size() != *length)
+        return fail(token_error(length_token, fmt::format("generic RDATA length {} does not match the {} octets given",
+                                                         *length, out.size())));
+    if (is_known_type(type)) {
+        auto valid = rdata_check_wire(type, out);
+        if (!valid)
+            return fail(token_error(marker, fmt::format("generic RDATA is not valid {} RDATA: {}", type_to_text(type),
+                                                        valid.error().message())));
+    }
+    // RFC 4034 §4.1.2 wants type bitmaps as short as they can be; a longer
+    // one is read, but kept in the minimal form, so the data printed (and
+    // signed) is what every reader accepts. BIND refuses the longer form.
+    if (type == RRType::NSEC || type == RRType::NSEC3)
+        minimize_type_bitmap(type, out);
+    return out;
+}
+
+} // namespace
+
+Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const Name& origin)
+{
+    if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#")
+        return generic_from_text(type, tokens);
+    const Layout* layout = find_layout(type);
+    if (!layout) {
+        std::string message = fmt::format(
+            "type {} has no presentation format Signet knows; write its RDATA in the RFC 3597 form '\\# <length> <hex>'",
+            type_to_text(type));
+        if (tokens.empty())
+            return fail(parse_error(std::move(message)));
+        return fail(token_error(tokens[0], std::move(message)));
+    }
+
+    // The wire form is rarely longer than the text, so one reservation
+    // usually covers it.
+    size_t estimate = 16;
+    for (const auto& token : tokens)
+        estimate += token.text.size() + 2;
+    Bytes out;
+    out.reserve(estimate);
+
+    if (layout->custom) {
+        SIGNET_TRY(layout->custom->from_text(type, tokens, origin, out));
+    } else {
+        FieldParser parser(type, tokens, origin, out);
+        for (const Field& field : layout->fields)
+            SIGNET_TRY(parser.parse(field));
+        if (parser.next() < tokens.size()) {
+            const Token& extra = tokens[parser.next()];
+            return fail(token_error(extra, fmt::format("trailing data '{}' after {} RDATA", extra.text, type_to_text(type))));
+        }
+    }
+    if (out.size() > max_rdata_length)
+        return fail(parse_error(fmt::format("{} RDATA is {} octets long; the limit is 65535", type_to_text(type), out.size())));
+    if (layout->extra_check) {
+        auto valid = layout->extra_check(out);
+        if (!valid) {
+            Error error = std::move(valid.error());
+            if (!tokens.empty())
+                return fail(token_error(tokens.back(), error.message()));
+            return fail(std::move(error));
+        }
+    }
+    return out;
+}
+
+} // namespace signet::dns

@@ -1,0 +1,334 @@
+// Wire-side RDATA: validating, presentation output and canonical form, all
+// driven by the same per-type field lists as the text parser.
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "detail/rdata_internal.h"
+
+namespace signet::dns {
+
+namespace {
+
+using namespace detail;
+
+// What the walk learned beyond validity: whether the presentation form can
+// say exactly these octets (not when a type bitmap is longer than needed).
+struct Walk {
+    RRType type;
+    bool representable = true;
+};
+
+Error too_short(const Walk& walk, const Field& field)
+{
+    return parse_error(fmt::format("{} RDATA is too short for field '{}'", type_to_text(walk.type), field.name));
+}
+
+// Checks `field` at `pos` and returns where it ends.
+Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, Walk& walk)
+{
+    const size_t left = wire.size() - pos;
+    auto fixed = [&](size_t length) -> Result<size_t> {
+        if (left < length)
+            return fail(too_short(walk, field));
+        return pos + length;
+    };
+    auto prefixed = [&](size_t minimum) -> Result<size_t> {
+        if (left < 1)
+            return fail(too_short(walk, field));
+        size_t length = get_u8(wire, pos);
+        if (length < minimum)
+            return fail(parse_error(fmt::format("{} field '{}' is empty", type_to_text(walk.type), field.name)));
+        if (left < 1 + length)
+            return fail(too_short(walk, field));
+        return pos + 1 + length;
+    };
+
+    switch (field.kind) {
+    case FieldKind::U8:
+    case FieldKind::Algorithm:
+        return fixed(1);
+    case FieldKind::U16:
+    case FieldKind::TypeCovered:
+    case FieldKind::CertType:
+        return fixed(2);
+    case FieldKind::U32:
+    case FieldKind::Ttl32:
+    case FieldKind::Time32:
+    case FieldKind::IPv4:
+        return fixed(4);
+    case FieldKind::IPv6:
+        return fixed(16);
+    case FieldKind::Name: {
+        size_t end = pos;
+        auto name = Name::from_wire(wire, end);
+        if (!name)
+            return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
+                                                name.error().message())));
+        return end;
+    }
+    case FieldKind::CharString:
+    case FieldKind::Salt:
+        return prefixed(0);
+    case FieldKind::Base32HexNext:
+        return prefixed(1);
+    case FieldKind::CaaTag: {
+        size_t end = SIGNET_TRY(prefixed(1));
+        std::string_view tag = wire.substr(pos + 1, end - pos - 1);
+        bool alnum = std::all_of(tag.begin(), tag.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
+        if (!alnum)
+            return fail(parse_error("CAA tag has characters other than letters and digits (RFC 8659 §4.1)"));
+        return end;
+    }
+    case FieldKind::CharStrings: {
+        if (left == 0)
+            return fail(too_short(walk, field));
+        size_t at = pos;
+        while (at < wire.size()) {
+            size_t length = get_u8(wire, at);
+            if (wire.size() - at < 1 + length)
+                return fail(too_short(walk, field));
+            at += 1 + length;
+        }
+        return at;
+    }
+    case FieldKind::StringRest:
+        return wire.size();
+    case FieldKind::Base64Rest:
+    case FieldKind::HexRest:
+        // No key, signature or digest is empty, the text form could not say
+        // so, and BIND refuses it even in the RFC 3597 form.
+        if (left == 0)
+            return fail(parse_error(fmt::format("{} field '{}' is empty", type_to_text(walk.type), field.name)));
+        return wire.size();
+    case FieldKind::TypeBitmapRest: {
+        bool minimal = true;
+        SIGNET_TRY(check_type_bitmap(wire.substr(pos), minimal));
+        if (!minimal)
+            walk.representable = false;
+        return wire.size();
+    }
+    }
+    return fail(parse_error("internal error: unhandled RDATA field kind"));
+}
+
+Result<void> check_fields(const Layout& layout, std::string_view wire, Walk& walk)
+{
+    size_t pos = 0;
+    for (const Field& field : layout.fields)
+        pos = SIGNET_TRY(field_end(field, wire, pos, walk));
+    if (pos != wire.size())
+        return fail(parse_error(fmt::format("{} RDATA has {} octets after its last field", type_to_text(walk.type),
+                                            wire.size() - pos)));
+    if (layout.extra_check)
+        SIGNET_TRY(layout.extra_check(wire));
+    return {};
+}
+
+// RFC 4034 §3.2: the time as YYYYMMDDHHmmSS in UTC. A 32-bit value is read as
+// the moment in 1970..2106 it names, so text and wire map one to one.
+void append_time_text(std::string& out, uint32_t value)
+{
+    int64_t days = value / 86400;
+    uint32_t seconds = value % 86400;
+    std::chrono::year_month_day date { std::chrono::sys_days(std::chrono::days(days)) };
+    fmt::format_to(std::back_inserter(out), "{:04}{:02}{:02}{:02}{:02}{:02}", static_cast<int>(date.year()),
+                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), seconds / 3600,
+                   seconds / 60 % 60, seconds % 60);
+}
+
+void append_field_text(const Field& field, std::string_view wire, size_t pos, size_t end, std::string& out)
+{
+    std::string_view data = wire.substr(pos, end - pos);
+    switch (field.kind) {
+    case FieldKind::U8:
+    case FieldKind::Algorithm:
+        fmt::format_to(std::back_inserter(out), "{}", get_u8(wire, pos));
+        return;
+    case FieldKind::U16:
+    case FieldKind::CertType:
+        fmt::format_to(std::back_inserter(out), "{}", get_u16(wire, pos));
+        return;
+    case FieldKind::U32:
+    case FieldKind::Ttl32:
+        fmt::format_to(std::back_inserter(out), "{}", get_u32(wire, pos));
+        return;
+    case FieldKind::Time32:
+        append_time_text(out, get_u32(wire, pos));
+        return;
+    case FieldKind::TypeCovered:
+        append_type_text(out, get_u16(wire, pos));
+        return;
+    case FieldKind::Name:
+        out += Name::from_valid_wire(data).to_text();
+        return;
+    case FieldKind::IPv4:
+        append_ipv4_text(out, data);
+        return;
+    case FieldKind::IPv6:
+        append_ipv6_text(out, data);
+        return;
+    case FieldKind::CharString:
+        append_quoted(out, data.substr(1));
+        return;
+    case FieldKind::CharStrings:
+        for (size_t at = 0; at < data.size();) {
+            size_t length = get_u8(data, at);
+            if (at > 0)
+                out.push_back(' ');
+            append_quoted(out, data.substr(at + 1, length));
+            at += 1 + length;
+        }
+        return;
+    case FieldKind::StringRest:
+        append_quoted(out, data);
+        return;
+    case FieldKind::CaaTag:
+        out += data.substr(1);
+        return;
+    case FieldKind::Base64Rest:
+        append_base64(out, data);
+        return;
+    case FieldKind::HexRest:
+        append_hex(out, data);
+        return;
+    case FieldKind::Salt:
+        if (data.size() == 1)
+            out.push_back('-');
+        else
+            append_hex(out, data.substr(1));
+        return;
+    case FieldKind::Base32HexNext:
+        append_base32hex(out, data.substr(1));
+        return;
+    case FieldKind::TypeBitmapRest: {
+        auto types = type_bitmap_from_wire(data);
+        if (!types)
+            return;
+        for (size_t i = 0; i < types->size(); ++i) {
+            if (i > 0)
+                out.push_back(' ');
+            append_type_text(out, static_cast<uint16_t>((*types)[i]));
+        }
+        return;
+    }
+    }
+}
+
+} // namespace
+
+Result<void> rdata_check_wire(RRType type, std::string_view wire)
+{
+    if (wire.size() > max_rdata_length)
+        return fail(parse_error(fmt::format("RDATA is {} octets long; the limit is 65535", wire.size())));
+    const Layout* layout = find_layout(type);
+    if (!layout)
+        return {};
+    if (layout->custom)
+        return layout->custom->check_wire(wire);
+    Walk walk { type };
+    return check_fields(*layout, wire, walk);
+}
+
+std::string rdata_to_text(RRType type, std::string_view wire)
+{
+    std::string out;
+    const Layout* layout = find_layout(type);
+    if (!layout || wire.size() > max_rdata_length) {
+        append_generic(out, wire);
+        return out;
+    }
+    if (layout->custom) {
+        if (!layout->custom->check_wire(wire) || !layout->custom->to_text(wire, out)) {
+            out.clear();
+            append_generic(out, wire);
+        }
+        return out;
+    }
+    // Data that is invalid, or valid but without a presentation form that
+    // reads back to the same octets (a type bitmap with trailing zero
+    // octets, which rdata_from_text never produces), is written in the
+    // RFC 3597 form.
+    Walk walk { type };
+    if (!check_fields(*layout, wire, walk) || !walk.representable) {
+        append_generic(out, wire);
+        return out;
+    }
+    out.reserve(wire.size() * 2 + 16);
+    size_t pos = 0;
+    bool first = true;
+    for (const Field& field : layout->fields) {
+        size_t end = *field_end(field, wire, pos, walk);
+        // An empty type bitmap (an NSEC3 for an empty non-terminal) adds no
+        // token, and so no separator.
+        bool empty_bitmap = field.kind == FieldKind::TypeBitmapRest && end == pos;
+        if (!first && !empty_bitmap)
+            out.push_back(' ');
+        first = false;
+        append_field_text(field, wire, pos, end, out);
+        pos = end;
+    }
+    return out;
+}
+
+namespace detail {
+
+void minimize_type_bitmap(RRType type, Bytes& wire)
+{
+    const Layout* layout = find_layout(type);
+    if (!layout)
+        return;
+    Walk walk { type };
+    size_t pos = 0;
+    for (const Field& field : layout->fields) {
+        if (field.kind == FieldKind::TypeBitmapRest) {
+            auto types = type_bitmap_from_wire(std::string_view(wire).substr(pos));
+            if (!types)
+                return;
+            std::vector<uint16_t> values(types->size());
+            for (size_t i = 0; i < types->size(); ++i)
+                values[i] = static_cast<uint16_t>((*types)[i]);
+            wire.resize(pos);
+            append_type_bitmap(wire, values);
+            return;
+        }
+        auto end = field_end(field, wire, pos, walk);
+        if (!end)
+            return;
+        pos = *end;
+    }
+}
+
+} // namespace detail
+
+Bytes rdata_canonical(RRType type, std::string_view wire)
+{
+    Bytes out(wire);
+    const Layout* layout = find_canonical_layout(type);
+    if (!layout || !layout->lowercase_names)
+        return out;
+    Walk walk { type };
+    size_t pos = 0;
+    for (const Field& field : layout->fields) {
+        auto end = field_end(field, wire, pos, walk);
+        if (!end)
+            return out;
+        if (field.kind == FieldKind::Name) {
+            // Length octets are below 64 and so never change; lower-casing
+            // every octet of the name lower-cases its labels.
+            for (size_t i = pos; i < *end; ++i) {
+                char c = out[i];
+                if (c >= 'A' && c <= 'Z')
+                    out[i] = static_cast<char>(c + 32);
+            }
+        }
+        pos = *end;
+    }
+    return out;
+}
+
+} // namespace signet::dns

@@ -1,0 +1,746 @@
+#include <signet/dns/zone_reader.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace signet::dns {
+
+SourceLocation Diagnostics::where(const Record& record) const
+{
+    return SourceLocation { record.file < files.size() ? files[record.file] : std::string(), record.line, 0 };
+}
+
+Result<uint32_t> parse_ttl(std::string_view text)
+{
+    if (text.empty())
+        return fail(ErrorCode::Parse, "empty TTL");
+    uint64_t total = 0;
+    uint64_t number = 0;
+    bool have_digits = false;
+    bool have_unit = false;
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            number = number * 10 + static_cast<uint64_t>(c - '0');
+            have_digits = true;
+            if (number > 0xffffffffull)
+                return fail(ErrorCode::Parse, fmt::format("TTL '{}' is too large", text));
+            continue;
+        }
+        uint64_t unit = 0;
+        switch (std::tolower(static_cast<unsigned char>(c))) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 604800; break;
+        default:
+            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", text));
+        }
+        if (!have_digits)
+            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': unit without a number", text));
+        total += number * unit;
+        number = 0;
+        have_digits = false;
+        have_unit = true;
+    }
+    if (have_digits) {
+        if (have_unit)
+            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': number without a unit after units", text));
+        total += number;
+    }
+    if (total > 0x7fffffffull)
+        return fail(ErrorCode::Parse, fmt::format("TTL '{}' exceeds 2147483647 seconds (RFC 2181 §8)", text));
+    return static_cast<uint32_t>(total);
+}
+
+namespace {
+
+constexpr size_t max_include_depth = 20;
+constexpr uint64_t max_generate_records = 10'000'000;
+
+struct RawToken {
+    std::string text;
+    bool quoted = false;
+    uint32_t line = 0;
+    uint32_t column = 0;
+};
+
+// Physical lines from a file or from memory.
+class LineSource {
+public:
+    virtual ~LineSource() = default;
+    // The next line without its end-of-line; false at the end.
+    virtual bool next(std::string& line) = 0;
+};
+
+class FileLines final : public LineSource {
+public:
+    explicit FileLines(std::FILE* file)
+        : file_(file)
+    {
+    }
+    ~FileLines() override
+    {
+        std::free(buffer_);
+        std::fclose(file_);
+    }
+    FileLines(const FileLines&) = delete;
+    FileLines& operator=(const FileLines&) = delete;
+
+    bool next(std::string& line) override
+    {
+        ssize_t length = ::getline(&buffer_, &capacity_, file_);
+        if (length < 0)
+            return false;
+        while (length > 0 && (buffer_[length - 1] == '\n' || buffer_[length - 1] == '\r'))
+            --length;
+        line.assign(buffer_, static_cast<size_t>(length));
+        return true;
+    }
+
+private:
+    std::FILE* file_;
+    char* buffer_ = nullptr;
+    size_t capacity_ = 0;
+};
+
+class TextLines final : public LineSource {
+public:
+    explicit TextLines(std::string_view text)
+        : text_(text)
+    {
+    }
+    bool next(std::string& line) override
+    {
+        if (pos_ >= text_.size())
+            return false;
+        size_t end = text_.find('\n', pos_);
+        if (end == std::string_view::npos)
+            end = text_.size();
+        size_t stop = end;
+        while (stop > pos_ && text_[stop - 1] == '\r')
+            --stop;
+        line.assign(text_.substr(pos_, stop - pos_));
+        pos_ = end + 1;
+        return true;
+    }
+
+private:
+    std::string_view text_;
+    size_t pos_ = 0;
+};
+
+// Where one file's reading stands: RFC 1035 §5.1 says $ORIGIN and the last
+// owner are restored after an $INCLUDE, so each file has its own.
+struct FileState {
+    Name origin;
+    std::optional<Name> last_owner;
+    uint16_t file = 0;
+    std::filesystem::path directory;
+};
+
+class Reader {
+public:
+    Reader(const RecordSink& sink, Diagnostics& diagnostics)
+        : sink_(sink)
+        , diag_(diagnostics)
+    {
+    }
+
+    void read_file(const std::filesystem::path& path, const Name& origin, std::optional<Name> owner,
+                   const SourceLocation& included_from);
+    void read_text(std::string_view text, std::string label, const Name& origin);
+
+private:
+    void read_source(LineSource& lines, FileState& state);
+    // Collects one entry (one line, or several joined by parentheses).
+    // Returns false at the end of the source.
+    bool next_entry(LineSource& lines, FileState& state, std::vector<RawToken>& tokens, bool& starts_blank);
+    void handle_entry(std::vector<RawToken>& tokens, bool starts_blank, FileState& state);
+    void handle_record(std::span<RawToken> tokens, bool starts_blank, FileState& state);
+    void handle_generate(std::span<RawToken> tokens, FileState& state);
+    void handle_include(std::span<RawToken> tokens, FileState& state);
+    // Everything after the owner: [ttl] [class] type rdata...
+    void emit(const Name& owner, std::span<RawToken> rest, uint32_t line, FileState& state);
+
+    void error(const FileState& state, uint32_t line, uint32_t column, std::string message)
+    {
+        diag_.errors.emplace_back(ErrorCode::Parse, std::move(message),
+                                  SourceLocation { diag_.files[state.file], line, column });
+    }
+    void error(const FileState& state, const RawToken& token, std::string message)
+    {
+        error(state, token.line, token.column, std::move(message));
+    }
+    void warn(const FileState& state, uint32_t line, std::string message)
+    {
+        diag_.warnings.emplace_back(ErrorCode::Parse, std::move(message),
+                                    SourceLocation { diag_.files[state.file], line, 0 });
+    }
+
+    const RecordSink& sink_;
+    Diagnostics& diag_;
+    std::uint32_t line_ = 0; // physical line of the current source
+    std::vector<std::filesystem::path> include_stack_;
+
+    std::optional<uint32_t> default_ttl_; // $TTL
+    std::optional<uint32_t> last_ttl_; // the last TTL written out explicitly (RFC 1035 §5.1)
+    std::optional<uint32_t> soa_minimum_;
+    bool warned_no_ttl_ = false;
+};
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToken>& tokens, bool& starts_blank)
+{
+    tokens.clear();
+    std::string line;
+    int depth = 0;
+    uint32_t open_line = 0;
+    bool first_line = true;
+    while (true) {
+        if (!lines.next(line)) {
+            if (depth > 0)
+                error(state, open_line, 0, "'(' is never closed before the end of the file");
+            return !tokens.empty() || !first_line;
+        }
+        ++line_;
+        if (first_line) {
+            starts_blank = !line.empty() && is_blank(line[0]);
+            first_line = false;
+        }
+        size_t i = 0;
+        const size_t n = line.size();
+        bool broken = false;
+        while (i < n) {
+            char c = line[i];
+            if (is_blank(c)) {
+                ++i;
+                continue;
+            }
+            if (c == ';')
+                break;
+            if (c == '(') {
+                if (depth > 0) {
+                    error(state, line_, static_cast<uint32_t>(i + 1), "nested '(' is not allowed");
+                    broken = true;
+                    break;
+                }
+                depth = 1;
+                open_line = line_;
+                ++i;
+                continue;
+            }
+            if (c == ')') {
+                if (depth == 0) {
+                    error(state, line_, static_cast<uint32_t>(i + 1), "')' without a matching '('");
+                    broken = true;
+                    break;
+                }
+                depth = 0;
+                ++i;
+                continue;
+            }
+            RawToken token;
+            token.line = line_;
+            token.column = static_cast<uint32_t>(i + 1);
+            if (c == '"') {
+                token.quoted = true;
+                ++i;
+                bool closed = false;
+                while (i < n) {
+                    if (line[i] == '\\' && i + 1 < n) {
+                        token.text += line[i];
+                        token.text += line[i + 1];
+                        i += 2;
+                        continue;
+                    }
+                    if (line[i] == '"') {
+                        closed = true;
+                        ++i;
+                        break;
+                    }
+                    token.text += line[i++];
+                }
+                if (!closed) {
+                    error(state, token, "quoted string is not closed on this line");
+                    broken = true;
+                    break;
+                }
+            } else {
+                while (i < n) {
+                    char d = line[i];
+                    if (is_blank(d) || d == ';' || d == '(' || d == ')' || d == '"')
+                        break;
+                    if (d == '\\' && i + 1 < n) {
+                        token.text += d;
+                        token.text += line[i + 1];
+                        i += 2;
+                        continue;
+                    }
+                    token.text += d;
+                    ++i;
+                }
+            }
+            tokens.push_back(std::move(token));
+        }
+        if (broken) {
+            // Skip the rest of this entry so one mistake yields one error.
+            tokens.clear();
+            while (depth > 0 && lines.next(line)) {
+                ++line_;
+                if (line.find(')') != std::string::npos)
+                    depth = 0;
+            }
+            return true;
+        }
+        if (depth == 0)
+            return true;
+    }
+}
+
+void Reader::read_source(LineSource& lines, FileState& state)
+{
+    std::vector<RawToken> tokens;
+    bool starts_blank = false;
+    while (!diag_.full() && next_entry(lines, state, tokens, starts_blank)) {
+        if (tokens.empty())
+            continue;
+        handle_entry(tokens, starts_blank, state);
+    }
+}
+
+void Reader::read_file(const std::filesystem::path& path, const Name& origin, std::optional<Name> owner,
+                       const SourceLocation& included_from)
+{
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(path, ec);
+    if (ec)
+        canonical = path;
+    if (std::find(include_stack_.begin(), include_stack_.end(), canonical) != include_stack_.end()) {
+        diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("$INCLUDE loop: '{}' includes itself", path.string()),
+                                  included_from);
+        return;
+    }
+    if (include_stack_.size() >= max_include_depth) {
+        diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("$INCLUDE nested deeper than {}", max_include_depth),
+                                  included_from);
+        return;
+    }
+    if (std::filesystem::is_directory(path, ec)) {
+        diag_.errors.emplace_back(ErrorCode::Io, fmt::format("cannot read '{}': is a directory", path.string()),
+                                  included_from);
+        return;
+    }
+    std::FILE* file = std::fopen(path.c_str(), "re");
+    if (!file) {
+        diag_.errors.emplace_back(ErrorCode::Io,
+                                  fmt::format("cannot open '{}': {}", path.string(), std::strerror(errno)),
+                                  included_from);
+        return;
+    }
+    FileLines lines(file);
+    if (diag_.files.size() >= 0xffff) {
+        diag_.errors.emplace_back(ErrorCode::Parse, "too many included files", included_from);
+        return;
+    }
+    diag_.files.push_back(path.string());
+    FileState state { origin, std::move(owner), static_cast<uint16_t>(diag_.files.size() - 1),
+                      path.parent_path() };
+    include_stack_.push_back(canonical);
+    uint32_t saved_line = line_;
+    line_ = 0;
+    read_source(lines, state);
+    line_ = saved_line;
+    include_stack_.pop_back();
+}
+
+void Reader::read_text(std::string_view text, std::string label, const Name& origin)
+{
+    TextLines lines(text);
+    diag_.files.push_back(std::move(label));
+    FileState state { origin, std::nullopt, static_cast<uint16_t>(diag_.files.size() - 1), "." };
+    line_ = 0;
+    read_source(lines, state);
+}
+
+void Reader::handle_entry(std::vector<RawToken>& tokens, bool starts_blank, FileState& state)
+{
+    const RawToken& first = tokens[0];
+    if (starts_blank || first.quoted || first.text.empty() || first.text[0] != '$') {
+        handle_record(tokens, starts_blank, state);
+        return;
+    }
+    std::string directive = first.text;
+    std::transform(directive.begin(), directive.end(), directive.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::span<RawToken> args(tokens.begin() + 1, tokens.end());
+    if (directive == "$ORIGIN") {
+        if (args.size() != 1) {
+            error(state, first, "$ORIGIN takes exactly one domain name");
+            return;
+        }
+        auto name = Name::from_text(args[0].text, &state.origin);
+        if (!name) {
+            error(state, args[0], name.error().message());
+            return;
+        }
+        state.origin = std::move(*name);
+    } else if (directive == "$TTL") {
+        if (args.size() != 1) {
+            error(state, first, "$TTL takes exactly one TTL");
+            return;
+        }
+        auto ttl = parse_ttl(args[0].text);
+        if (!ttl) {
+            error(state, args[0], ttl.error().message());
+            return;
+        }
+        default_ttl_ = *ttl;
+    } else if (directive == "$INCLUDE") {
+        handle_include(args, state);
+    } else if (directive == "$GENERATE") {
+        handle_generate(args, state);
+    } else {
+        error(state, first, fmt::format("unknown directive '{}'", first.text));
+    }
+}
+
+void Reader::handle_include(std::span<RawToken> args, FileState& state)
+{
+    if (args.empty() || args.size() > 2) {
+        error(state, line_, 1, "$INCLUDE takes a file name and an optional origin");
+        return;
+    }
+    std::filesystem::path path(args[0].text);
+    if (path.is_relative())
+        path = state.directory / path;
+    Name origin = state.origin;
+    if (args.size() == 2) {
+        auto name = Name::from_text(args[1].text, &state.origin);
+        if (!name) {
+            error(state, args[1], name.error().message());
+            return;
+        }
+        origin = std::move(*name);
+    }
+    read_file(path, origin, state.last_owner,
+              SourceLocation { diag_.files[state.file], args[0].line, args[0].column });
+}
+
+void Reader::handle_record(std::span<RawToken> tokens, bool starts_blank, FileState& state)
+{
+    if (starts_blank) {
+        if (!state.last_owner) {
+            error(state, tokens[0], "record starts with a blank but there is no previous owner name");
+            return;
+        }
+        Name owner = *state.last_owner;
+        emit(owner, tokens, tokens[0].line, state);
+        return;
+    }
+    const RawToken& first = tokens[0];
+    if (first.quoted) {
+        error(state, first, "owner name must not be quoted");
+        return;
+    }
+    auto owner = Name::from_text(first.text, &state.origin);
+    if (!owner) {
+        error(state, first, owner.error().message());
+        return;
+    }
+    state.last_owner = *owner;
+    emit(*owner, tokens.subspan(1), first.line, state);
+}
+
+bool is_class_token(std::string_view text)
+{
+    if (text.size() < 2)
+        return false;
+    std::string upper(text);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return upper == "IN" || upper == "CH" || upper == "CS" || upper == "HS" || upper == "NONE" || upper == "ANY"
+        || (upper.starts_with("CLASS") && upper.size() > 5
+            && std::all_of(upper.begin() + 5, upper.end(), [](unsigned char c) { return std::isdigit(c); }));
+}
+
+bool is_meta_type(RRType type)
+{
+    auto value = static_cast<uint16_t>(type);
+    // OPT (RFC 6891) and the QTYPE/meta range 128-255 (RFC 6895 §3.1) never
+    // appear in zone data.
+    return value == 41 || (value >= 128 && value <= 255) || value == 0;
+}
+
+void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, FileState& state)
+{
+    std::optional<uint32_t> ttl;
+    bool have_class = false;
+    size_t i = 0;
+    for (; i < rest.size() && i < 2; ++i) {
+        const RawToken& token = rest[i];
+        if (token.quoted)
+            break;
+        if (!ttl && !token.text.empty() && std::isdigit(static_cast<unsigned char>(token.text[0]))) {
+            auto value = parse_ttl(token.text);
+            if (!value) {
+                error(state, token, value.error().message());
+                return;
+            }
+            ttl = *value;
+            continue;
+        }
+        if (!have_class && is_class_token(token.text)) {
+            std::string upper(token.text);
+            std::transform(upper.begin(), upper.end(), upper.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            if (upper != "IN") {
+                error(state, token,
+                      fmt::format("class {} is not supported: Signet reads class IN zones only", token.text));
+                return;
+            }
+            have_class = true;
+            continue;
+        }
+        break;
+    }
+    if (i >= rest.size()) {
+        error(state, line, rest.empty() ? 0 : rest.back().column, "missing RR type");
+        return;
+    }
+    const RawToken& type_token = rest[i];
+    auto type = type_token.quoted ? std::nullopt : type_from_text(type_token.text);
+    if (!type) {
+        error(state, type_token, fmt::format("unknown RR type '{}'", type_token.text));
+        return;
+    }
+    if (is_meta_type(*type)) {
+        error(state, type_token, fmt::format("type {} cannot appear in a zone file", type_token.text));
+        return;
+    }
+    std::vector<Token> rdata_tokens;
+    rdata_tokens.reserve(rest.size() - i - 1);
+    for (size_t k = i + 1; k < rest.size(); ++k)
+        rdata_tokens.push_back(Token { std::move(rest[k].text), rest[k].quoted, rest[k].column });
+    auto rdata = rdata_from_text(*type, rdata_tokens, state.origin);
+    if (!rdata) {
+        Error e = std::move(rdata.error());
+        uint32_t error_line = line;
+        uint32_t column = e.where() ? e.where()->column : 0;
+        // The codec knows the column only; find the token's line.
+        for (size_t k = i + 1; k < rest.size(); ++k) {
+            if (rest[k].column == column) {
+                error_line = rest[k].line;
+                break;
+            }
+        }
+        if (column == 0 && !rest.empty()) {
+            column = rest.back().column;
+            error_line = rest.back().line;
+        }
+        e.with_context(fmt::format("{} record", type_token.text));
+        e.at(SourceLocation { diag_.files[state.file], error_line, column });
+        diag_.errors.push_back(std::move(e));
+        return;
+    }
+
+    if (*type == RRType::SOA && rdata->size() >= 4) {
+        const auto* p = reinterpret_cast<const uint8_t*>(rdata->data() + rdata->size() - 4);
+        soa_minimum_ = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+    }
+    uint32_t effective_ttl = 0;
+    if (ttl) {
+        effective_ttl = *ttl;
+        last_ttl_ = *ttl;
+    } else if (default_ttl_) {
+        effective_ttl = *default_ttl_;
+    } else {
+        // RFC 2308 §4 introduced $TTL; without it, RFC 1035 reuses the last
+        // explicit TTL, and BIND falls back to the SOA MINIMUM field.
+        std::optional<uint32_t> fallback = last_ttl_ ? last_ttl_ : soa_minimum_;
+        if (!fallback) {
+            error(state, type_token, "record has no TTL, and there is no $TTL or earlier TTL to use");
+            return;
+        }
+        effective_ttl = *fallback;
+        if (!warned_no_ttl_) {
+            warned_no_ttl_ = true;
+            warn(state, line,
+                 fmt::format("no $TTL directive: records without a TTL get {} ({}); add $TTL (RFC 2308 §4)",
+                             effective_ttl, last_ttl_ ? "the previous record's TTL" : "the SOA MINIMUM"));
+        }
+    }
+    sink_(Record { owner, *type, effective_ttl, std::move(*rdata), state.file, line });
+}
+
+// BIND's $GENERATE: "$GENERATE start-stop[/step] lhs [ttl] [class] type rhs".
+// In lhs and rhs "$" is the iterator, "${offset,width,base}" formats it
+// (base d, o, x, X, n or N for nibbles) and "\$" is a literal dollar sign.
+Result<std::string> substitute(std::string_view pattern, int64_t value)
+{
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        char c = pattern[i];
+        if (c == '\\' && i + 1 < pattern.size()) {
+            out += c;
+            out += pattern[++i];
+            continue;
+        }
+        if (c != '$') {
+            out += c;
+            continue;
+        }
+        int64_t offset = 0;
+        unsigned width = 0;
+        char base = 'd';
+        if (i + 1 < pattern.size() && pattern[i + 1] == '{') {
+            size_t close = pattern.find('}', i + 2);
+            if (close == std::string_view::npos)
+                return fail(ErrorCode::Parse, "'${' without a closing '}'");
+            std::string_view spec = pattern.substr(i + 2, close - i - 2);
+            std::vector<std::string_view> parts;
+            size_t start = 0;
+            while (true) {
+                size_t comma = spec.find(',', start);
+                parts.push_back(spec.substr(start, comma - start));
+                if (comma == std::string_view::npos)
+                    break;
+                start = comma + 1;
+            }
+            if (parts.size() > 3)
+                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", spec));
+            auto number = [&](std::string_view text, auto& target) -> bool {
+                if (text.empty())
+                    return true;
+                auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), target);
+                return ec == std::errc() && ptr == text.data() + text.size();
+            };
+            if (!number(parts[0], offset) || (parts.size() > 1 && !number(parts[1], width)) || width > 255)
+                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", spec));
+            if (parts.size() > 2) {
+                if (parts[2].size() != 1 || std::string_view("doxXnN").find(parts[2][0]) == std::string_view::npos)
+                    return fail(ErrorCode::Parse, fmt::format("bad base in modifier '${{{}}}'", spec));
+                base = parts[2][0];
+            }
+            i = close;
+        }
+        int64_t v = value + offset;
+        if (v < 0)
+            return fail(ErrorCode::Parse, "$GENERATE value with offset is negative");
+        auto u = static_cast<uint64_t>(v);
+        switch (base) {
+        case 'd': out += fmt::format("{:0{}d}", u, width); break;
+        case 'o': out += fmt::format("{:0{}o}", u, width); break;
+        case 'x': out += fmt::format("{:0{}x}", u, width); break;
+        case 'X': out += fmt::format("{:0{}X}", u, width); break;
+        default: {
+            // Nibbles, least significant first, as in ip6.arpa names.
+            const char* digits = base == 'n' ? "0123456789abcdef" : "0123456789ABCDEF";
+            unsigned count = 0;
+            std::string nibbles;
+            do {
+                if (!nibbles.empty())
+                    nibbles += '.';
+                nibbles += digits[u & 0xf];
+                u >>= 4;
+                ++count;
+            } while ((u != 0 || count < width) && count < 64);
+            out += nibbles;
+        }
+        }
+    }
+    return out;
+}
+
+void Reader::handle_generate(std::span<RawToken> args, FileState& state)
+{
+    if (args.size() < 4) {
+        error(state, line_, 1, "$GENERATE needs a range, a left-hand side, a type and a right-hand side");
+        return;
+    }
+    const RawToken& range = args[0];
+    int64_t start = 0, stop = 0, step = 1;
+    {
+        std::string_view text = range.text;
+        size_t dash = text.find('-');
+        size_t slash = text.find('/');
+        auto parse = [](std::string_view s, int64_t& out) {
+            auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+            return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && out >= 0;
+        };
+        if (dash == std::string_view::npos || !parse(text.substr(0, dash), start)
+            || !parse(text.substr(dash + 1, slash == std::string_view::npos ? std::string_view::npos : slash - dash - 1),
+                      stop)
+            || (slash != std::string_view::npos && (!parse(text.substr(slash + 1), step) || step == 0))
+            || stop < start) {
+            error(state, range, fmt::format("bad $GENERATE range '{}': use start-stop[/step]", range.text));
+            return;
+        }
+        if (static_cast<uint64_t>((stop - start) / step) >= max_generate_records) {
+            error(state, range, fmt::format("$GENERATE range '{}' is too large", range.text));
+            return;
+        }
+    }
+    const RawToken& lhs = args[1];
+    std::span<RawToken> rest = args.subspan(2);
+    for (int64_t value = start; value <= stop && !diag_.full(); value += step) {
+        auto owner_text = substitute(lhs.text, value);
+        if (!owner_text) {
+            error(state, lhs, owner_text.error().message());
+            return;
+        }
+        auto owner = Name::from_text(*owner_text, &state.origin);
+        if (!owner) {
+            error(state, lhs, owner.error().message());
+            return;
+        }
+        std::vector<RawToken> expanded(rest.begin(), rest.end());
+        // [ttl] [class] type are not substituted; everything after them is.
+        bool seen_type = false;
+        for (auto& token : expanded) {
+            if (!seen_type) {
+                if (!token.quoted && type_from_text(token.text) && !is_class_token(token.text))
+                    seen_type = true;
+                continue;
+            }
+            auto text = substitute(token.text, value);
+            if (!text) {
+                error(state, token, text.error().message());
+                return;
+            }
+            token.text = std::move(*text);
+        }
+        emit(*owner, expanded, lhs.line, state);
+    }
+}
+
+} // namespace
+
+bool read_master_file(const std::filesystem::path& path, const Name& origin, const RecordSink& sink,
+                      Diagnostics& diagnostics)
+{
+    size_t before = diagnostics.errors.size();
+    Reader reader(sink, diagnostics);
+    reader.read_file(path, origin, std::nullopt, SourceLocation {});
+    return diagnostics.errors.size() == before;
+}
+
+bool read_master_text(std::string_view text, std::string label, const Name& origin, const RecordSink& sink,
+                      Diagnostics& diagnostics)
+{
+    size_t before = diagnostics.errors.size();
+    Reader reader(sink, diagnostics);
+    reader.read_text(text, std::move(label), origin);
+    return diagnostics.errors.size() == before;
+}
+
+} // namespace signet::dns

@@ -1,0 +1,105 @@
+// RR types and RDATA codecs. Each type's layout is described once (a field
+// list in dns/rdata_layout.cc) and drives the text→wire, wire→text and
+// canonical-form conversions; LOC and SVCB/HTTPS, whose presentation format is
+// not a plain field sequence, have their own codecs beside it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <signet/base/error.h>
+#include <signet/dns/name.h>
+
+namespace signet::dns {
+
+// IANA RR type values. Any other 16-bit value is valid too and is handled by
+// the RFC 3597 generic codec; the enum only names the ones Signet knows.
+enum class RRType : uint16_t {
+    A = 1,
+    NS = 2,
+    CNAME = 5,
+    SOA = 6,
+    PTR = 12,
+    HINFO = 13,
+    MX = 15,
+    TXT = 16,
+    RP = 17,
+    AAAA = 28,
+    LOC = 29,
+    SRV = 33,
+    NAPTR = 35,
+    CERT = 37,
+    DNAME = 39,
+    DS = 43,
+    SSHFP = 44,
+    RRSIG = 46,
+    NSEC = 47,
+    DNSKEY = 48,
+    NSEC3 = 50,
+    NSEC3PARAM = 51,
+    TLSA = 52,
+    SMIMEA = 53,
+    CDS = 59,
+    CDNSKEY = 60,
+    OPENPGPKEY = 61,
+    ZONEMD = 63,
+    SVCB = 64,
+    HTTPS = 65,
+    SPF = 99,
+    ANY = 255,
+    URI = 256,
+    CAA = 257,
+};
+
+// "A", "NSEC3", or "TYPE65534" for types without a mnemonic.
+std::string type_to_text(RRType type);
+// Accepts mnemonics (any case) and "TYPEnnn".
+std::optional<RRType> type_from_text(std::string_view text);
+// True for the types whose RDATA has a dedicated codec here.
+bool is_known_type(RRType type);
+
+// One token of RDATA presentation text, as the master-file tokenizer found it:
+// escapes are still in `text` (a name needs "\." kept apart from "."); quotes
+// are removed and recorded in `quoted`. `column` counts from 1.
+struct Token {
+    std::string text;
+    bool quoted = false;
+    uint32_t column = 0;
+};
+
+// Presentation → wire. `origin` completes relative names. Also accepts the
+// RFC 3597 generic form ("\#" length hex) for every type, known or not, and
+// checks that the wire data it gives is valid for a known type. Errors carry
+// the column of the offending token in their location (file and line empty).
+Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const Name& origin);
+
+// Checks that `wire` is well-formed RDATA for `type` (always true for
+// unknown types).
+Result<void> rdata_check_wire(RRType type, std::string_view wire);
+
+// Wire → presentation, for RDATA that passed rdata_check_wire. Names are
+// absolute. Unknown types use the generic "\# len hex" form.
+std::string rdata_to_text(RRType type, std::string_view wire);
+
+// Canonical RDATA (RFC 4034 §6.2 as amended by RFC 6840 §5.1): embedded names
+// lower-cased only for NS, CNAME, SOA, PTR, MX, RP, SRV, NAPTR, DNAME and RRSIG
+// (and the other obsolete types of that list). Other types are unchanged.
+Bytes rdata_canonical(RRType type, std::string_view wire);
+
+// NSEC/NSEC3 type bitmaps (RFC 4034 §4.1.2). `types` need not be sorted.
+Bytes type_bitmap_to_wire(std::span<const RRType> types);
+Result<std::vector<RRType>> type_bitmap_from_wire(std::string_view wire);
+
+// Encodings used by RDATA presentation formats.
+std::string to_base64(std::string_view bytes);
+Result<Bytes> from_base64(std::string_view text);
+std::string to_base32hex(std::string_view bytes); // RFC 4648 §7, upper case, no padding
+Result<Bytes> from_base32hex(std::string_view text); // either case, no padding
+std::string to_hex(std::string_view bytes); // upper case
+Result<Bytes> from_hex(std::string_view text);
+
+} // namespace signet::dns

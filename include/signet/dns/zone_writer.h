@@ -1,0 +1,21 @@
+// Writes zones as master files: canonical order, one RR per line, absolute
+// owner names, class IN, no directives, so any tool can load, diff and read them.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <signet/base/error.h>
+#include <signet/dns/zone.h>
+
+namespace signet::dns {
+
+// Appends "owner TTL IN TYPE RDATA\n".
+void append_record(std::string& out, const Name& owner, uint32_t ttl, RRType type, std::string_view rdata);
+
+std::string zone_to_text(const Zone& zone);
+// Replaces `path` atomically; on error the old file stays as it was.
+Result<void> write_zone_file(const Zone& zone, const std::filesystem::path& path);
+
+} // namespace signet::dns

@@ -1,0 +1,78 @@
+// signet: the command-line front of the pipeline. Parsing and dispatch only;
+// each noun lives in its own file.
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "command.h"
+
+namespace signet::cli {
+
+Result<std::unique_ptr<Clock>> Globals::clock() const
+{
+    if (now_text.empty())
+        return std::unique_ptr<Clock>(std::make_unique<SystemClock>());
+    auto at = SIGNET_TRY(parse_time(now_text));
+    return std::unique_ptr<Clock>(std::make_unique<FixedClock>(at));
+}
+
+namespace {
+
+int run(int argc, char** argv)
+{
+    CLI::App app("Signet: a DNSSEC zone signer with integrated TLSA generation", "signet");
+    app.require_subcommand(1);
+    app.fallthrough();
+    Globals globals;
+    const char* state_env = std::getenv("SIGNET_STATE");
+    globals.state = state_env && *state_env ? state_env : "/var/lib/signet";
+    if (const char* now_env = std::getenv("SIGNET_NOW"))
+        globals.now_text = now_env;
+    std::string config;
+    app.add_option("--state", globals.state, "state directory (default $SIGNET_STATE, else /var/lib/signet)");
+    app.add_option("--config", config, "configuration file (default STATE/signet.toml)");
+    app.add_option("--now", globals.now_text, "run as if it were TIME (RFC 3339 or Unix seconds; also $SIGNET_NOW)");
+    app.add_flag("--json", globals.json, "machine-readable output for listing and status commands");
+
+    Handler chosen;
+    add_zone_commands(app, globals, chosen);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int status = app.exit(e);
+        return status == 0 ? 0 : 2;
+    }
+    if (!config.empty())
+        globals.config = config;
+    if (!globals.now_text.empty()) {
+        if (auto at = parse_time(globals.now_text); !at) {
+            fmt::print(stderr, "signet: {}\n", at.error().to_string());
+            return 2;
+        }
+    }
+    if (!chosen) {
+        fmt::print(stderr, "signet: no command given; see signet --help\n");
+        return 2;
+    }
+    auto status = chosen();
+    if (!status) {
+        fmt::print(stderr, "{}\n", status.error().to_string());
+        return status.error().code() == ErrorCode::Usage ? 2 : 1;
+    }
+    return *status;
+}
+
+} // namespace
+} // namespace signet::cli
+
+int main(int argc, char** argv)
+{
+    try {
+        return signet::cli::run(argc, argv);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "signet: internal error: {}\n", e.what());
+        return 1;
+    }
+}
