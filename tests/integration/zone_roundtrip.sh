@@ -15,11 +15,9 @@ zones=(
   "example $src/tests/data/zones/all-types.zone"
   "example $src/tests/data/zones/include/main.zone"
 )
-if [ -x "$src/tools/genzone" ]; then
-  "$src/tools/genzone" --origin gen.example --seed 7 --kind hoster 3000 > "$work/hoster.zone"
-  "$src/tools/genzone" --origin gen.example --seed 8 --kind tld 3000 > "$work/tld.zone"
-  zones+=("gen.example $work/hoster.zone" "gen.example $work/tld.zone")
-fi
+"$src/tools/genzone" --origin gen.example --seed 7 --kind hoster 3000 > "$work/hoster.zone"
+"$src/tools/genzone" --origin gen.example --seed 8 --kind tld 3000 > "$work/tld.zone"
+zones+=("gen.example $work/hoster.zone" "gen.example $work/tld.zone")
 
 dump() { # origin file -> BIND's canonical dump, sorted
   # BIND takes $INCLUDE paths relative to its working directory; Signet (like
@@ -39,7 +37,9 @@ for entry in "${zones[@]}"; do
     continue
   fi
   ok=1
-  named-checkzone -q -k fail "$origin" "$out" || { echo "FAIL $name: named-checkzone rejects our output"; ok=0; }
+  # "-i local": BIND would otherwise look up every out-of-zone NS and MX
+  # target through the system resolver, which tests the network, not the file.
+  named-checkzone -q -k fail -i local "$origin" "$out" || { echo "FAIL $name: named-checkzone rejects our output"; ok=0; }
   kzonecheck -o "$origin" "$out" >/dev/null || { echo "FAIL $name: kzonecheck rejects our output"; ok=0; }
   nsd-checkzone "$origin" "$out" >/dev/null || { echo "FAIL $name: nsd-checkzone rejects our output"; ok=0; }
   if ! diff <(dump "$origin" "$file") <(dump "$origin" "$out") >"$work/diff"; then
