@@ -1,0 +1,659 @@
+#include <signet/crypto/p11.h>
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include <signet/crypto/dnssec.h>
+
+namespace signet::crypto::p11 {
+
+namespace {
+
+std::string rv_to_text(CK_RV rv)
+{
+    switch (rv) {
+    case CKR_OK: return "CKR_OK";
+    case CKR_GENERAL_ERROR: return "CKR_GENERAL_ERROR";
+    case CKR_ARGUMENTS_BAD: return "CKR_ARGUMENTS_BAD";
+    case CKR_ATTRIBUTE_VALUE_INVALID: return "CKR_ATTRIBUTE_VALUE_INVALID";
+    case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
+    case CKR_DEVICE_MEMORY: return "CKR_DEVICE_MEMORY";
+    case CKR_FUNCTION_FAILED: return "CKR_FUNCTION_FAILED";
+    case CKR_KEY_HANDLE_INVALID: return "CKR_KEY_HANDLE_INVALID";
+    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
+    case CKR_OBJECT_HANDLE_INVALID: return "CKR_OBJECT_HANDLE_INVALID";
+    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
+    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
+    case CKR_PIN_LEN_RANGE: return "CKR_PIN_LEN_RANGE";
+    case CKR_SESSION_HANDLE_INVALID: return "CKR_SESSION_HANDLE_INVALID";
+    case CKR_SLOT_ID_INVALID: return "CKR_SLOT_ID_INVALID";
+    case CKR_TEMPLATE_INCONSISTENT: return "CKR_TEMPLATE_INCONSISTENT";
+    case CKR_TEMPLATE_INCOMPLETE: return "CKR_TEMPLATE_INCOMPLETE";
+    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_TOKEN_NOT_RECOGNIZED: return "CKR_TOKEN_NOT_RECOGNIZED";
+    case CKR_USER_NOT_LOGGED_IN: return "CKR_USER_NOT_LOGGED_IN";
+    case CKR_USER_PIN_NOT_INITIALIZED: return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_CRYPTOKI_NOT_INITIALIZED: return "CKR_CRYPTOKI_NOT_INITIALIZED";
+    case CKR_DATA_LEN_RANGE: return "CKR_DATA_LEN_RANGE";
+    case CKR_KEY_SIZE_RANGE: return "CKR_KEY_SIZE_RANGE";
+    case CKR_DOMAIN_PARAMS_INVALID: return "CKR_DOMAIN_PARAMS_INVALID";
+    default: return fmt::format("CKR 0x{:x}", rv);
+    }
+}
+
+Error p11_error(std::string_view what, CK_RV rv)
+{
+    return Error(ErrorCode::Pkcs11, fmt::format("{}: {}", what, rv_to_text(rv)));
+}
+
+std::string hex(std::string_view bytes)
+{
+    std::string out;
+    for (unsigned char c : bytes)
+        out += fmt::format("{:02x}", c);
+    return out;
+}
+
+Result<std::string> unhex(std::string_view text)
+{
+    if (text.empty() || text.size() % 2 != 0 || text.size() > 128)
+        return fail(ErrorCode::NotFound, fmt::format("'{}' is not a key locator (hex CKA_ID)", text));
+    std::string out;
+    for (size_t i = 0; i < text.size(); i += 2) {
+        unsigned value = 0;
+        for (char c : text.substr(i, 2)) {
+            value <<= 4;
+            if (c >= '0' && c <= '9')
+                value |= static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                value |= static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                value |= static_cast<unsigned>(c - 'A' + 10);
+            else
+                return fail(ErrorCode::NotFound, fmt::format("'{}' is not a key locator (hex CKA_ID)", text));
+        }
+        out.push_back(static_cast<char>(value));
+    }
+    return out;
+}
+
+std::string padded_label(std::string_view label)
+{
+    std::string out(label.substr(0, 32));
+    out.resize(32, ' ');
+    return out;
+}
+
+std::string trimmed_label(const CK_UTF8CHAR* label, size_t size)
+{
+    std::string out(reinterpret_cast<const char*>(label), size);
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\0'))
+        out.pop_back();
+    return out;
+}
+
+using namespace std::string_view_literals;
+
+// DER encodings of the curve OIDs (CKA_EC_PARAMS); "sv" keeps the 0x00 octets.
+constexpr std::string_view oid_p256 = "\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"sv;
+constexpr std::string_view oid_p384 = "\x06\x05\x2b\x81\x04\x00\x22"sv;
+constexpr std::string_view oid_ed25519 = "\x06\x03\x2b\x65\x70"sv;
+constexpr std::string_view oid_ed448 = "\x06\x03\x2b\x65\x71"sv;
+
+struct Mechanisms {
+    CK_MECHANISM_TYPE generate;
+    CK_MECHANISM_TYPE sign;
+    std::string_view ec_params; // empty for RSA
+    const EVP_MD* prehash; // digest we compute for CKM_ECDSA, else nullptr
+};
+
+Mechanisms mechanisms_for(Algorithm algorithm)
+{
+    switch (algorithm) {
+    case Algorithm::RSASHA256: return { CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_SHA256_RSA_PKCS, {}, nullptr };
+    case Algorithm::RSASHA512: return { CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_SHA512_RSA_PKCS, {}, nullptr };
+    case Algorithm::ECDSAP256SHA256: return { CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, oid_p256, EVP_sha256() };
+    case Algorithm::ECDSAP384SHA384: return { CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, oid_p384, EVP_sha384() };
+    case Algorithm::ED25519: return { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, oid_ed25519, nullptr };
+    case Algorithm::ED448: return { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, oid_ed448, nullptr };
+    }
+    return {};
+}
+
+// The size of the raw public point or key for EC algorithms.
+size_t raw_point_size(Algorithm algorithm)
+{
+    switch (algorithm) {
+    case Algorithm::ECDSAP256SHA256: return 65;
+    case Algorithm::ECDSAP384SHA384: return 97;
+    case Algorithm::ED25519: return 32;
+    case Algorithm::ED448: return 57;
+    default: return 0;
+    }
+}
+
+// CKA_EC_POINT is a DER OCTET STRING (PKCS#11 2.40); some modules give the
+// raw point. Returns the raw point or key.
+std::optional<std::string> unwrap_ec_point(std::string_view value, size_t raw_size)
+{
+    // A raw uncompressed point starts with 0x04 as a DER OCTET STRING does;
+    // the size tells them apart.
+    if (value.size() == raw_size)
+        return std::string(value);
+    if (value.size() < 2 || value[0] != 0x04)
+        return std::nullopt;
+    size_t length = static_cast<uint8_t>(value[1]);
+    size_t offset = 2;
+    if (length & 0x80) {
+        size_t octets = length & 0x7f;
+        if (octets == 0 || octets > 2 || value.size() < 2 + octets)
+            return std::nullopt;
+        length = 0;
+        for (size_t i = 0; i < octets; ++i)
+            length = (length << 8) | static_cast<uint8_t>(value[2 + i]);
+        offset = 2 + octets;
+    }
+    if (offset + length != value.size() || length != raw_size)
+        return std::nullopt;
+    return std::string(value.substr(offset));
+}
+
+} // namespace
+
+// A loaded module. One per path and process: PKCS#11 allows one
+// C_Initialize per process, so every KeyStore on the same module shares it.
+class Module {
+public:
+    static Result<std::shared_ptr<Module>> load(const TokenConfig& config)
+    {
+        static std::mutex mutex;
+        static std::map<std::filesystem::path, std::weak_ptr<Module>> loaded;
+        std::lock_guard lock(mutex);
+        if (auto existing = loaded[config.module].lock())
+            return existing;
+        for (const auto& [name, value] : config.environment)
+            setenv(name.c_str(), value.c_str(), 1);
+        if (!std::filesystem::exists(config.module))
+            return fail(ErrorCode::Pkcs11, fmt::format("PKCS#11 module '{}' does not exist", config.module.string()));
+        void* handle = dlopen(config.module.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!handle)
+            return fail(ErrorCode::Pkcs11,
+                        fmt::format("cannot load PKCS#11 module '{}': {}", config.module.string(), dlerror()));
+        auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(handle, "C_GetFunctionList"));
+        CK_FUNCTION_LIST_PTR functions = nullptr;
+        if (!get_list || get_list(&functions) != CKR_OK || !functions) {
+            dlclose(handle);
+            return fail(ErrorCode::Pkcs11,
+                        fmt::format("'{}' is not a PKCS#11 module (no C_GetFunctionList)", config.module.string()));
+        }
+        CK_C_INITIALIZE_ARGS args {};
+        args.flags = CKF_OS_LOCKING_OK;
+        CK_RV rv = functions->C_Initialize(&args);
+        if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+            dlclose(handle);
+            return std::unexpected(p11_error(fmt::format("C_Initialize of '{}'", config.module.string()), rv));
+        }
+        auto module = std::shared_ptr<Module>(new Module(config.module, handle, functions));
+        loaded[config.module] = module;
+        return module;
+    }
+
+    ~Module()
+    {
+        f->C_Finalize(nullptr);
+        dlclose(handle_);
+    }
+
+    // Slots whose token carries `label` (initialised tokens only).
+    Result<std::optional<CK_SLOT_ID>> find_token(std::string_view label, std::vector<std::string>* seen = nullptr)
+    {
+        CK_ULONG count = 0;
+        CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_GetSlotList", rv));
+        std::vector<CK_SLOT_ID> slots(count);
+        rv = f->C_GetSlotList(CK_TRUE, slots.data(), &count);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_GetSlotList", rv));
+        slots.resize(count);
+        for (CK_SLOT_ID slot : slots) {
+            CK_TOKEN_INFO info;
+            if (f->C_GetTokenInfo(slot, &info) != CKR_OK || !(info.flags & CKF_TOKEN_INITIALIZED))
+                continue;
+            std::string name = trimmed_label(info.label, sizeof info.label);
+            if (name == label)
+                return slot;
+            if (seen)
+                seen->push_back(name);
+        }
+        return std::optional<CK_SLOT_ID>();
+    }
+
+    const std::filesystem::path& path() const { return path_; }
+    CK_FUNCTION_LIST_PTR f;
+
+private:
+    Module(std::filesystem::path path, void* handle, CK_FUNCTION_LIST_PTR functions)
+        : f(functions)
+        , path_(std::move(path))
+        , handle_(handle)
+    {
+    }
+    std::filesystem::path path_;
+    void* handle_;
+};
+
+Result<std::string> read_pin(const std::filesystem::path& pin_file, std::string_view env_name)
+{
+    if (!env_name.empty()) {
+        if (const char* value = std::getenv(std::string(env_name).c_str()); value && *value)
+            return std::string(value);
+    }
+    struct stat st;
+    if (stat(pin_file.c_str(), &st) != 0)
+        return fail(ErrorCode::Config, fmt::format("{}: cannot read the PIN file", pin_file.string()));
+    if (st.st_mode & 077)
+        return fail(ErrorCode::Config,
+                    fmt::format("{}: the PIN file may be read by others (mode {:o}); make it 0600", pin_file.string(),
+                                st.st_mode & 0777));
+    std::ifstream in(pin_file, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string pin = buffer.str();
+    while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r'))
+        pin.pop_back();
+    if (!in || pin.empty())
+        return fail(ErrorCode::Config, fmt::format("{}: the PIN file is empty or unreadable", pin_file.string()));
+    return pin;
+}
+
+Result<void> init_token(const TokenConfig& config, std::string_view so_pin, std::string_view user_pin)
+{
+    auto module = SIGNET_TRY(Module::load(config));
+    auto* f = module->f;
+    if (SIGNET_TRY(module->find_token(config.token)))
+        return fail(ErrorCode::Conflict, fmt::format("a token labelled '{}' already exists", config.token));
+    CK_ULONG count = 0;
+    CK_RV rv = f->C_GetSlotList(CK_FALSE, nullptr, &count);
+    std::vector<CK_SLOT_ID> slots(count);
+    if (rv == CKR_OK)
+        rv = f->C_GetSlotList(CK_FALSE, slots.data(), &count);
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error("C_GetSlotList", rv));
+    slots.resize(count);
+    std::optional<CK_SLOT_ID> free_slot;
+    for (CK_SLOT_ID slot : slots) {
+        CK_TOKEN_INFO info;
+        if (f->C_GetTokenInfo(slot, &info) == CKR_OK && !(info.flags & CKF_TOKEN_INITIALIZED)) {
+            free_slot = slot;
+            break;
+        }
+    }
+    if (!free_slot)
+        return fail(ErrorCode::Pkcs11, fmt::format("module '{}' has no free slot for a new token", config.module.string()));
+    std::string label = padded_label(config.token);
+    std::string so(so_pin), user(user_pin);
+    rv = f->C_InitToken(*free_slot, reinterpret_cast<CK_UTF8CHAR_PTR>(so.data()), so.size(),
+                        reinterpret_cast<CK_UTF8CHAR_PTR>(label.data()));
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error(fmt::format("initialising token '{}'", config.token), rv));
+    // Some modules (SoftHSM2) move the new token to another slot.
+    auto slot = SIGNET_TRY(module->find_token(config.token));
+    if (!slot)
+        return fail(ErrorCode::Pkcs11, fmt::format("token '{}' is not visible after initialising it", config.token));
+    CK_SESSION_HANDLE session;
+    rv = f->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error("C_OpenSession", rv));
+    rv = f->C_Login(session, CKU_SO, reinterpret_cast<CK_UTF8CHAR_PTR>(so.data()), so.size());
+    if (rv == CKR_OK) {
+        rv = f->C_InitPIN(session, reinterpret_cast<CK_UTF8CHAR_PTR>(user.data()), user.size());
+        f->C_Logout(session);
+    }
+    f->C_CloseSession(session);
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error(fmt::format("setting the user PIN of token '{}'", config.token), rv));
+    return {};
+}
+
+struct KeyStore::State {
+    std::shared_ptr<Module> module;
+    CK_SLOT_ID slot = 0;
+    std::string label;
+    std::set<CK_MECHANISM_TYPE> mechanisms;
+
+    mutable std::mutex mutex;
+    std::vector<CK_SESSION_HANDLE> idle; // sessions not lent out
+    size_t open_sessions = 0;
+    std::unordered_map<std::string, CK_OBJECT_HANDLE> private_keys; // by CKA_ID
+
+    CK_FUNCTION_LIST_PTR f() const { return module->f; }
+
+    ~State()
+    {
+        for (CK_SESSION_HANDLE session : idle)
+            f()->C_CloseSession(session);
+    }
+
+    Result<CK_SESSION_HANDLE> open_session()
+    {
+        CK_SESSION_HANDLE session;
+        CK_RV rv = f()->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error(fmt::format("opening a session on token '{}'", label), rv));
+        return session;
+    }
+
+    // A session lent to one thread, returned to the pool when it goes out
+    // of scope.
+    struct Lease {
+        State* state;
+        CK_SESSION_HANDLE session;
+        Lease(State* s, CK_SESSION_HANDLE h)
+            : state(s)
+            , session(h)
+        {
+        }
+        Lease(const Lease&) = delete;
+        ~Lease()
+        {
+            std::lock_guard lock(state->mutex);
+            state->idle.push_back(session);
+        }
+    };
+
+    Result<std::unique_ptr<Lease>> lease()
+    {
+        {
+            std::lock_guard lock(mutex);
+            if (!idle.empty()) {
+                CK_SESSION_HANDLE session = idle.back();
+                idle.pop_back();
+                return std::make_unique<Lease>(this, session);
+            }
+        }
+        CK_SESSION_HANDLE session = SIGNET_TRY(open_session());
+        std::lock_guard lock(mutex);
+        ++open_sessions;
+        return std::make_unique<Lease>(this, session);
+    }
+
+    // Objects of `object_class` with CKA_ID `id` (all of them when empty).
+    Result<std::vector<CK_OBJECT_HANDLE>> find(CK_SESSION_HANDLE session, CK_OBJECT_CLASS object_class,
+                                               std::string_view id)
+    {
+        std::string id_copy(id);
+        CK_ATTRIBUTE search[] = {
+            { CKA_CLASS, &object_class, sizeof object_class },
+            { CKA_ID, id_copy.data(), id_copy.size() },
+        };
+        CK_RV rv = f()->C_FindObjectsInit(session, search, id.empty() ? 1 : 2);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_FindObjectsInit", rv));
+        std::vector<CK_OBJECT_HANDLE> out;
+        CK_OBJECT_HANDLE batch[64];
+        CK_ULONG found = 0;
+        while ((rv = f()->C_FindObjects(session, batch, 64, &found)) == CKR_OK && found > 0)
+            out.insert(out.end(), batch, batch + found);
+        f()->C_FindObjectsFinal(session);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_FindObjects", rv));
+        return out;
+    }
+
+    Result<std::string> attribute(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type)
+    {
+        CK_ATTRIBUTE query { type, nullptr, 0 };
+        CK_RV rv = f()->C_GetAttributeValue(session, object, &query, 1);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_GetAttributeValue", rv));
+        std::string value(query.ulValueLen, '\0');
+        query.pValue = value.data();
+        rv = f()->C_GetAttributeValue(session, object, &query, 1);
+        if (rv != CKR_OK)
+            return std::unexpected(p11_error("C_GetAttributeValue", rv));
+        value.resize(query.ulValueLen);
+        return value;
+    }
+
+    Error not_found(std::string_view locator) const
+    {
+        return Error(ErrorCode::NotFound, fmt::format("key {} not found in token '{}'", locator, label));
+    }
+
+    Result<CK_OBJECT_HANDLE> private_key(CK_SESSION_HANDLE session, std::string_view locator)
+    {
+        {
+            std::lock_guard lock(mutex);
+            if (auto it = private_keys.find(std::string(locator)); it != private_keys.end())
+                return it->second;
+        }
+        std::string id = SIGNET_TRY(unhex(locator));
+        auto handles = SIGNET_TRY(find(session, CKO_PRIVATE_KEY, id));
+        if (handles.empty())
+            return std::unexpected(not_found(locator));
+        std::lock_guard lock(mutex);
+        private_keys.emplace(std::string(locator), handles.front());
+        return handles.front();
+    }
+
+    Result<void> check_mechanism(Algorithm algorithm) const
+    {
+        Mechanisms m = mechanisms_for(algorithm);
+        if (!mechanisms.contains(m.generate) || !mechanisms.contains(m.sign))
+            return fail(ErrorCode::Pkcs11,
+                        fmt::format("token '{}' ({}) does not support {}: mechanism 0x{:x} or 0x{:x} is missing", label,
+                                    module->path().string(), algorithm_to_text(algorithm), m.generate, m.sign));
+        return {};
+    }
+};
+
+KeyStore::KeyStore(std::unique_ptr<State> state)
+    : state_(std::move(state))
+{
+}
+
+KeyStore::~KeyStore() = default;
+
+Result<std::unique_ptr<KeyStore>> KeyStore::open(const TokenConfig& config, std::string_view pin)
+{
+    auto state = std::make_unique<State>();
+    state->module = SIGNET_TRY(Module::load(config));
+    state->label = config.token;
+    std::vector<std::string> seen;
+    auto slot = SIGNET_TRY(state->module->find_token(config.token, &seen));
+    if (!slot) {
+        std::string present;
+        for (const auto& name : seen)
+            present += (present.empty() ? "" : ", ") + fmt::format("'{}'", name);
+        return fail(ErrorCode::Pkcs11, fmt::format("no token labelled '{}' in module '{}' (tokens present: {})",
+                                                   config.token, config.module.string(),
+                                                   present.empty() ? "none" : present));
+    }
+    state->slot = *slot;
+    CK_ULONG count = 0;
+    auto* f = state->f();
+    if (f->C_GetMechanismList(*slot, nullptr, &count) == CKR_OK) {
+        std::vector<CK_MECHANISM_TYPE> list(count);
+        if (f->C_GetMechanismList(*slot, list.data(), &count) == CKR_OK)
+            state->mechanisms.insert(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(count));
+    }
+    CK_SESSION_HANDLE session = SIGNET_TRY(state->open_session());
+    state->idle.push_back(session);
+    state->open_sessions = 1;
+    std::string pin_copy(pin);
+    CK_RV rv = f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin_copy.data()), pin_copy.size());
+    std::fill(pin_copy.begin(), pin_copy.end(), '\0');
+    if (rv == CKR_PIN_INCORRECT)
+        return fail(ErrorCode::Pkcs11, fmt::format("the PIN for token '{}' is wrong (CKR_PIN_INCORRECT)", config.token));
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+        return std::unexpected(p11_error(fmt::format("logging in to token '{}'", config.token), rv));
+    return std::unique_ptr<KeyStore>(new KeyStore(std::move(state)));
+}
+
+const std::string& KeyStore::token_label() const { return state_->label; }
+
+bool KeyStore::supports(Algorithm algorithm) const { return state_->check_mechanism(algorithm).has_value(); }
+
+size_t KeyStore::session_count() const
+{
+    std::lock_guard lock(state_->mutex);
+    return state_->open_sessions;
+}
+
+Result<std::string> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label)
+{
+    SIGNET_TRY(state_->check_mechanism(algorithm));
+    if (is_rsa(algorithm) && (bits < 2048 || bits > 4096))
+        return fail(ErrorCode::Policy, fmt::format("RSA keys must have 2048 to 4096 bits, not {}", bits));
+    Mechanisms m = mechanisms_for(algorithm);
+    unsigned char id[20];
+    if (RAND_bytes(id, sizeof id) != 1)
+        return std::unexpected(ossl::error("no random CKA_ID"));
+    std::string label_copy(label);
+    std::string params(m.ec_params);
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG modulus_bits = bits;
+    unsigned char exponent[] = { 0x01, 0x00, 0x01 };
+    std::vector<CK_ATTRIBUTE> pub {
+        { CKA_TOKEN, &yes, sizeof yes },   { CKA_PRIVATE, &no, sizeof no },
+        { CKA_VERIFY, &yes, sizeof yes },  { CKA_ID, id, sizeof id },
+        { CKA_LABEL, label_copy.data(), label_copy.size() },
+    };
+    if (is_rsa(algorithm)) {
+        pub.push_back({ CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits });
+        pub.push_back({ CKA_PUBLIC_EXPONENT, exponent, sizeof exponent });
+    } else {
+        pub.push_back({ CKA_EC_PARAMS, params.data(), params.size() });
+    }
+    CK_ATTRIBUTE priv[] = {
+        { CKA_TOKEN, &yes, sizeof yes },       { CKA_PRIVATE, &yes, sizeof yes },
+        { CKA_SENSITIVE, &yes, sizeof yes },   { CKA_EXTRACTABLE, &no, sizeof no },
+        { CKA_SIGN, &yes, sizeof yes },        { CKA_ID, id, sizeof id },
+        { CKA_LABEL, label_copy.data(), label_copy.size() },
+    };
+    CK_MECHANISM mechanism { m.generate, nullptr, 0 };
+    auto lease = SIGNET_TRY(state_->lease());
+    CK_OBJECT_HANDLE pub_handle, priv_handle;
+    CK_RV rv = state_->f()->C_GenerateKeyPair(lease->session, &mechanism, pub.data(), pub.size(), priv,
+                                              std::size(priv), &pub_handle, &priv_handle);
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error(
+            fmt::format("generating a {} key in token '{}'", algorithm_to_text(algorithm), state_->label), rv));
+    std::string locator = hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
+    std::lock_guard lock(state_->mutex);
+    state_->private_keys.emplace(locator, priv_handle);
+    return locator;
+}
+
+Result<Bytes> KeyStore::public_key(std::string_view locator, Algorithm algorithm)
+{
+    std::string id = SIGNET_TRY(unhex(locator));
+    auto lease = SIGNET_TRY(state_->lease());
+    auto handles = SIGNET_TRY(state_->find(lease->session, CKO_PUBLIC_KEY, id));
+    if (handles.empty())
+        return std::unexpected(state_->not_found(locator));
+    if (is_rsa(algorithm)) {
+        std::string modulus = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_MODULUS));
+        std::string exponent = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_PUBLIC_EXPONENT));
+        while (exponent.size() > 1 && exponent.front() == '\0')
+            exponent.erase(0, 1);
+        Bytes out;
+        if (exponent.size() < 256) {
+            out.push_back(static_cast<char>(exponent.size()));
+        } else {
+            out.push_back('\0');
+            out.push_back(static_cast<char>(exponent.size() >> 8));
+            out.push_back(static_cast<char>(exponent.size() & 0xff));
+        }
+        return out + exponent + modulus;
+    }
+    std::string point = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_EC_POINT));
+    auto raw = unwrap_ec_point(point, raw_point_size(algorithm));
+    if (!raw)
+        return fail(ErrorCode::Pkcs11, fmt::format("key {} in token '{}' is not a {} key", locator, state_->label,
+                                                   algorithm_to_text(algorithm)));
+    if (algorithm == Algorithm::ECDSAP256SHA256 || algorithm == Algorithm::ECDSAP384SHA384)
+        return raw->substr(1); // drop the 0x04 "uncompressed" prefix
+    return *raw;
+}
+
+Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std::string_view data)
+{
+    Mechanisms m = mechanisms_for(algorithm);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    if (m.prehash) {
+        EVP_Digest(data.data(), data.size(), digest, &digest_length, m.prehash, nullptr);
+        data = std::string_view(reinterpret_cast<char*>(digest), digest_length);
+    }
+    auto lease = SIGNET_TRY(state_->lease());
+    CK_OBJECT_HANDLE key = SIGNET_TRY(state_->private_key(lease->session, locator));
+    CK_MECHANISM mechanism { m.sign, nullptr, 0 };
+    auto* f = state_->f();
+    CK_RV rv = f->C_SignInit(lease->session, &mechanism, key);
+    if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
+        std::lock_guard lock(state_->mutex);
+        state_->private_keys.erase(std::string(locator));
+        return std::unexpected(state_->not_found(locator));
+    }
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error(fmt::format("C_SignInit with key {} ({})", locator, algorithm_to_text(algorithm)), rv));
+    unsigned char signature[1024];
+    CK_ULONG length = sizeof signature;
+    rv = f->C_Sign(lease->session, reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(data.data())), data.size(),
+                   signature, &length);
+    if (rv != CKR_OK)
+        return std::unexpected(p11_error(fmt::format("C_Sign with key {}", locator), rv));
+    return Bytes(reinterpret_cast<char*>(signature), length);
+}
+
+Result<void> KeyStore::destroy(std::string_view locator)
+{
+    std::string id = SIGNET_TRY(unhex(locator));
+    auto lease = SIGNET_TRY(state_->lease());
+    auto privs = SIGNET_TRY(state_->find(lease->session, CKO_PRIVATE_KEY, id));
+    auto pubs = SIGNET_TRY(state_->find(lease->session, CKO_PUBLIC_KEY, id));
+    if (privs.empty() && pubs.empty())
+        return std::unexpected(state_->not_found(locator));
+    {
+        std::lock_guard lock(state_->mutex);
+        state_->private_keys.erase(std::string(locator));
+    }
+    for (auto handles : { privs, pubs }) {
+        for (CK_OBJECT_HANDLE handle : handles) {
+            CK_RV rv = state_->f()->C_DestroyObject(lease->session, handle);
+            if (rv != CKR_OK)
+                return std::unexpected(p11_error(fmt::format("destroying key {}", locator), rv));
+        }
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> KeyStore::list()
+{
+    auto lease = SIGNET_TRY(state_->lease());
+    auto handles = SIGNET_TRY(state_->find(lease->session, CKO_PRIVATE_KEY, {}));
+    std::vector<std::string> out;
+    for (CK_OBJECT_HANDLE handle : handles)
+        out.push_back(hex(SIGNET_TRY(state_->attribute(lease->session, handle, CKA_ID))));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace signet::crypto::p11

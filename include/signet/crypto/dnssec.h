@@ -1,0 +1,66 @@
+// DNSSEC primitives that need no token: DNSKEY RDATA, key tags, DS digests,
+// and signature verification with OpenSSL. Verification is deliberately a
+// different code path from signing (which happens in the PKCS#11 token), so
+// that the signer's self-check does not share the signer's mistakes.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <signet/base/error.h>
+#include <signet/crypto/algorithm.h>
+#include <signet/crypto/ossl.h>
+#include <signet/dns/name.h>
+
+namespace signet::crypto {
+
+using dns::Bytes;
+
+// DNSKEY flags (RFC 4034 §2.1.1, RFC 5011 §3).
+inline constexpr uint16_t dnskey_flag_zone = 0x0100;
+inline constexpr uint16_t dnskey_flag_sep = 0x0001;
+inline constexpr uint16_t dnskey_flag_revoke = 0x0080;
+
+// DNSKEY RDATA: flags, protocol 3, algorithm, public key.
+Bytes make_dnskey_rdata(uint16_t flags, Algorithm algorithm, std::string_view public_key);
+
+// The fields of DNSKEY RDATA; fails on RDATA shorter than 4 octets.
+struct DnskeyFields {
+    uint16_t flags = 0;
+    uint8_t protocol = 0;
+    uint8_t algorithm = 0;
+    std::string_view public_key;
+};
+Result<DnskeyFields> parse_dnskey(std::string_view rdata);
+
+// RFC 4034 Appendix B.
+uint16_t key_tag(std::string_view dnskey_rdata);
+
+// DS RDATA for a DNSKEY of `owner` (RFC 4034 §5.1.4).
+Result<Bytes> make_ds_rdata(const dns::Name& owner, std::string_view dnskey_rdata, DigestType digest);
+
+// SHA-1/256/384/512 of `data`, for digests outside signatures.
+Bytes sha1(std::string_view data);
+Bytes sha256(std::string_view data);
+Bytes sha384(std::string_view data);
+
+// A public key taken from DNSKEY RDATA, ready to verify RRSIG signatures.
+class PublicKey {
+public:
+    static Result<PublicKey> from_dnskey(std::string_view dnskey_rdata);
+
+    Algorithm algorithm() const { return algorithm_; }
+    // Signature in DNSSEC wire form (RFC 3110, RFC 6605 r|s, RFC 8080).
+    bool verify(std::string_view data, std::string_view signature) const;
+
+private:
+    PublicKey(Algorithm algorithm, ossl::Pkey key)
+        : algorithm_(algorithm)
+        , key_(std::move(key))
+    {
+    }
+    Algorithm algorithm_;
+    ossl::Pkey key_;
+};
+
+} // namespace signet::crypto

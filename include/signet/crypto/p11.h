@@ -1,0 +1,76 @@
+// Keys in a PKCS#11 token. Any module is loaded by path; SoftHSM2 is the
+// embedded default and a network HSM needs no code change. Private keys are
+// generated in the token as sensitive and non-extractable and never leave it;
+// a key is found again by its locator, the hex form of its random CKA_ID.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <signet/base/error.h>
+#include <signet/crypto/algorithm.h>
+#include <signet/dns/name.h>
+
+namespace signet::crypto::p11 {
+
+using dns::Bytes;
+
+struct TokenConfig {
+    std::filesystem::path module;
+    std::string token; // CKA_LABEL of the token
+    // Environment the module reads when it is loaded (e.g. SOFTHSM2_CONF).
+    std::vector<std::pair<std::string, std::string>> environment;
+};
+
+// The PIN comes from a file that only its owner may read (mode 0600 or
+// stricter), or from the environment variable `env_name` when that is set,
+// never from the command line. Trailing newlines are removed.
+Result<std::string> read_pin(const std::filesystem::path& pin_file, std::string_view env_name = "SIGNET_PIN");
+
+// Creates a token labelled `config.token` in the module's first free slot and
+// sets its user PIN; refuses when a token with that label exists. For modules
+// that let applications initialise tokens, such as SoftHSM2.
+Result<void> init_token(const TokenConfig& config, std::string_view so_pin, std::string_view user_pin);
+
+class Module;
+
+// One logged-in token with a pool of sessions, one per signing thread.
+// Every method may be called from several threads at once.
+class KeyStore {
+public:
+    static Result<std::unique_ptr<KeyStore>> open(const TokenConfig& config, std::string_view pin);
+    ~KeyStore();
+    KeyStore(const KeyStore&) = delete;
+    KeyStore& operator=(const KeyStore&) = delete;
+
+    const std::string& token_label() const;
+    // Whether the token offers the mechanisms `algorithm` needs.
+    bool supports(Algorithm algorithm) const;
+
+    // Generates a key pair; returns its locator. `bits` is used for RSA
+    // (2048-4096) and ignored otherwise. `label` becomes CKA_LABEL.
+    Result<std::string> generate(Algorithm algorithm, unsigned bits, std::string_view label);
+    // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).
+    Result<Bytes> public_key(std::string_view locator, Algorithm algorithm);
+    // Signs `data` (for ECDSA the token signs its hash) and returns the
+    // signature in DNSSEC wire form.
+    Result<Bytes> sign(std::string_view locator, Algorithm algorithm, std::string_view data);
+    // Removes both halves of the key pair from the token.
+    Result<void> destroy(std::string_view locator);
+    // Locators of every private key in the token.
+    Result<std::vector<std::string>> list();
+
+    // How many sessions are open now (one per thread that has signed).
+    size_t session_count() const;
+
+private:
+    struct State;
+    explicit KeyStore(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+} // namespace signet::crypto::p11

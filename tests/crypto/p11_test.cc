@@ -1,0 +1,196 @@
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include <signet/crypto/dnssec.h>
+#include <signet/crypto/p11.h>
+
+#include "../fixtures/softhsm.h"
+
+namespace signet::crypto {
+namespace {
+
+using signet::testing::test_token;
+
+struct Case {
+    Algorithm algorithm;
+    unsigned bits;
+    size_t public_key_size; // DNSKEY public key field
+    size_t signature_size;
+};
+
+class SignEveryAlgorithm : public ::testing::TestWithParam<Case> { };
+
+// Sign in the token, verify with OpenSSL from the DNSKEY alone: the two code
+// paths the signer and its self-check use.
+TEST_P(SignEveryAlgorithm, TokenSignatureVerifiesWithOpenSsl)
+{
+    const Case& c = GetParam();
+    auto& store = *test_token().store;
+    if (!store.supports(c.algorithm)) {
+        auto failed = store.generate(c.algorithm, c.bits, "unsupported");
+        ASSERT_FALSE(failed);
+        EXPECT_NE(failed.error().message().find("does not support"), std::string::npos);
+        GTEST_SKIP() << "SoftHSM2 here lacks " << algorithm_to_text(c.algorithm);
+    }
+    auto locator = store.generate(c.algorithm, c.bits, "test");
+    ASSERT_TRUE(locator) << locator.error().to_string();
+    EXPECT_EQ(locator->size(), 40u); // 20 random octets in hex
+    auto public_key = store.public_key(*locator, c.algorithm);
+    ASSERT_TRUE(public_key) << public_key.error().to_string();
+    EXPECT_EQ(public_key->size(), c.public_key_size);
+
+    Bytes dnskey = make_dnskey_rdata(dnskey_flag_zone, c.algorithm, *public_key);
+    auto key = PublicKey::from_dnskey(dnskey);
+    ASSERT_TRUE(key) << key.error().to_string();
+    std::string data = "RRSIG RDATA and canonical RRs would be here";
+    auto signature = store.sign(*locator, c.algorithm, data);
+    ASSERT_TRUE(signature) << signature.error().to_string();
+    EXPECT_EQ(signature->size(), c.signature_size);
+    EXPECT_TRUE(key->verify(data, *signature));
+    EXPECT_FALSE(key->verify(data + ".", *signature));
+    std::string bad = *signature;
+    bad[bad.size() / 2] ^= 0x01;
+    EXPECT_FALSE(key->verify(data, bad));
+
+    ASSERT_TRUE(store.destroy(*locator));
+    auto gone = store.sign(*locator, c.algorithm, data);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code(), ErrorCode::NotFound);
+    EXPECT_NE(gone.error().message().find(*locator), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, SignEveryAlgorithm,
+                         ::testing::Values(Case { Algorithm::RSASHA256, 2048, 4 + 256, 256 },
+                                           Case { Algorithm::RSASHA512, 3072, 4 + 384, 384 },
+                                           Case { Algorithm::ECDSAP256SHA256, 0, 64, 64 },
+                                           Case { Algorithm::ECDSAP384SHA384, 0, 96, 96 },
+                                           Case { Algorithm::ED25519, 0, 32, 64 },
+                                           Case { Algorithm::ED448, 0, 57, 114 }),
+                         [](const auto& info) { return std::string(algorithm_to_text(info.param.algorithm)); });
+
+TEST(KeyStore, PrivateKeysAreSensitiveAndListed)
+{
+    auto& store = *test_token().store;
+    auto locator = store.generate(Algorithm::ECDSAP256SHA256, 0, "listed");
+    ASSERT_TRUE(locator);
+    auto all = store.list();
+    ASSERT_TRUE(all);
+    EXPECT_NE(std::find(all->begin(), all->end(), *locator), all->end());
+    ASSERT_TRUE(store.destroy(*locator));
+    all = store.list();
+    ASSERT_TRUE(all);
+    EXPECT_EQ(std::find(all->begin(), all->end(), *locator), all->end());
+}
+
+TEST(KeyStore, RsaSizeOutsidePolicyRefused)
+{
+    auto result = test_token().store->generate(Algorithm::RSASHA256, 1024, "small");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message().find("2048 to 4096"), std::string::npos);
+}
+
+TEST(KeyStore, UnknownLocatorNamesIt)
+{
+    auto result = test_token().store->sign("00112233", Algorithm::ECDSAP256SHA256, "x");
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code(), ErrorCode::NotFound);
+    EXPECT_NE(result.error().message().find("00112233"), std::string::npos);
+    EXPECT_FALSE(test_token().store->sign("not hex", Algorithm::ECDSAP256SHA256, "x"));
+}
+
+// Login state is per token and process, so this uses a token of its own.
+TEST(KeyStore, WrongPinIsNamed)
+{
+    auto config = test_token().config;
+    config.token = "signet-test-pin";
+    std::string pin = signet::testing::random_pin();
+    ASSERT_TRUE(p11::init_token(config, signet::testing::random_pin(), pin));
+    auto result = p11::KeyStore::open(config, pin + "0");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message().find("PIN"), std::string::npos);
+    EXPECT_EQ(result.error().message().find(pin), std::string::npos) << "PIN leaked into a message";
+    EXPECT_TRUE(p11::KeyStore::open(config, pin));
+}
+
+TEST(KeyStore, MissingTokenAndModuleAreNamed)
+{
+    auto config = test_token().config;
+    config.token = "no-such-token";
+    auto result = p11::KeyStore::open(config, "1234");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message().find("no token labelled 'no-such-token'"), std::string::npos);
+    EXPECT_NE(result.error().message().find("'signet-test'"), std::string::npos); // lists what is there
+
+    config.module = "/nonexistent/libpkcs11.so";
+    result = p11::KeyStore::open(config, "1234");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message().find("/nonexistent/libpkcs11.so"), std::string::npos);
+}
+
+TEST(KeyStore, SecondTokenWithSameLabelRefused)
+{
+    auto& token = test_token();
+    auto result = p11::init_token(token.config, "12345678", "87654321");
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code(), ErrorCode::Conflict);
+}
+
+// Threads each take their own session from the pool and sign at once.
+TEST(KeyStore, ParallelSigningUsesOneSessionPerThread)
+{
+    auto& store = *test_token().store;
+    auto locator = store.generate(Algorithm::ECDSAP256SHA256, 0, "parallel");
+    ASSERT_TRUE(locator);
+    auto key = PublicKey::from_dnskey(
+        make_dnskey_rdata(dnskey_flag_zone, Algorithm::ECDSAP256SHA256,
+                          *store.public_key(*locator, Algorithm::ECDSAP256SHA256)));
+    ASSERT_TRUE(key);
+    std::atomic<int> good = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                std::string data = std::to_string(t) + "/" + std::to_string(i);
+                auto signature = store.sign(*locator, Algorithm::ECDSAP256SHA256, data);
+                if (signature && key->verify(data, *signature))
+                    ++good;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    EXPECT_EQ(good, 200);
+    EXPECT_GE(store.session_count(), 1u);
+    EXPECT_LE(store.session_count(), 5u);
+    ASSERT_TRUE(store.destroy(*locator));
+}
+
+TEST(ReadPin, FileMustBePrivate)
+{
+    auto dir = test_token().dir;
+    auto path = dir / "pin";
+    std::ofstream(path) << "123456\n";
+    chmod(path.c_str(), 0644);
+    unsetenv("SIGNET_TEST_PIN");
+    auto result = p11::read_pin(path, "SIGNET_TEST_PIN");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message().find("0600"), std::string::npos);
+    EXPECT_EQ(result.error().message().find("123456"), std::string::npos);
+    chmod(path.c_str(), 0600);
+    result = p11::read_pin(path, "SIGNET_TEST_PIN");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(*result, "123456");
+    setenv("SIGNET_TEST_PIN", "654321", 1);
+    EXPECT_EQ(*p11::read_pin(dir / "absent", "SIGNET_TEST_PIN"), "654321");
+    unsetenv("SIGNET_TEST_PIN");
+    EXPECT_FALSE(p11::read_pin(dir / "absent", "SIGNET_TEST_PIN"));
+}
+
+} // namespace
+} // namespace signet::crypto
