@@ -228,7 +228,7 @@ Result<void> svcb_from_text(RRType type, std::span<const Token> tokens, const Na
                                                        tokens[0].text, type_name)));
     if (tokens.size() < 2)
         return fail(parse_error(fmt::format("missing RDATA field 'TargetName' for {}", type_name)));
-    auto target = Name::from_text(tokens[1].text, &origin);
+    auto target = Name::from_text(tokens[1].text, origin);
     if (!target)
         return fail(token_error(tokens[1], fmt::format("bad TargetName '{}' for {}: {}", tokens[1].text, type_name,
                                                        target.error().message())));

@@ -353,7 +353,7 @@ Result<void> FieldParser::parse(const Field& field)
     }
     case FieldKind::Name: {
         const Token& token = *SIGNET_TRY(take(field));
-        auto name = Name::from_text(token.text, &origin_);
+        auto name = Name::from_text(token.text, origin_);
         if (!name)
             return fail(bad(token, field, name.error().message()));
         out_ += name->wire();

@@ -388,7 +388,7 @@ void Reader::handle_entry(std::vector<RawToken>& tokens, bool starts_blank, File
             error(state, first, "$ORIGIN takes exactly one domain name");
             return;
         }
-        auto name = Name::from_text(args[0].text, &state.origin);
+        auto name = Name::from_text(args[0].text, state.origin);
         if (!name) {
             error(state, args[0], name.error().message());
             return;
@@ -425,7 +425,7 @@ void Reader::handle_include(std::span<RawToken> args, FileState& state)
         path = state.directory / path;
     Name origin = state.origin;
     if (args.size() == 2) {
-        auto name = Name::from_text(args[1].text, &state.origin);
+        auto name = Name::from_text(args[1].text, state.origin);
         if (!name) {
             error(state, args[1], name.error().message());
             return;
@@ -452,7 +452,7 @@ void Reader::handle_record(std::span<RawToken> tokens, bool starts_blank, FileSt
         error(state, first, "owner name must not be quoted");
         return;
     }
-    auto owner = Name::from_text(first.text, &state.origin);
+    auto owner = Name::from_text(first.text, state.origin);
     if (!owner) {
         error(state, first, owner.error().message());
         return;
@@ -698,7 +698,7 @@ void Reader::handle_generate(std::span<RawToken> args, FileState& state)
             error(state, lhs, owner_text.error().message());
             return;
         }
-        auto owner = Name::from_text(*owner_text, &state.origin);
+        auto owner = Name::from_text(*owner_text, state.origin);
         if (!owner) {
             error(state, lhs, owner.error().message());
             return;

@@ -18,9 +18,9 @@ TEST(Name, ParsesAbsoluteAndRelative)
 {
     Name origin = name("example.com.");
     EXPECT_EQ(origin.wire(), std::string("\x07" "example\x03" "com\x00", 13));
-    EXPECT_EQ(Name::from_text("www", &origin)->to_text(), "www.example.com.");
-    EXPECT_EQ(Name::from_text("@", &origin)->to_text(), "example.com.");
-    EXPECT_EQ(Name::from_text("www.other.", &origin)->to_text(), "www.other.");
+    EXPECT_EQ(Name::from_text("www", origin)->to_text(), "www.example.com.");
+    EXPECT_EQ(Name::from_text("@", origin)->to_text(), "example.com.");
+    EXPECT_EQ(Name::from_text("www.other.", origin)->to_text(), "www.other.");
     EXPECT_FALSE(Name::from_text("www"));
     EXPECT_EQ(name(".").to_text(), ".");
     EXPECT_TRUE(name(".").is_root());
@@ -127,6 +127,93 @@ TEST(Name, ReadsWire)
     EXPECT_FALSE(Name::from_wire(std::string("\x03ww", 3), bad));
     bad = 0;
     EXPECT_FALSE(Name::from_wire(std::string("\xc0\x0c", 2), bad)); // compression pointer
+}
+
+TEST(NameView, LooksAtTheBytesOfANameWithoutCopying)
+{
+    Name owned = name("www.Example.com.");
+    NameView view = owned;
+    EXPECT_EQ(view.wire().data(), owned.wire().data());
+    EXPECT_EQ(view.to_text(), "www.Example.com.");
+    EXPECT_EQ(view.label_count(), 3u);
+    EXPECT_EQ(view.first_label(), "www");
+    // Parents are suffixes of the same bytes, down to the root.
+    NameView up = view.parent();
+    EXPECT_EQ(up.wire().data(), owned.wire().data() + 4);
+    EXPECT_EQ(up.to_text(), "Example.com.");
+    EXPECT_TRUE(up.parent().parent().is_root());
+    EXPECT_TRUE(up.parent().parent().parent().is_root());
+    EXPECT_TRUE(NameView().is_root());
+    EXPECT_EQ(NameView().to_text(), ".");
+    // An explicit copy outlives the bytes it was made from.
+    Name copy;
+    {
+        Name temporary = name("tmp.example.");
+        copy = Name(temporary.view().parent());
+    }
+    EXPECT_EQ(copy.to_text(), "example.");
+}
+
+TEST(NameView, ComparesWithNamesCanonically)
+{
+    Name a = name("a.example.");
+    Name upper = name("A.EXAMPLE.");
+    NameView view = upper;
+    EXPECT_EQ(view, a);
+    EXPECT_EQ(a, view);
+    EXPECT_NE(view, name("b.example."));
+    EXPECT_LT(view, name("b.example."));
+    EXPECT_GT(view, name("example."));
+    EXPECT_TRUE(view.is_subdomain_of(name("example.")));
+    EXPECT_EQ(NameHash()(view), NameHash()(a));
+    EXPECT_EQ(view.lowercased().wire(), a.wire());
+
+    // Sorting views sorts the names: RFC 4034 §6.1 order, as for Name.
+    std::vector<Name> owned = { name("z.example."), name("*.z.example."), name("example."), name("Z.a.example."),
+                                name("a.example.") };
+    std::vector<NameView> views(owned.begin(), owned.end());
+    std::sort(views.begin(), views.end());
+    std::vector<std::string> texts;
+    for (NameView v : views)
+        texts.push_back(v.to_text());
+    EXPECT_EQ(texts, (std::vector<std::string> { "example.", "a.example.", "Z.a.example.", "z.example.", "*.z.example." }));
+
+    Bytes key = "prefix";
+    view.append_canonical_key(key);
+    EXPECT_EQ(key, "prefix" + a.canonical_key());
+}
+
+TEST(NameView, ReadsNamesInsideRdata)
+{
+    // MX RDATA: preference, then the exchange name; the view points into it.
+    std::string rdata("\x00\x0a\x04mail\x07" "example\x00", 16);
+    size_t offset = 2;
+    auto exchange = NameView::from_wire(rdata, offset);
+    ASSERT_TRUE(exchange);
+    EXPECT_EQ(offset, rdata.size());
+    EXPECT_EQ(exchange->wire().data(), rdata.data() + 2);
+    EXPECT_EQ(exchange->to_text(), "mail.example.");
+    EXPECT_EQ(NameView::from_valid_wire(std::string_view(rdata).substr(2)), name("MAIL.example."));
+    offset = 2;
+    EXPECT_FALSE(NameView::from_wire(std::string_view(rdata).substr(0, 10), offset));
+    EXPECT_EQ(offset, 2u);
+}
+
+TEST(Name, AppendFromTextBuildsWireInPlace)
+{
+    Name origin = name("example.");
+    // The 255-octet limit is the name's own, not the buffer's.
+    Bytes out(300, 'x');
+    ASSERT_TRUE(Name::append_from_text("www", origin, out));
+    EXPECT_EQ(out.substr(300), std::string("\x03www\x07" "example\x00", 13));
+    ASSERT_TRUE(Name::append_from_text("@", origin, out));
+    ASSERT_TRUE(Name::append_from_text(".", origin, out));
+    EXPECT_EQ(out.size(), 300u + 13 + 9 + 1);
+    out.clear();
+    auto error = Name::append_from_text("a..b", origin, out);
+    ASSERT_FALSE(error);
+    EXPECT_EQ(error.error().message(), "empty label in domain name 'a..b'");
+    EXPECT_FALSE(Name::append_from_text("relative", std::nullopt, out));
 }
 
 } // namespace

@@ -67,7 +67,7 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
 {
     // Command-line names are absolute whether or not they end in a dot.
     const dns::Name root;
-    auto origin = dns::Name::from_text(options.origin, &root);
+    auto origin = dns::Name::from_text(options.origin, root);
     if (!origin)
         return fail(Error(ErrorCode::Usage, fmt::format("--origin: {}", origin.error().message())));
     dns::Diagnostics diagnostics;
