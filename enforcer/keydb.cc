@@ -1,0 +1,527 @@
+#include <signet/enforcer/keydb.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+namespace signet::enforcer {
+
+namespace {
+
+// Migration N (counting from 1) takes a store from user_version N-1 to N.
+// A migration that has been released never changes: fix or extend the
+// schema by adding the next one. Column names are the contract with
+// anything else that reads the file (sqlite3 on the command line, backups).
+constexpr std::array<std::string_view, 1> migrations {
+    R"sql(
+CREATE TABLE zone (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,            -- "example.nl.": absolute, lower-case
+    input_path TEXT NOT NULL,
+    output_path TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    serial INTEGER CHECK (serial BETWEEN 0 AND 4294967295), -- last published SOA serial
+    signed_at INTEGER,                    -- times are Unix seconds
+    nsec3_salt TEXT,                      -- hex; '' is the empty salt
+    nsec3_salt_created INTEGER,
+    created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE key (
+    id INTEGER PRIMARY KEY,
+    zone_id INTEGER NOT NULL REFERENCES zone (id) ON DELETE CASCADE,
+    locator TEXT NOT NULL,                -- hex CKA_ID in the token
+    algorithm INTEGER NOT NULL CHECK (algorithm BETWEEN 0 AND 255),
+    bits INTEGER NOT NULL CHECK (bits >= 0),
+    role TEXT NOT NULL CHECK (role IN ('ksk', 'zsk', 'csk')),
+    key_tag INTEGER NOT NULL CHECK (key_tag BETWEEN 0 AND 65535),
+    flags INTEGER NOT NULL CHECK (flags BETWEEN 0 AND 65535),
+    dnskey_rdata BLOB NOT NULL,
+    goal TEXT NOT NULL CHECK (goal IN ('present', 'absent')),
+    ds_state TEXT NOT NULL CHECK (ds_state IN ('na', 'hidden', 'rumoured', 'omnipresent', 'unretentive')),
+    ds_since INTEGER NOT NULL,
+    dnskey_state TEXT NOT NULL CHECK (dnskey_state IN ('na', 'hidden', 'rumoured', 'omnipresent', 'unretentive')),
+    dnskey_since INTEGER NOT NULL,
+    krrsig_state TEXT NOT NULL CHECK (krrsig_state IN ('na', 'hidden', 'rumoured', 'omnipresent', 'unretentive')),
+    krrsig_since INTEGER NOT NULL,
+    zrrsig_state TEXT NOT NULL CHECK (zrrsig_state IN ('na', 'hidden', 'rumoured', 'omnipresent', 'unretentive')),
+    zrrsig_since INTEGER NOT NULL,
+    ds_at_parent TEXT NOT NULL
+        CHECK (ds_at_parent IN ('unsubmitted', 'submit', 'submitted', 'seen', 'retract', 'retracted')),
+    created INTEGER NOT NULL,
+    published INTEGER,
+    active INTEGER,
+    retired INTEGER,
+    removed INTEGER,
+    UNIQUE (zone_id, locator)
+) STRICT;
+
+CREATE TABLE key_event (
+    id INTEGER PRIMARY KEY,
+    zone_id INTEGER NOT NULL REFERENCES zone (id) ON DELETE CASCADE,
+    key_id INTEGER REFERENCES key (id) ON DELETE SET NULL,
+    time INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX key_event_by_zone ON key_event (zone_id, time);
+CREATE INDEX key_event_by_key ON key_event (key_id);
+)sql",
+};
+
+template <typename E>
+struct Named {
+    E value;
+    std::string_view text;
+};
+
+constexpr std::array role_names {
+    Named<KeyRole> { KeyRole::KSK, "ksk" },
+    Named<KeyRole> { KeyRole::ZSK, "zsk" },
+    Named<KeyRole> { KeyRole::CSK, "csk" },
+};
+
+constexpr std::array goal_names {
+    Named<KeyGoal> { KeyGoal::Present, "present" },
+    Named<KeyGoal> { KeyGoal::Absent, "absent" },
+};
+
+constexpr std::array state_names {
+    Named<RecordState> { RecordState::NotApplicable, "na" },
+    Named<RecordState> { RecordState::Hidden, "hidden" },
+    Named<RecordState> { RecordState::Rumoured, "rumoured" },
+    Named<RecordState> { RecordState::Omnipresent, "omnipresent" },
+    Named<RecordState> { RecordState::Unretentive, "unretentive" },
+};
+
+constexpr std::array ds_names {
+    Named<DsAtParent> { DsAtParent::Unsubmitted, "unsubmitted" },
+    Named<DsAtParent> { DsAtParent::Submit, "submit" },
+    Named<DsAtParent> { DsAtParent::Submitted, "submitted" },
+    Named<DsAtParent> { DsAtParent::Seen, "seen" },
+    Named<DsAtParent> { DsAtParent::Retract, "retract" },
+    Named<DsAtParent> { DsAtParent::Retracted, "retracted" },
+};
+
+template <typename E, size_t N>
+std::string_view name_of(const std::array<Named<E>, N>& names, E value)
+{
+    for (const auto& entry : names) {
+        if (entry.value == value)
+            return entry.text;
+    }
+    return "unknown";
+}
+
+template <typename E, size_t N>
+std::optional<E> value_of(const std::array<Named<E>, N>& names, std::string_view text)
+{
+    for (const auto& entry : names) {
+        bool same = std::ranges::equal(entry.text, text, [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        });
+        if (same)
+            return entry.value;
+    }
+    return std::nullopt;
+}
+
+const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
+
+// Zone columns in the order of the SELECTs and of the parameters ?1..?9.
+constexpr std::string_view zone_columns
+    = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created";
+
+void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
+{
+    statement.bind_text(1, zone.name)
+        .bind_text(2, path_string(zone.input))
+        .bind_text(3, path_string(zone.output))
+        .bind_text(4, zone.policy)
+        .bind_optional_int(5, zone.serial)
+        .bind_optional_time(6, zone.signed_at)
+        .bind_optional_text(7, zone.nsec3_salt)
+        .bind_optional_time(8, zone.nsec3_salt_created)
+        .bind_time(9, zone.created);
+}
+
+// A row of "SELECT id, <zone_columns>".
+ZoneEntry read_zone(const sqlite::Statement& row)
+{
+    ZoneEntry zone;
+    zone.id = row.column_int(0);
+    zone.name = row.column_text(1);
+    zone.input = row.column_text(2);
+    zone.output = row.column_text(3);
+    zone.policy = row.column_text(4);
+    if (auto serial = row.column_optional_int(5))
+        zone.serial = static_cast<uint32_t>(*serial);
+    zone.signed_at = row.column_optional_time(6);
+    zone.nsec3_salt = row.column_optional_text(7);
+    zone.nsec3_salt_created = row.column_optional_time(8);
+    zone.created = row.column_time(9);
+    return zone;
+}
+
+// Key columns in the order of the SELECTs and of the parameters ?1..?23.
+constexpr std::string_view key_columns
+    = "zone_id, locator, algorithm, bits, role, key_tag, flags, dnskey_rdata, goal, "
+      "ds_state, ds_since, dnskey_state, dnskey_since, krrsig_state, krrsig_since, zrrsig_state, zrrsig_since, "
+      "ds_at_parent, created, published, active, retired, removed";
+
+void bind_key(sqlite::Statement& statement, const KeyEntry& key)
+{
+    statement.bind_int(1, key.zone_id)
+        .bind_text(2, key.locator)
+        .bind_int(3, static_cast<int64_t>(key.algorithm))
+        .bind_int(4, static_cast<int64_t>(key.bits))
+        .bind_text(5, key_role_to_text(key.role))
+        .bind_int(6, static_cast<int64_t>(key.key_tag))
+        .bind_int(7, static_cast<int64_t>(key.flags))
+        .bind_blob(8, key.dnskey_rdata)
+        .bind_text(9, key_goal_to_text(key.goal));
+    int index = 10;
+    for (const RecordStatus* status : { &key.ds, &key.dnskey, &key.krrsig, &key.zrrsig }) {
+        statement.bind_text(index, record_state_to_text(status->state)).bind_time(index + 1, status->since);
+        index += 2;
+    }
+    statement.bind_text(18, ds_at_parent_to_text(key.ds_at_parent))
+        .bind_time(19, key.created)
+        .bind_optional_time(20, key.published)
+        .bind_optional_time(21, key.active)
+        .bind_optional_time(22, key.retired)
+        .bind_optional_time(23, key.removed);
+}
+
+// Reads the text of an enum column; the CHECK constraints keep other text
+// out, but a file edited by hand may still hold some.
+template <typename E, size_t N>
+Result<E> read_enum(const sqlite::Statement& row, int column, const std::array<Named<E>, N>& names,
+                    std::string_view what, const std::string& path, int64_t key_id)
+{
+    std::string text = row.column_text(column);
+    if (auto value = value_of(names, text))
+        return *value;
+    return fail(ErrorCode::Database, fmt::format("{}: key id {}: bad {} '{}'", path, key_id, what, text));
+}
+
+// A row of "SELECT id, <key_columns>".
+Result<KeyEntry> read_key(const sqlite::Statement& row, const std::string& path)
+{
+    KeyEntry key;
+    key.id = row.column_int(0);
+    key.zone_id = row.column_int(1);
+    key.locator = row.column_text(2);
+    key.algorithm = static_cast<crypto::Algorithm>(row.column_int(3));
+    key.bits = static_cast<unsigned>(row.column_int(4));
+    key.role = SIGNET_TRY(read_enum(row, 5, role_names, "role", path, key.id));
+    key.key_tag = static_cast<uint16_t>(row.column_int(6));
+    key.flags = static_cast<uint16_t>(row.column_int(7));
+    key.dnskey_rdata = row.column_blob(8);
+    key.goal = SIGNET_TRY(read_enum(row, 9, goal_names, "goal", path, key.id));
+    int column = 10;
+    for (RecordStatus* status : { &key.ds, &key.dnskey, &key.krrsig, &key.zrrsig }) {
+        status->state = SIGNET_TRY(read_enum(row, column, state_names, "record state", path, key.id));
+        status->since = row.column_time(column + 1);
+        column += 2;
+    }
+    key.ds_at_parent = SIGNET_TRY(read_enum(row, 18, ds_names, "ds_at_parent", path, key.id));
+    key.created = row.column_time(19);
+    key.published = row.column_optional_time(20);
+    key.active = row.column_optional_time(21);
+    key.retired = row.column_optional_time(22);
+    key.removed = row.column_optional_time(23);
+    return key;
+}
+
+Error not_found(std::string message) { return Error(ErrorCode::NotFound, std::move(message)); }
+
+} // namespace
+
+std::string_view key_role_to_text(KeyRole role) { return name_of(role_names, role); }
+std::string_view key_goal_to_text(KeyGoal goal) { return name_of(goal_names, goal); }
+std::string_view record_state_to_text(RecordState state) { return name_of(state_names, state); }
+std::string_view ds_at_parent_to_text(DsAtParent ds) { return name_of(ds_names, ds); }
+
+std::optional<KeyRole> key_role_from_text(std::string_view text) { return value_of(role_names, text); }
+std::optional<KeyGoal> key_goal_from_text(std::string_view text) { return value_of(goal_names, text); }
+std::optional<RecordState> record_state_from_text(std::string_view text) { return value_of(state_names, text); }
+std::optional<DsAtParent> ds_at_parent_from_text(std::string_view text) { return value_of(ds_names, text); }
+
+Result<std::string> normalise_zone_name(std::string_view name)
+{
+    auto parsed = dns::Name::from_text(name, dns::NameView());
+    if (!parsed) {
+        Error error = parsed.error();
+        error.with_context(fmt::format("zone name '{}'", name));
+        return fail(std::move(error));
+    }
+    return parsed->lowercased().to_text();
+}
+
+int KeyDb::schema_version() { return static_cast<int>(migrations.size()); }
+
+Result<KeyDb> KeyDb::open(const std::filesystem::path& path)
+{
+    KeyDb store(SIGNET_TRY(sqlite::Db::open(path)));
+    SIGNET_TRY(store.migrate());
+    return store;
+}
+
+Result<KeyDb> KeyDb::create(const std::filesystem::path& path)
+{
+    // O_EXCL: two `signet init` at once cannot both win.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int error = errno;
+        if (error == EEXIST)
+            return fail(ErrorCode::Conflict, fmt::format("{}: exists already; not overwriting it", path.string()));
+        return fail(ErrorCode::Io, fmt::format("{}: creating: {}", path.string(), std::strerror(error)));
+    }
+    ::close(fd);
+    auto store = open(path);
+    if (!store) {
+        std::error_code ignored;
+        for (const char* suffix : { "", "-wal", "-shm" })
+            std::filesystem::remove(path.string() + suffix, ignored);
+    }
+    return store;
+}
+
+Result<void> KeyDb::migrate()
+{
+    const int64_t latest = schema_version();
+    auto check = [&](int64_t version) -> Result<void> {
+        if (version > latest)
+            return fail(ErrorCode::Database,
+                        fmt::format("{}: the store has schema version {}, newer than this Signet knows ({}); "
+                                    "use a newer Signet or restore a backup",
+                                    path(), version, latest));
+        if (version < 0)
+            return fail(ErrorCode::Database, fmt::format("{}: bad schema version {}", path(), version));
+        return {};
+    };
+    int64_t version = SIGNET_TRY(db_.query_int("PRAGMA user_version"));
+    SIGNET_TRY(check(version));
+    if (version == latest)
+        return {};
+    return transaction([&]() -> Result<void> {
+        // Again under the write lock: another process may have migrated.
+        int64_t from = SIGNET_TRY(db_.query_int("PRAGMA user_version"));
+        SIGNET_TRY(check(from));
+        for (int64_t next = from + 1; next <= latest; ++next)
+            SIGNET_TRY(db_.exec(migrations[static_cast<size_t>(next - 1)],
+                                fmt::format("migrating the store to schema version {}", next)));
+        return db_.exec(fmt::format("PRAGMA user_version = {}", latest));
+    });
+}
+
+Result<void> KeyDb::transaction(const std::function<Result<void>()>& body)
+{
+    const bool outer = depth_ == 0;
+    const std::string savepoint = fmt::format("signet_{}", depth_);
+    SIGNET_TRY(db_.exec(outer ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + savepoint));
+    auto undo = [&] {
+        // SQLite may have rolled back the whole transaction itself (a full
+        // disk, for one); then there is nothing left to undo here.
+        if (!db_.in_transaction())
+            return;
+        if (outer)
+            static_cast<void>(db_.exec("ROLLBACK"));
+        else
+            static_cast<void>(db_.exec(fmt::format("ROLLBACK TO {0}; RELEASE {0}", savepoint)));
+    };
+    ++depth_;
+    Result<void> result;
+    try {
+        result = body();
+    } catch (...) {
+        --depth_;
+        undo();
+        throw;
+    }
+    --depth_;
+    if (result)
+        result = db_.exec(outer ? std::string("COMMIT") : "RELEASE " + savepoint);
+    if (!result)
+        undo();
+    return result;
+}
+
+Result<int64_t> KeyDb::add_zone(ZoneEntry zone)
+{
+    zone.name = SIGNET_TRY(normalise_zone_name(zone.name));
+    auto insert = SIGNET_TRY(
+        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", zone_columns)));
+    bind_zone(insert, zone);
+    auto done = insert.run();
+    if (!done) {
+        if (insert.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(ErrorCode::Conflict, fmt::format("zone {} exists already", zone.name));
+        return fail(done.error());
+    }
+    return db_.last_insert_id();
+}
+
+Result<std::optional<ZoneEntry>> KeyDb::find_zone(std::string_view name)
+{
+    std::string normal = SIGNET_TRY(normalise_zone_name(name));
+    auto select = SIGNET_TRY(db_.prepare(fmt::format("SELECT id, {} FROM zone WHERE name = ?1", zone_columns)));
+    select.bind_text(1, normal);
+    if (!SIGNET_TRY(select.step()))
+        return std::optional<ZoneEntry>();
+    return std::optional<ZoneEntry>(read_zone(select));
+}
+
+Result<std::vector<ZoneEntry>> KeyDb::list_zones()
+{
+    auto select = SIGNET_TRY(db_.prepare(fmt::format("SELECT id, {} FROM zone ORDER BY name", zone_columns)));
+    std::vector<ZoneEntry> zones;
+    while (SIGNET_TRY(select.step()))
+        zones.push_back(read_zone(select));
+    return zones;
+}
+
+Result<void> KeyDb::update_zone(const ZoneEntry& zone)
+{
+    ZoneEntry normal = zone;
+    normal.name = SIGNET_TRY(normalise_zone_name(zone.name));
+    auto update = SIGNET_TRY(db_.prepare(
+        "UPDATE zone SET name = ?1, input_path = ?2, output_path = ?3, policy = ?4, serial = ?5, signed_at = ?6, "
+        "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9 WHERE id = ?10"));
+    bind_zone(update, normal);
+    update.bind_int(10, zone.id);
+    auto done = update.run();
+    if (!done) {
+        if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(ErrorCode::Conflict, fmt::format("zone {} exists already", normal.name));
+        return fail(done.error());
+    }
+    if (db_.changes() == 0)
+        return fail(not_found(fmt::format("zone {} (id {}) is not registered", normal.name, zone.id)));
+    return {};
+}
+
+Result<void> KeyDb::remove_zone(std::string_view name)
+{
+    std::string normal = SIGNET_TRY(normalise_zone_name(name));
+    auto remove = SIGNET_TRY(db_.prepare("DELETE FROM zone WHERE name = ?1"));
+    remove.bind_text(1, normal);
+    SIGNET_TRY(remove.run());
+    if (db_.changes() == 0)
+        return fail(not_found(fmt::format("zone {} is not registered", normal)));
+    return {};
+}
+
+Result<int64_t> KeyDb::add_key(KeyEntry key)
+{
+    auto insert = SIGNET_TRY(db_.prepare(fmt::format(
+        "INSERT INTO key ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+        "?18, ?19, ?20, ?21, ?22, ?23)",
+        key_columns)));
+    bind_key(insert, key);
+    auto done = insert.run();
+    if (!done) {
+        if (insert.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return fail(not_found(fmt::format("zone id {} is not registered", key.zone_id)));
+        if (insert.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(ErrorCode::Conflict,
+                        fmt::format("key {} is a key of zone id {} already", key.locator, key.zone_id));
+        return fail(done.error());
+    }
+    return db_.last_insert_id();
+}
+
+Result<std::vector<KeyEntry>> KeyDb::keys_of(int64_t zone_id)
+{
+    auto select = SIGNET_TRY(
+        db_.prepare(fmt::format("SELECT id, {} FROM key WHERE zone_id = ?1 ORDER BY id", key_columns)));
+    select.bind_int(1, zone_id);
+    std::vector<KeyEntry> keys;
+    while (SIGNET_TRY(select.step()))
+        keys.push_back(SIGNET_TRY(read_key(select, path())));
+    return keys;
+}
+
+Result<void> KeyDb::update_key(const KeyEntry& key)
+{
+    auto update = SIGNET_TRY(db_.prepare(
+        "UPDATE key SET zone_id = ?1, locator = ?2, algorithm = ?3, bits = ?4, role = ?5, key_tag = ?6, flags = ?7, "
+        "dnskey_rdata = ?8, goal = ?9, ds_state = ?10, ds_since = ?11, dnskey_state = ?12, dnskey_since = ?13, "
+        "krrsig_state = ?14, krrsig_since = ?15, zrrsig_state = ?16, zrrsig_since = ?17, ds_at_parent = ?18, "
+        "created = ?19, published = ?20, active = ?21, retired = ?22, removed = ?23 WHERE id = ?24"));
+    bind_key(update, key);
+    update.bind_int(24, key.id);
+    auto done = update.run();
+    if (!done) {
+        if (update.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return fail(not_found(fmt::format("zone id {} is not registered", key.zone_id)));
+        if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(ErrorCode::Conflict,
+                        fmt::format("key {} is a key of zone id {} already", key.locator, key.zone_id));
+        return fail(done.error());
+    }
+    if (db_.changes() == 0)
+        return fail(not_found(fmt::format("key id {} is not in the store", key.id)));
+    return {};
+}
+
+Result<void> KeyDb::remove_key(int64_t key_id)
+{
+    auto remove = SIGNET_TRY(db_.prepare("DELETE FROM key WHERE id = ?1"));
+    remove.bind_int(1, key_id);
+    SIGNET_TRY(remove.run());
+    if (db_.changes() == 0)
+        return fail(not_found(fmt::format("key id {} is not in the store", key_id)));
+    return {};
+}
+
+Result<int64_t> KeyDb::add_event(KeyEvent event)
+{
+    auto insert = SIGNET_TRY(
+        db_.prepare("INSERT INTO key_event (zone_id, key_id, time, event, detail) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert.bind_int(1, event.zone_id)
+        .bind_optional_int(2, event.key_id)
+        .bind_time(3, event.time)
+        .bind_text(4, event.event)
+        .bind_text(5, event.detail);
+    auto done = insert.run();
+    if (!done) {
+        if (insert.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return fail(not_found(fmt::format("event '{}': zone id {} or key id {} is not in the store", event.event,
+                                              event.zone_id, event.key_id.value_or(0))));
+        return fail(done.error());
+    }
+    return db_.last_insert_id();
+}
+
+Result<std::vector<KeyEvent>> KeyDb::events_of(int64_t zone_id)
+{
+    auto select = SIGNET_TRY(db_.prepare(
+        "SELECT id, zone_id, key_id, time, event, detail FROM key_event WHERE zone_id = ?1 ORDER BY time, id"));
+    select.bind_int(1, zone_id);
+    std::vector<KeyEvent> events;
+    while (SIGNET_TRY(select.step())) {
+        KeyEvent event;
+        event.id = select.column_int(0);
+        event.zone_id = select.column_int(1);
+        event.key_id = select.column_optional_int(2);
+        event.time = select.column_time(3);
+        event.event = select.column_text(4);
+        event.detail = select.column_text(5);
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+} // namespace signet::enforcer

@@ -1,0 +1,190 @@
+// The enforcer's store: zones, their keys with the state of each key's
+// records, and the history of what happened to them, in one SQLite file.
+// The schema is versioned with PRAGMA user_version and migrated forward when
+// an older file is opened; a file from a newer Signet is refused.
+//
+// Tables (migration 1):
+//   zone       one row per registered zone; `name` is unique, lower-case,
+//              absolute, with its final dot
+//   key        one row per key of a zone (ON DELETE CASCADE with its zone)
+//   key_event  the history of a zone (ON DELETE CASCADE with its zone); an
+//              event keeps its row when its key is removed (key_id = NULL)
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <signet/base/clock.h>
+#include <signet/base/error.h>
+#include <signet/crypto/algorithm.h>
+#include <signet/dns/name.h>
+#include <signet/enforcer/sqlite.h>
+
+namespace signet::enforcer {
+
+// What a key does: signs the DNSKEY RRset (KSK), the rest of the zone (ZSK),
+// or both (CSK). Text: "ksk", "zsk", "csk".
+enum class KeyRole { KSK, ZSK, CSK };
+
+// Where a key is heading in the key-state model: being introduced and kept
+// (Present) or being retired and withdrawn (Absent). Text: "present",
+// "absent".
+enum class KeyGoal { Present, Absent };
+
+// The state of one kind of record of a key as validating resolvers see it
+// (RFC 7583 terms; Mekking et al.). Text: "na", "hidden", "rumoured",
+// "omnipresent", "unretentive".
+enum class RecordState {
+    NotApplicable, // the key never has this record (e.g. the ZRRSIG of a KSK)
+    Hidden, // not published, and not in any cache
+    Rumoured, // published, but some caches may not have it yet
+    Omnipresent, // published, and every cache that has the RRset has it
+    Unretentive, // withdrawn, but some caches may still hold it
+};
+
+// The conversation with the parent about the DS of a key, as in OpenDNSSEC.
+// Text: the lower-case names ("unsubmitted", "submit", ...).
+enum class DsAtParent {
+    Unsubmitted, // no DS at the parent, and none wanted (or its removal was confirmed)
+    Submit, // the DS should go to the parent; not sent yet
+    Submitted, // sent to the parent; waiting for `signet key ds-seen`
+    Seen, // the parent publishes the DS (confirmed)
+    Retract, // the DS should leave the parent; removal not asked yet
+    Retracted, // removal asked; waiting for `signet key ds-gone`
+};
+
+std::string_view key_role_to_text(KeyRole role);
+std::string_view key_goal_to_text(KeyGoal goal);
+std::string_view record_state_to_text(RecordState state);
+std::string_view ds_at_parent_to_text(DsAtParent ds);
+// Each accepts the text above in any case.
+std::optional<KeyRole> key_role_from_text(std::string_view text);
+std::optional<KeyGoal> key_goal_from_text(std::string_view text);
+std::optional<RecordState> record_state_from_text(std::string_view text);
+std::optional<DsAtParent> ds_at_parent_from_text(std::string_view text);
+
+// The form zone names are stored and compared in: absolute, lower-case
+// presentation form with its final dot ("Example.NL" -> "example.nl.").
+Result<std::string> normalise_zone_name(std::string_view name);
+
+struct ZoneEntry {
+    int64_t id = 0; // set by KeyDb::add_zone
+    std::string name; // normalised by add_zone and update_zone
+    std::filesystem::path input; // the unsigned zone file
+    std::filesystem::path output; // where the signed zone is written
+    std::string policy; // name of a policy in signet.toml
+    std::optional<uint32_t> serial; // SOA serial last published
+    std::optional<TimePoint> signed_at; // when the zone was last signed
+    std::optional<std::string> nsec3_salt; // hex; "" is the empty salt; none before the first NSEC3 signing
+    std::optional<TimePoint> nsec3_salt_created;
+    TimePoint created {};
+
+    bool operator==(const ZoneEntry&) const = default;
+};
+
+// The state of one kind of record of a key, and when it last changed.
+struct RecordStatus {
+    RecordState state = RecordState::Hidden;
+    TimePoint since {};
+
+    bool operator==(const RecordStatus&) const = default;
+};
+
+struct KeyEntry {
+    int64_t id = 0; // set by KeyDb::add_key
+    int64_t zone_id = 0;
+    std::string locator; // hex CKA_ID of the key pair in the token
+    crypto::Algorithm algorithm = crypto::Algorithm::ECDSAP256SHA256;
+    unsigned bits = 0;
+    KeyRole role = KeyRole::CSK;
+    uint16_t key_tag = 0;
+    uint16_t flags = 0; // DNSKEY flags (256 ZSK, 257 KSK/CSK; 385 with REVOKE)
+    dns::Bytes dnskey_rdata; // DNSKEY RDATA, wire form
+    KeyGoal goal = KeyGoal::Present;
+    RecordStatus ds; // DS at the parent
+    RecordStatus dnskey; // DNSKEY in the zone
+    RecordStatus krrsig; // RRSIG over the DNSKEY RRset
+    RecordStatus zrrsig; // RRSIGs over the other RRsets
+    DsAtParent ds_at_parent = DsAtParent::Unsubmitted;
+    TimePoint created {};
+    std::optional<TimePoint> published; // DNSKEY first published
+    std::optional<TimePoint> active; // first used to sign
+    std::optional<TimePoint> retired; // stopped signing
+    std::optional<TimePoint> removed; // DNSKEY withdrawn
+
+    bool operator==(const KeyEntry&) const = default;
+};
+
+// One line of a zone's history ("key 12345 dnskey rumoured -> omnipresent").
+struct KeyEvent {
+    int64_t id = 0; // set by KeyDb::add_event
+    int64_t zone_id = 0;
+    std::optional<int64_t> key_id; // none for zone-wide events, or once the key is removed
+    TimePoint time {};
+    std::string event; // short and fixed per kind ("dnskey", "ds-seen", "generate", ...)
+    std::string detail; // free text for people
+
+    bool operator==(const KeyEvent&) const = default;
+};
+
+// One connection to the store. Use it from one thread at a time; several
+// KeyDb objects (in threads or processes) may use one file at once: readers
+// see the last committed state and a writer waits up to 5 s for another.
+class KeyDb {
+public:
+    // The schema version this code writes (PRAGMA user_version).
+    static int schema_version();
+
+    // Opens the store, creating the file when it is missing and migrating an
+    // older schema in one transaction. Refuses a newer schema.
+    static Result<KeyDb> open(const std::filesystem::path& path);
+    // Creates a new store for `signet init`; refuses when the file exists.
+    static Result<KeyDb> create(const std::filesystem::path& path);
+
+    const std::string& path() const { return db_.path(); }
+    // For tests and tools that need a query KeyDb does not offer.
+    sqlite::Db& db() { return db_; }
+
+    // Runs `body` in one transaction (BEGIN IMMEDIATE ... COMMIT, so it waits
+    // for any other writer first); when `body` fails, every change it made is
+    // rolled back and its error returned. Calls may nest: an inner call is a
+    // SAVEPOINT, so its failure undoes only its own changes and the outer
+    // body decides what to do with the error.
+    Result<void> transaction(const std::function<Result<void>()>& body);
+
+    // Zones. Names are normalised (see normalise_zone_name) before they are
+    // stored or looked up.
+    Result<int64_t> add_zone(ZoneEntry zone); // Conflict when the name is taken
+    Result<std::optional<ZoneEntry>> find_zone(std::string_view name);
+    Result<std::vector<ZoneEntry>> list_zones(); // by name
+    Result<void> update_zone(const ZoneEntry& zone); // by id; NotFound, or Conflict on a taken name
+    Result<void> remove_zone(std::string_view name); // with its keys and events; NotFound
+
+    // Keys.
+    Result<int64_t> add_key(KeyEntry key); // NotFound when the zone is not there
+    Result<std::vector<KeyEntry>> keys_of(int64_t zone_id); // by id (age)
+    Result<void> update_key(const KeyEntry& key); // by id; NotFound
+    Result<void> remove_key(int64_t key_id); // NotFound
+
+    // History.
+    Result<int64_t> add_event(KeyEvent event);
+    Result<std::vector<KeyEvent>> events_of(int64_t zone_id); // by time, then in order of writing
+
+private:
+    explicit KeyDb(sqlite::Db db)
+        : db_(std::move(db))
+    {
+    }
+    Result<void> migrate();
+
+    sqlite::Db db_;
+    int depth_ = 0; // of nested transaction() calls
+};
+
+} // namespace signet::enforcer
