@@ -1,0 +1,61 @@
+// signet.toml: the token Signet keeps its keys in and the DNSSEC policies
+// zones refer to by name (DESIGN.md, "Configuration").
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <signet/base/error.h>
+#include <signet/crypto/p11.h>
+#include <signet/enforcer/policy.h>
+
+namespace signet::app {
+
+inline constexpr std::string_view default_module_path = "/usr/lib/softhsm/libsofthsm2.so";
+inline constexpr std::string_view default_token_label = "signet";
+
+// [hsm]
+struct HsmConfig {
+    std::filesystem::path module = default_module_path;
+    std::string token = std::string(default_token_label);
+    // Absolute once loaded: a relative pin-file is relative to the state dir.
+    std::filesystem::path pin_file = "token.pin";
+    // [hsm.environment], with "{state}" replaced by the state dir.
+    std::vector<std::pair<std::string, std::string>> environment;
+
+    crypto::p11::TokenConfig token_config() const;
+
+    bool operator==(const HsmConfig&) const = default;
+};
+
+struct Config {
+    std::filesystem::path path; // the file it came from
+    std::filesystem::path state_dir; // absolute
+    HsmConfig hsm;
+    // By name; "default" is always there, from the built-in defaults when the
+    // file does not define it.
+    std::map<std::string, enforcer::Policy> policies;
+};
+
+// Reads and checks `file`. A key that is left out takes its default; unknown
+// keys, values of the wrong type, bad values and policies that check_policy
+// refuses are errors at "file:line:column", naming the key.
+Result<Config> load_config(const std::filesystem::path& file, const std::filesystem::path& state_dir);
+// The same for text already in memory; `label` names it in errors.
+Result<Config> parse_config(std::string_view text, std::string_view label, const std::filesystem::path& state_dir);
+
+// The signet.toml that `signet init` writes: the [hsm] table for a SoftHSM2
+// token in the state dir, [policy.default] with every key written out and
+// explained, and [policy.nsec], the same with NSEC.
+std::string default_config_text(std::string_view module = default_module_path,
+                                 std::string_view token = default_token_label);
+
+// One [policy.NAME] table with every key, as default_config_text writes it;
+// load_config reads it back to the same Policy.
+std::string policy_to_toml(const enforcer::Policy& policy);
+
+} // namespace signet::app

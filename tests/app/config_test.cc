@@ -1,0 +1,360 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <signet/app/config.h>
+
+namespace signet::app {
+namespace {
+
+using namespace std::chrono_literals;
+using enforcer::Policy;
+using std::chrono::days;
+
+const std::filesystem::path state = "/var/lib/signet";
+
+Result<Config> parse(std::string_view text) { return parse_config(text, "signet.toml", state); }
+
+Config parsed(std::string_view text)
+{
+    auto config = parse(text);
+    EXPECT_TRUE(config) << config.error().to_string();
+    return config.value_or(Config {});
+}
+
+// The error text of a config that must not load.
+std::string error_of(std::string_view text)
+{
+    auto config = parse(text);
+    EXPECT_FALSE(config) << text;
+    return config ? "" : config.error().to_string();
+}
+
+bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
+
+TEST(Config, EmptyFileGivesDefaults)
+{
+    Config config = parsed("");
+    EXPECT_EQ(config.state_dir, state);
+    EXPECT_EQ(config.hsm.module, "/usr/lib/softhsm/libsofthsm2.so");
+    EXPECT_EQ(config.hsm.token, "signet");
+    EXPECT_EQ(config.hsm.pin_file, state / "token.pin");
+    EXPECT_TRUE(config.hsm.environment.empty());
+    ASSERT_EQ(config.policies.size(), 1u);
+    EXPECT_EQ(config.policies.at("default"), Policy {});
+}
+
+TEST(Config, DefaultPolicyIsAddedBesideOthers)
+{
+    Config config = parsed("[policy.fast]\nzsk-lifetime = \"30d\"\n");
+    ASSERT_EQ(config.policies.size(), 2u);
+    EXPECT_EQ(config.policies.at("default"), Policy {});
+    Policy fast;
+    fast.name = "fast";
+    fast.zsk_lifetime = days(30);
+    EXPECT_EQ(config.policies.at("fast"), fast);
+}
+
+TEST(Config, MissingKeysTakeDefaults)
+{
+    Config config = parsed("[policy.default]\ndenial = \"nsec\"\n");
+    Policy expected;
+    expected.denial = enforcer::Denial::Nsec;
+    EXPECT_EQ(config.policies.at("default"), expected);
+}
+
+TEST(Config, ReadsEveryKey)
+{
+    Config config = parsed(R"([hsm]
+module = "/opt/hsm/libpkcs11.so"
+token = "zones"
+pin-file = "secret/pin"
+
+[hsm.environment]
+SOFTHSM2_CONF = "{state}/softhsm2.conf"
+HSM_LOG = "/var/log/hsm"
+
+[policy.rsa]
+algorithm = "rsasha512"
+rsa-bits = 3072
+keys = "csk"
+ksk-lifetime = "365d"
+zsk-lifetime = "unlimited"
+csk-lifetime = "2w"
+dnskey-ttl = "2h"
+max-zone-ttl = 7200
+zone-propagation-delay = "10m"
+parent-ds-ttl = "2d"
+parent-propagation-delay = "2h"
+parent-registration-delay = "3d"
+publish-safety = "2h"
+retire-safety = "3h"
+signature-validity = "21d"
+signature-refresh = "7d"
+signature-jitter = "1d"
+signature-inception-offset = "2h"
+signature-resign-interval = "1h"
+denial = "nsec3"
+nsec3-iterations = 5
+nsec3-salt-length = 8
+nsec3-opt-out = true
+nsec3-resalt = "30d"
+serial = "datecounter"
+soa-ttl = "1h"
+soa-minimum = "5m"
+cds = false
+cds-digest = "sha384"
+ds-submit-command = "/usr/local/bin/submit {zone}"
+ds-retract-command = "/usr/local/bin/retract {zone}"
+notify-command = "rndc reload {zone}"
+)");
+    EXPECT_EQ(config.hsm.module, "/opt/hsm/libpkcs11.so");
+    EXPECT_EQ(config.hsm.token, "zones");
+    EXPECT_EQ(config.hsm.pin_file, state / "secret/pin");
+    std::vector<std::pair<std::string, std::string>> environment {
+        { "HSM_LOG", "/var/log/hsm" },
+        { "SOFTHSM2_CONF", "/var/lib/signet/softhsm2.conf" },
+    };
+    EXPECT_EQ(config.hsm.environment, environment);
+
+    Policy expected;
+    expected.name = "rsa";
+    expected.algorithm = crypto::Algorithm::RSASHA512;
+    expected.rsa_bits = 3072;
+    expected.keys = enforcer::KeyLayout::Csk;
+    expected.ksk_lifetime = days(365);
+    expected.zsk_lifetime = std::nullopt;
+    expected.csk_lifetime = days(14);
+    expected.dnskey_ttl = 2h;
+    expected.max_zone_ttl = 2h;
+    expected.zone_propagation_delay = 10min;
+    expected.parent_ds_ttl = days(2);
+    expected.parent_propagation_delay = 2h;
+    expected.parent_registration_delay = days(3);
+    expected.publish_safety = 2h;
+    expected.retire_safety = 3h;
+    expected.signature_validity = days(21);
+    expected.signature_refresh = days(7);
+    expected.signature_jitter = days(1);
+    expected.signature_inception_offset = 2h;
+    expected.signature_resign_interval = 1h;
+    expected.denial = enforcer::Denial::Nsec3;
+    expected.nsec3_iterations = 5;
+    expected.nsec3_salt_length = 8;
+    expected.nsec3_opt_out = true;
+    expected.nsec3_resalt = days(30);
+    expected.serial = enforcer::SerialPolicy::Datecounter;
+    expected.soa_ttl = 1h;
+    expected.soa_minimum = 5min;
+    expected.cds = false;
+    expected.cds_digest = crypto::DigestType::SHA384;
+    expected.ds_submit_command = "/usr/local/bin/submit {zone}";
+    expected.ds_retract_command = "/usr/local/bin/retract {zone}";
+    expected.notify_command = "rndc reload {zone}";
+    EXPECT_EQ(config.policies.at("rsa"), expected);
+    EXPECT_EQ(config.policies.at("default"), Policy {});
+
+    auto token = config.hsm.token_config();
+    EXPECT_EQ(token.module, "/opt/hsm/libpkcs11.so");
+    EXPECT_EQ(token.token, "zones");
+    EXPECT_EQ(token.environment, environment);
+}
+
+TEST(Config, UnknownKeyIsAnErrorAtTheKey)
+{
+    EXPECT_EQ(error_of("[policy.default]\nalgorithm = \"ed25519\"\n  zsk-lifetme = \"30d\"\n"),
+              "signet.toml:3:3: unknown key 'zsk-lifetme' in [policy.default]");
+    EXPECT_EQ(error_of("[hsm]\nmodule = \"/x.so\"\npin = \"1234\"\n"), "signet.toml:3:1: unknown key 'pin' in [hsm]");
+    EXPECT_TRUE(starts_with(error_of("\n[zones]\nx = 1\n"), "signet.toml:2:2: unknown key 'zones'"));
+    EXPECT_TRUE(starts_with(error_of("verbose = true\n"), "signet.toml:1:1: unknown key 'verbose'"));
+}
+
+TEST(Config, BadDurationIsAnErrorAtTheValue)
+{
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nzsk-lifetime = \"30x\"\n"),
+                            "signet.toml:2:16: zsk-lifetime: bad duration '30x'"));
+    std::string error = error_of("[policy.default]\ndnskey-ttl = \"unlimited\"\n");
+    EXPECT_EQ(error, "signet.toml:2:14: dnskey-ttl cannot be \"unlimited\"");
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nsoa-ttl = \"unlimited\"\n"), "signet.toml:2:11: soa-ttl: bad"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nmax-zone-ttl = -5\n"), "signet.toml:2:16: max-zone-ttl:"));
+}
+
+TEST(Config, BadValuesAreErrorsNamingTheKey)
+{
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nalgorithm = \"rsasha1\"\n"),
+                            "signet.toml:2:13: algorithm: unknown value 'rsasha1'"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nkeys = \"ksk\"\n"), "signet.toml:2:8: keys: unknown value"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\ndenial = \"nsec5\"\n"), "signet.toml:2:10: denial:"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nserial = \"date\"\n"), "signet.toml:2:10: serial:"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\ncds-digest = \"md5\"\n"), "signet.toml:2:14: cds-digest:"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nrsa-bits = -1\n"), "signet.toml:2:12: rsa-bits:"));
+    EXPECT_TRUE(starts_with(error_of("[hsm]\ntoken = \"\"\n"), "signet.toml:2:9: token must not be empty"));
+    EXPECT_TRUE(starts_with(error_of("[hsm]\ntoken = \"abcdefghijklmnopqrstuvwxyz0123456789\"\n"),
+                            "signet.toml:2:9: token 'abcdefghijklmnopqrstuvwxyz0123456789' is longer"));
+    EXPECT_TRUE(starts_with(error_of("[policy.\"a.b\"]\n"), "signet.toml:1:9: bad policy name 'a.b'"));
+}
+
+TEST(Config, WrongTypesAreErrors)
+{
+    EXPECT_EQ(error_of("[policy.default]\nrsa-bits = \"2048\"\n"),
+              "signet.toml:2:12: rsa-bits must be an integer, not a string");
+    EXPECT_EQ(error_of("[policy.default]\ncds = \"yes\"\n"), "signet.toml:2:7: cds must be true or false, not a string");
+    EXPECT_EQ(error_of("[policy.default]\nzsk-lifetime = 1.5\n"),
+              "signet.toml:2:16: zsk-lifetime must be a string, not a floating-point number");
+    EXPECT_EQ(error_of("[hsm]\nmodule = [\"a\"]\n"), "signet.toml:2:10: module must be a string, not an array");
+    EXPECT_EQ(error_of("hsm = 1\n"), "signet.toml:1:7: hsm must be a table, not an integer");
+    EXPECT_EQ(error_of("[policy]\nfast = true\n"), "signet.toml:2:8: policy.fast must be a table, not a boolean");
+    EXPECT_EQ(error_of("[hsm]\nenvironment = \"X=1\"\n"),
+              "signet.toml:2:15: environment must be a table, not a string");
+    EXPECT_EQ(error_of("[hsm.environment]\nX = 1\n"), "signet.toml:2:5: X must be a string, not an integer");
+}
+
+TEST(Config, PolicyCheckFailuresPointAtTheKey)
+{
+    EXPECT_EQ(error_of("[policy.default]\nsignature-validity = \"7d\"\nsignature-refresh = \"7d\"\n"),
+              "signet.toml:3:21: policy 'default': signature-refresh (7d) must be shorter than signature-validity "
+              "(7d), or every signature is due for refresh as soon as it is made");
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nnsec3-iterations = 150\n"),
+                            "signet.toml:2:20: policy 'default': nsec3-iterations 150 is more than 100"));
+    // The key at fault is not in the file: another key the message names is.
+    EXPECT_TRUE(starts_with(error_of("\n[policy.short]\nmax-zone-ttl = \"100d\"\n"),
+                            "signet.toml:3:16: policy 'short': zsk-lifetime (90d) is shorter than a ZSK rollover"));
+    EXPECT_TRUE(starts_with(error_of("[policy.default]\nsignature-validity = \"3d\"\n"),
+                            "signet.toml:2:22: policy 'default': signature-refresh (5d) must be shorter"));
+}
+
+TEST(Config, StateIsReplacedByTheAbsoluteStateDir)
+{
+    auto config = parse_config("[hsm.environment]\nA = \"{state}/softhsm2.conf\"\nB = \"{state}:{state}\"\nC = \"x\"\n",
+                               "signet.toml", "relative/state/");
+    ASSERT_TRUE(config) << config.error().to_string();
+    auto dir = (std::filesystem::current_path() / "relative/state").string();
+    std::vector<std::pair<std::string, std::string>> environment {
+        { "A", dir + "/softhsm2.conf" },
+        { "B", dir + ":" + dir },
+        { "C", "x" },
+    };
+    EXPECT_EQ(config->hsm.environment, environment);
+    EXPECT_EQ(config->state_dir.string(), dir);
+}
+
+TEST(Config, PinFileIsRelativeToTheStateDir)
+{
+    EXPECT_EQ(parsed("[hsm]\npin-file = \"pins/token.pin\"\n").hsm.pin_file, state / "pins/token.pin");
+    EXPECT_EQ(parsed("[hsm]\npin-file = \"/etc/signet/pin\"\n").hsm.pin_file, "/etc/signet/pin");
+    EXPECT_EQ(parsed("[hsm]\nmodule = \"/x.so\"\n").hsm.pin_file, state / "token.pin");
+}
+
+TEST(Config, DefaultTextLoadsBackToTheDefaults)
+{
+    std::string text = default_config_text();
+    Config config = parsed(text);
+    EXPECT_EQ(config.hsm.module, "/usr/lib/softhsm/libsofthsm2.so");
+    EXPECT_EQ(config.hsm.token, "signet");
+    EXPECT_EQ(config.hsm.pin_file, state / "token.pin");
+    std::vector<std::pair<std::string, std::string>> environment { { "SOFTHSM2_CONF",
+                                                                     "/var/lib/signet/softhsm2.conf" } };
+    EXPECT_EQ(config.hsm.environment, environment);
+    ASSERT_EQ(config.policies.size(), 2u);
+    EXPECT_EQ(config.policies.at("default"), Policy {});
+    Policy nsec;
+    nsec.name = "nsec";
+    nsec.denial = enforcer::Denial::Nsec;
+    EXPECT_EQ(config.policies.at("nsec"), nsec);
+
+    // Every key is written out, with the DESIGN.md spelling.
+    for (std::string_view line : { "algorithm = \"ecdsap256sha256\"", "keys = \"ksk+zsk\"", "ksk-lifetime = \"unlimited\"",
+                                   "zsk-lifetime = \"90d\"", "denial = \"nsec3\"", "nsec3-iterations = 0",
+                                   "nsec3-salt-length = 0", "serial = \"unixtime\"", "cds-digest = \"sha256\"",
+                                   "soa-ttl = \"keep\"", "notify-command = \"\"", "denial = \"nsec\"" })
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+}
+
+TEST(Config, DefaultTextTakesTheModuleAndToken)
+{
+    Config config = parsed(default_config_text("/opt/my \"hsm\"\\lib.so", "dns"));
+    EXPECT_EQ(config.hsm.module, "/opt/my \"hsm\"\\lib.so");
+    EXPECT_EQ(config.hsm.token, "dns");
+}
+
+TEST(Config, PolicyTextRoundTrips)
+{
+    Policy p;
+    p.name = "odd";
+    p.algorithm = crypto::Algorithm::ED448;
+    p.keys = enforcer::KeyLayout::Csk;
+    p.csk_lifetime = days(180) + 1s;
+    p.max_zone_ttl = 36h;
+    p.nsec3_salt_length = 4;
+    p.nsec3_resalt = days(100);
+    p.serial = enforcer::SerialPolicy::Keep;
+    p.soa_ttl = 0s;
+    p.soa_minimum = 300s;
+    p.ds_submit_command = "sh -c 'printf \"%s\\n\" {zone}'\ttab";
+    Config config = parsed(policy_to_toml(p));
+    EXPECT_EQ(config.policies.at("odd"), p);
+}
+
+class ConfigFile : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "signet-config-XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+    }
+    void TearDown() override
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    std::filesystem::path write(std::string_view text)
+    {
+        auto file = dir_ / "signet.toml";
+        std::ofstream(file) << text;
+        return file;
+    }
+
+    std::filesystem::path dir_;
+};
+
+TEST_F(ConfigFile, LoadsAFile)
+{
+    auto file = write(default_config_text());
+    auto config = load_config(file, dir_);
+    ASSERT_TRUE(config) << config.error().to_string();
+    EXPECT_EQ(config->path, file);
+    EXPECT_EQ(config->state_dir, dir_);
+    EXPECT_EQ(config->hsm.pin_file, dir_ / "token.pin");
+    EXPECT_EQ(config->policies.size(), 2u);
+}
+
+TEST_F(ConfigFile, MalformedTomlGivesFileAndLine)
+{
+    auto file = write("[hsm]\nmodule = \"/x.so\"\ntoken = \"unterminated\n");
+    auto config = load_config(file, dir_);
+    ASSERT_FALSE(config);
+    EXPECT_EQ(config.error().code(), ErrorCode::Config);
+    std::string text = config.error().to_string();
+    EXPECT_TRUE(starts_with(text, file.string() + ":3:")) << text;
+    EXPECT_NE(text.find("bad TOML"), std::string::npos) << text;
+
+    file = write("[policy.default]\nalgorithm = \"ed25519\"\nalgorithm = \"ed448\"\n");
+    config = load_config(file, dir_);
+    ASSERT_FALSE(config);
+    EXPECT_TRUE(starts_with(config.error().to_string(), file.string() + ":3:")) << config.error().to_string();
+}
+
+TEST_F(ConfigFile, MissingFileIsAnIoError)
+{
+    auto config = load_config(dir_ / "absent.toml", dir_);
+    ASSERT_FALSE(config);
+    EXPECT_EQ(config.error().code(), ErrorCode::Io);
+    EXPECT_TRUE(starts_with(config.error().to_string(), (dir_ / "absent.toml").string() + ": cannot read"))
+        << config.error().to_string();
+}
+
+} // namespace
+} // namespace signet::app

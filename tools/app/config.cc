@@ -1,0 +1,517 @@
+#include <signet/app/config.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace signet::app {
+
+using enforcer::Policy;
+
+namespace {
+
+// One key of a [policy.NAME] table: its name in the file, the member it
+// sets, and the comment default_config_text writes beside it. The same table
+// drives reading and writing, so the two cannot drift apart.
+using Member = std::variant<crypto::Algorithm Policy::*, unsigned Policy::*, enforcer::KeyLayout Policy::*,
+                            Duration Policy::*, std::optional<Duration> Policy::*, enforcer::Denial Policy::*,
+                            bool Policy::*, enforcer::SerialPolicy Policy::*, crypto::DigestType Policy::*,
+                            std::string Policy::*>;
+
+struct PolicyKey {
+    std::string_view name;
+    Member member;
+    std::string_view comment;
+    // For optional durations: the word that stands for nullopt.
+    std::string_view none_word = {};
+    // Written as a comment line before the key, after a blank line.
+    std::string_view group = {};
+};
+
+const std::array policy_keys {
+    PolicyKey { "algorithm", &Policy::algorithm, "rsasha256, rsasha512, ecdsap256sha256, ecdsap384sha384, ed25519, ed448",
+                {}, "Keys" },
+    PolicyKey { "rsa-bits", &Policy::rsa_bits, "RSA only: 2048..4096" },
+    PolicyKey { "keys", &Policy::keys, "\"ksk+zsk\" or \"csk\"" },
+    PolicyKey { "ksk-lifetime", &Policy::ksk_lifetime, "ksk+zsk; \"unlimited\": never rolled", "unlimited" },
+    PolicyKey { "zsk-lifetime", &Policy::zsk_lifetime, "ksk+zsk", "unlimited" },
+    PolicyKey { "csk-lifetime", &Policy::csk_lifetime, "csk", "unlimited" },
+    PolicyKey { "dnskey-ttl", &Policy::dnskey_ttl, "TTL of DNSKEY, CDS and CDNSKEY", {},
+                "Rollover timing (RFC 7583); a lifetime must cover one rollover" },
+    PolicyKey { "max-zone-ttl", &Policy::max_zone_ttl, "the largest TTL in the zone" },
+    PolicyKey { "zone-propagation-delay", &Policy::zone_propagation_delay, "until every secondary has a new zone" },
+    PolicyKey { "parent-ds-ttl", &Policy::parent_ds_ttl, "TTL of the DS in the parent zone" },
+    PolicyKey { "parent-propagation-delay", &Policy::parent_propagation_delay,
+                "until every parent server has a new DS" },
+    PolicyKey { "parent-registration-delay", &Policy::parent_registration_delay, "from DS submission to the parent" },
+    PolicyKey { "publish-safety", &Policy::publish_safety, "margin after a new key is known" },
+    PolicyKey { "retire-safety", &Policy::retire_safety, "margin before an old key goes" },
+    PolicyKey { "signature-validity", &Policy::signature_validity, "from signing to expiry", {}, "Signatures" },
+    PolicyKey { "signature-refresh", &Policy::signature_refresh, "re-sign when less than this is left" },
+    PolicyKey { "signature-jitter", &Policy::signature_jitter, "spread expiry times over this" },
+    PolicyKey { "signature-inception-offset", &Policy::signature_inception_offset, "back-dated, for clock skew" },
+    PolicyKey { "signature-resign-interval", &Policy::signature_resign_interval, "how often the zone is looked at" },
+    PolicyKey { "denial", &Policy::denial, "\"nsec3\" or \"nsec\"", {}, "Denial of existence" },
+    PolicyKey { "nsec3-iterations", &Policy::nsec3_iterations, "RFC 9276: 0" },
+    PolicyKey { "nsec3-salt-length", &Policy::nsec3_salt_length, "octets; RFC 9276: 0" },
+    PolicyKey { "nsec3-opt-out", &Policy::nsec3_opt_out, "skip unsigned delegations" },
+    PolicyKey { "nsec3-resalt", &Policy::nsec3_resalt, "a new salt this often; needs a salt", "unlimited" },
+    PolicyKey { "serial", &Policy::serial, "keep, counter, unixtime, datecounter", {}, "SOA" },
+    PolicyKey { "soa-ttl", &Policy::soa_ttl, "\"keep\": the zone's", "keep" },
+    PolicyKey { "soa-minimum", &Policy::soa_minimum, "\"keep\": the zone's", "keep" },
+    PolicyKey { "cds", &Policy::cds, "publish CDS/CDNSKEY in step with the DS states", {}, "Parent" },
+    PolicyKey { "cds-digest", &Policy::cds_digest, "sha256 or sha384" },
+    PolicyKey { "ds-submit-command", &Policy::ds_submit_command, "optional hook: DS/DNSKEY records on stdin" },
+    PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
+    PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
+};
+
+bool equal_ignoring_case(std::string_view a, std::string_view b)
+{
+    return std::ranges::equal(a, b, [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+std::string lower(std::string_view text)
+{
+    std::string out(text);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view digest_to_config_text(crypto::DigestType type)
+{
+    switch (type) {
+    case crypto::DigestType::SHA1: return "sha1";
+    case crypto::DigestType::SHA256: return "sha256";
+    case crypto::DigestType::SHA384: return "sha384";
+    }
+    return "unknown";
+}
+
+std::string_view type_name(toml::node_type type)
+{
+    switch (type) {
+    case toml::node_type::none: return "nothing";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    }
+    return "a value";
+}
+
+// A TOML basic string.
+std::string quote(std::string_view text)
+{
+    std::string out = "\"";
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\u{:04X}", u);
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+bool is_bare_key(std::string_view name)
+{
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+}
+
+// Whether `key` occurs in `message` as a whole key name ("cds" is not in
+// "cds-digest").
+bool names_key(std::string_view message, std::string_view key)
+{
+    auto is_key_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; };
+    for (size_t at = message.find(key); at != std::string_view::npos; at = message.find(key, at + 1)) {
+        size_t end = at + key.size();
+        if ((at == 0 || !is_key_char(message[at - 1])) && (end == message.size() || !is_key_char(message[end])))
+            return true;
+    }
+    return false;
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to)
+{
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    return text;
+}
+
+class Reader {
+public:
+    Reader(std::string_view label, std::filesystem::path state_dir)
+        : label_(label)
+        , state_dir_(std::move(state_dir))
+    {
+    }
+
+    Result<Config> read(std::string_view text);
+
+private:
+    SourceLocation where(const toml::source_region& region) const
+    {
+        return SourceLocation { label_, region.begin.line, region.begin.column };
+    }
+    std::unexpected<Error> error_at(const toml::source_region& region, std::string message) const
+    {
+        return fail(Error(ErrorCode::Config, std::move(message), where(region)));
+    }
+    std::unexpected<Error> unknown_key(const toml::key& key, std::string_view table) const
+    {
+        return error_at(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), table));
+    }
+
+    Result<std::string> string_value(const toml::node& node, std::string_view key) const;
+    Result<HsmConfig> read_hsm(const toml::table& table) const;
+    Result<Policy> read_policy(const toml::table& table, std::string_view name) const;
+    Result<void> read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const;
+    Result<Duration> duration_value(const toml::node& node, std::string_view key,
+                                    std::string_view none_word = {}) const;
+
+    std::string label_;
+    std::filesystem::path state_dir_;
+};
+
+Result<Config> Reader::read(std::string_view text)
+{
+    toml::table root;
+    try {
+        root = toml::parse(text, label_);
+    } catch (const toml::parse_error& e) {
+        return error_at(e.source(), fmt::format("bad TOML: {}", e.description()));
+    }
+
+    Config config;
+    config.state_dir = state_dir_;
+    HsmConfig hsm;
+    hsm.pin_file = state_dir_ / hsm.pin_file;
+    config.hsm = std::move(hsm);
+    for (auto&& [key, node] : root) {
+        if (key == "hsm") {
+            auto* table = node.as_table();
+            if (!table)
+                return error_at(node.source(), fmt::format("hsm must be a table, not {}", type_name(node.type())));
+            config.hsm = SIGNET_TRY(read_hsm(*table));
+        } else if (key == "policy") {
+            auto* policies = node.as_table();
+            if (!policies)
+                return error_at(node.source(), fmt::format("policy must be a table, not {}", type_name(node.type())));
+            for (auto&& [name, policy_node] : *policies) {
+                if (!is_bare_key(name.str()))
+                    return error_at(name.source(),
+                                    fmt::format("bad policy name '{}': use letters, digits, '-' and '_'", name.str()));
+                auto* table = policy_node.as_table();
+                if (!table)
+                    return error_at(policy_node.source(),
+                                    fmt::format("policy.{} must be a table, not {}", name.str(),
+                                                type_name(policy_node.type())));
+                config.policies[std::string(name.str())] = SIGNET_TRY(read_policy(*table, name.str()));
+            }
+        } else {
+            return error_at(key.source(), fmt::format("unknown key '{}': expected [hsm] or [policy.NAME]", key.str()));
+        }
+    }
+    if (!config.policies.contains("default"))
+        config.policies["default"] = Policy {};
+    return config;
+}
+
+Result<std::string> Reader::string_value(const toml::node& node, std::string_view key) const
+{
+    auto* value = node.as_string();
+    if (!value)
+        return error_at(node.source(), fmt::format("{} must be a string, not {}", key, type_name(node.type())));
+    return value->get();
+}
+
+Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
+{
+    HsmConfig hsm;
+    std::filesystem::path pin_file = hsm.pin_file;
+    for (auto&& [key, node] : table) {
+        if (key == "module" || key == "token" || key == "pin-file") {
+            auto value = SIGNET_TRY(string_value(node, key.str()));
+            if (value.empty())
+                return error_at(node.source(), fmt::format("{} must not be empty", key.str()));
+            if (key == "module") {
+                hsm.module = value;
+            } else if (key == "token") {
+                // CK_TOKEN_INFO.label is 32 bytes, padded with spaces.
+                if (value.size() > 32)
+                    return error_at(node.source(),
+                                    fmt::format("token '{}' is longer than the 32 bytes of a PKCS#11 token label",
+                                                value));
+                hsm.token = value;
+            } else {
+                pin_file = value;
+            }
+        } else if (key == "environment") {
+            auto* variables = node.as_table();
+            if (!variables)
+                return error_at(node.source(),
+                                fmt::format("environment must be a table, not {}", type_name(node.type())));
+            std::string state = state_dir_.string();
+            for (auto&& [name, value_node] : *variables) {
+                if (name.str().empty() || name.str().find('=') != std::string_view::npos)
+                    return error_at(name.source(), fmt::format("bad environment variable name '{}'", name.str()));
+                auto value = SIGNET_TRY(string_value(value_node, name.str()));
+                hsm.environment.emplace_back(std::string(name.str()), replace_all(std::move(value), "{state}", state));
+            }
+        } else {
+            return unknown_key(key, "hsm");
+        }
+    }
+    hsm.pin_file = state_dir_ / pin_file; // an absolute pin_file replaces the state dir
+    return hsm;
+}
+
+Result<Policy> Reader::read_policy(const toml::table& table, std::string_view name) const
+{
+    Policy policy;
+    policy.name = std::string(name);
+    for (auto&& [key, node] : table) {
+        auto known = std::ranges::find(policy_keys, key.str(), &PolicyKey::name);
+        if (known == policy_keys.end())
+            return unknown_key(key, fmt::format("policy.{}", name));
+        SIGNET_TRY(read_policy_key(*known, node, policy));
+    }
+    if (auto problem = enforcer::find_policy_problem(policy)) {
+        // Point at the key to blame; when the file leaves it out, at the
+        // first other key the message names, else at the table.
+        const toml::node* culprit = table.get(problem->key);
+        for (auto it = table.begin(); !culprit && it != table.end(); ++it) {
+            if (names_key(problem->message, it->first.str()))
+                culprit = &it->second;
+        }
+        Error error(ErrorCode::Policy, std::move(problem->message),
+                    where(culprit ? culprit->source() : table.source()));
+        error.with_context(fmt::format("policy '{}'", name));
+        return fail(std::move(error));
+    }
+    return policy;
+}
+
+Result<Duration> Reader::duration_value(const toml::node& node, std::string_view key,
+                                        std::string_view none_word) const
+{
+    if (auto* seconds = node.as_integer()) {
+        if (seconds->get() < 0 || seconds->get() > max_duration.count())
+            return error_at(node.source(), fmt::format("{}: {} seconds is out of range", key, seconds->get()));
+        return Duration(seconds->get());
+    }
+    auto text = SIGNET_TRY(string_value(node, key));
+    auto duration = parse_duration(text);
+    if (!duration)
+        return error_at(node.source(),
+                        fmt::format("{}: {}{}", key, duration.error().message(),
+                                    none_word.empty() ? "" : fmt::format(", or \"{}\"", none_word)));
+    return *duration;
+}
+
+Result<void> Reader::read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const
+{
+    // Reads an enumeration from its name; `choices` goes into the error.
+    auto named = [&](auto parse,
+                     std::string_view choices) -> Result<typename decltype(parse(std::string_view {}))::value_type> {
+        auto text = SIGNET_TRY(string_value(node, key.name));
+        auto value = parse(std::string_view(text));
+        if (!value)
+            return error_at(node.source(), fmt::format("{}: unknown value '{}'; use {}", key.name, text, choices));
+        return *value;
+    };
+
+    return std::visit(
+        [&]<typename T>(T Policy::*member) -> Result<void> {
+            T& field = policy.*member;
+            if constexpr (std::is_same_v<T, std::string>) {
+                field = SIGNET_TRY(string_value(node, key.name));
+            } else if constexpr (std::is_same_v<T, bool>) {
+                auto* value = node.as_boolean();
+                if (!value)
+                    return error_at(node.source(),
+                                    fmt::format("{} must be true or false, not {}", key.name, type_name(node.type())));
+                field = value->get();
+            } else if constexpr (std::is_same_v<T, unsigned>) {
+                auto* value = node.as_integer();
+                if (!value)
+                    return error_at(node.source(),
+                                    fmt::format("{} must be an integer, not {}", key.name, type_name(node.type())));
+                if (value->get() < 0 || value->get() > UINT_MAX)
+                    return error_at(node.source(), fmt::format("{}: {} is out of range", key.name, value->get()));
+                field = static_cast<unsigned>(value->get());
+            } else if constexpr (std::is_same_v<T, Duration>) {
+                if (auto* text = node.as_string(); text && (text->get() == "unlimited" || text->get() == "keep"))
+                    return error_at(node.source(), fmt::format("{} cannot be \"{}\"", key.name, text->get()));
+                field = SIGNET_TRY(duration_value(node, key.name));
+            } else if constexpr (std::is_same_v<T, std::optional<Duration>>) {
+                if (auto* text = node.as_string(); text && equal_ignoring_case(text->get(), key.none_word)) {
+                    field = std::nullopt;
+                    return {};
+                }
+                field = SIGNET_TRY(duration_value(node, key.name, key.none_word));
+            } else if constexpr (std::is_same_v<T, crypto::Algorithm>) {
+                field = SIGNET_TRY(named(crypto::algorithm_from_text,
+                                         "rsasha256, rsasha512, ecdsap256sha256, ecdsap384sha384, ed25519 or ed448"));
+            } else if constexpr (std::is_same_v<T, enforcer::KeyLayout>) {
+                field = SIGNET_TRY(named(enforcer::key_layout_from_text, "\"ksk+zsk\" or \"csk\""));
+            } else if constexpr (std::is_same_v<T, enforcer::Denial>) {
+                field = SIGNET_TRY(named(enforcer::denial_from_text, "\"nsec3\" or \"nsec\""));
+            } else if constexpr (std::is_same_v<T, enforcer::SerialPolicy>) {
+                field = SIGNET_TRY(named(enforcer::serial_policy_from_text, "keep, counter, unixtime or datecounter"));
+            } else if constexpr (std::is_same_v<T, crypto::DigestType>) {
+                field = SIGNET_TRY(named(crypto::digest_type_from_text, "sha256 or sha384"));
+            } else {
+                static_assert(sizeof(T) == 0, "a policy key type without a reader");
+            }
+            return {};
+        },
+        key.member);
+}
+
+std::string value_text(const PolicyKey& key, const Policy& policy)
+{
+    return std::visit(
+        [&]<typename T>(T Policy::*member) -> std::string {
+            const T& field = policy.*member;
+            if constexpr (std::is_same_v<T, std::string>)
+                return quote(field);
+            else if constexpr (std::is_same_v<T, bool>)
+                return field ? "true" : "false";
+            else if constexpr (std::is_same_v<T, unsigned>)
+                return std::to_string(field);
+            else if constexpr (std::is_same_v<T, Duration>)
+                return quote(format_duration(field));
+            else if constexpr (std::is_same_v<T, std::optional<Duration>>)
+                return quote(field ? format_duration(*field) : std::string(key.none_word));
+            else if constexpr (std::is_same_v<T, crypto::Algorithm>)
+                return quote(lower(crypto::algorithm_to_text(field)));
+            else if constexpr (std::is_same_v<T, enforcer::KeyLayout>)
+                return quote(enforcer::key_layout_to_text(field));
+            else if constexpr (std::is_same_v<T, enforcer::Denial>)
+                return quote(enforcer::denial_to_text(field));
+            else if constexpr (std::is_same_v<T, enforcer::SerialPolicy>)
+                return quote(enforcer::serial_policy_to_text(field));
+            else if constexpr (std::is_same_v<T, crypto::DigestType>)
+                return quote(digest_to_config_text(field));
+            else
+                static_assert(sizeof(T) == 0, "a policy key type without a writer");
+        },
+        key.member);
+}
+
+// "key = value", with the comment from column 40 as in DESIGN.md.
+std::string key_line(std::string_view key, std::string_view value, std::string_view comment)
+{
+    std::string line = fmt::format("{} = {}", key, value);
+    if (!comment.empty())
+        line += fmt::format("{:<{}}# {}", "", line.size() < 39 ? 39 - line.size() : 1, comment);
+    return line + "\n";
+}
+
+std::filesystem::path absolute_dir(const std::filesystem::path& dir)
+{
+    std::error_code ignored;
+    auto absolute = std::filesystem::absolute(dir, ignored).lexically_normal();
+    if (absolute.empty())
+        absolute = dir.lexically_normal();
+    // "/var/lib/signet/" -> "/var/lib/signet", so "{state}/x" has one slash.
+    if (!absolute.has_filename() && absolute.has_relative_path())
+        absolute = absolute.parent_path();
+    return absolute;
+}
+
+} // namespace
+
+crypto::p11::TokenConfig HsmConfig::token_config() const
+{
+    return crypto::p11::TokenConfig { module, token, environment };
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view label, const std::filesystem::path& state_dir)
+{
+    return Reader(label, absolute_dir(state_dir)).read(text);
+}
+
+Result<Config> load_config(const std::filesystem::path& file, const std::filesystem::path& state_dir)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(errno)),
+                          SourceLocation { file.string() }));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        return fail(Error(ErrorCode::Io, "cannot read", SourceLocation { file.string() }));
+    auto config = SIGNET_TRY(parse_config(text.str(), file.string(), state_dir));
+    config.path = file;
+    return config;
+}
+
+std::string policy_to_toml(const Policy& policy)
+{
+    std::string out = fmt::format("[policy.{}]\n", is_bare_key(policy.name) ? policy.name : quote(policy.name));
+    bool first = true;
+    for (const auto& key : policy_keys) {
+        if (!key.group.empty()) {
+            out += fmt::format("{}# {}\n", first ? "" : "\n", key.group);
+            first = false;
+        }
+        out += key_line(key.name, value_text(key, policy), key.comment);
+    }
+    return out;
+}
+
+std::string default_config_text(std::string_view module, std::string_view token)
+{
+    std::string out;
+    out += "# Signet configuration. Durations take units (90d, 12h, 5m, 30s); a key that is\n"
+           "# left out takes the value shown here. Zones name their policy: signet zone add.\n"
+           "\n"
+           "[hsm]                                  # any PKCS#11 module and token\n";
+    out += key_line("module", quote(module), "");
+    out += key_line("token", quote(token), "");
+    out += key_line("pin-file", quote("token.pin"), "relative to the state dir; never the PIN itself");
+    out += "\n[hsm.environment]                      # what the module reads; {state} is the state dir\n";
+    out += key_line("SOFTHSM2_CONF", quote("{state}/softhsm2.conf"), "");
+    out += "\n";
+
+    Policy policy;
+    out += policy_to_toml(policy);
+    out += "\n# The same with NSEC, for zones that do not need NSEC3.\n";
+    policy.name = "nsec";
+    policy.denial = enforcer::Denial::Nsec;
+    out += policy_to_toml(policy);
+    return out;
+}
+
+} // namespace signet::app
