@@ -362,7 +362,7 @@ Result<void> svcb_check_wire(std::string_view wire)
     if (wire.size() < 3)
         return fail(parse_error("SVCB RDATA is too short"));
     size_t pos = 2;
-    auto target = Name::from_wire(wire, pos);
+    auto target = NameView::from_wire(wire, pos);
     if (!target)
         return fail(parse_error(fmt::format("SVCB TargetName: {}", target.error().message())));
     const size_t start = pos;
@@ -464,7 +464,7 @@ bool svcb_to_text(std::string_view wire, std::string& out)
 {
     size_t start = params_start(wire);
     fmt::format_to(std::back_inserter(out), "{} ", get_u16(wire, 0));
-    out += Name::from_valid_wire(wire.substr(2, start - 2)).to_text();
+    NameView::from_valid_wire(wire.substr(2, start - 2)).append_text(out);
     for (size_t pos = start; pos < wire.size();) {
         uint16_t key = get_u16(wire, pos);
         size_t length = get_u16(wire, pos + 2);

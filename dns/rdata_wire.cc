@@ -63,7 +63,7 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
         return fixed(16);
     case FieldKind::Name: {
         size_t end = pos;
-        auto name = Name::from_wire(wire, end);
+        auto name = NameView::from_wire(wire, end);
         if (!name)
             return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
                                                 name.error().message())));
@@ -164,7 +164,7 @@ void append_field_text(const Field& field, std::string_view wire, size_t pos, si
         append_type_text(out, get_u16(wire, pos));
         return;
     case FieldKind::Name:
-        out += Name::from_valid_wire(data).to_text();
+        NameView::from_valid_wire(data).append_text(out);
         return;
     case FieldKind::IPv4:
         append_ipv4_text(out, data);
@@ -305,22 +305,36 @@ void minimize_type_bitmap(RRType type, Bytes& wire)
 
 } // namespace detail
 
+bool canonical_lowercases_names(RRType type)
+{
+    const Layout* layout = find_canonical_layout(type);
+    return layout && layout->lowercase_names;
+}
+
 Bytes rdata_canonical(RRType type, std::string_view wire)
 {
-    Bytes out(wire);
+    Bytes out;
+    rdata_canonical(type, wire, out);
+    return out;
+}
+
+void rdata_canonical(RRType type, std::string_view wire, Bytes& out)
+{
+    const size_t base = out.size();
+    out += wire;
     const Layout* layout = find_canonical_layout(type);
     if (!layout || !layout->lowercase_names)
-        return out;
+        return;
     Walk walk { type };
     size_t pos = 0;
     for (const Field& field : layout->fields) {
         auto end = field_end(field, wire, pos, walk);
         if (!end)
-            return out;
+            return;
         if (field.kind == FieldKind::Name) {
             // Length octets are below 64 and so never change; lower-casing
             // every octet of the name lower-cases its labels.
-            for (size_t i = pos; i < *end; ++i) {
+            for (size_t i = base + pos; i < base + *end; ++i) {
                 char c = out[i];
                 if (c >= 'A' && c <= 'Z')
                     out[i] = static_cast<char>(c + 32);
@@ -328,7 +342,6 @@ Bytes rdata_canonical(RRType type, std::string_view wire)
         }
         pos = *end;
     }
-    return out;
 }
 
 } // namespace signet::dns

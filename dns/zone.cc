@@ -1,7 +1,10 @@
 #include <signet/dns/zone.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -20,64 +23,159 @@ std::string_view role_to_text(Role role)
 
 namespace {
 
-// RFC 4034 §6.2 / RFC 6840 §5.1: only some types lower-case their names in
-// canonical form, so only those need a converted copy to sort and compare.
-bool canonical_differs(RRType type)
+constexpr uint32_t outside = std::numeric_limits<uint32_t>::max();
+
+// Offsets of the length octets of each label, root excluded; returns the count.
+size_t label_offsets(std::string_view wire, std::array<uint8_t, 128>& offsets)
 {
-    switch (type) {
-    case RRType::NS: case RRType::CNAME: case RRType::SOA: case RRType::PTR: case RRType::MX:
-    case RRType::RP: case RRType::SRV: case RRType::NAPTR: case RRType::DNAME: case RRType::RRSIG:
-        return true;
-    default:
+    size_t count = 0;
+    for (size_t pos = 0; wire[pos] != '\0'; pos += 1 + static_cast<uint8_t>(wire[pos]))
+        offsets[count++] = static_cast<uint8_t>(pos);
+    return count;
+}
+
+bool label_equal(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
         return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        auto x = static_cast<uint8_t>(a[i]);
+        auto y = static_cast<uint8_t>(b[i]);
+        if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+            return false;
     }
+    return true;
 }
 
-uint16_t covered_type(const Record& record)
+bool has_upper(std::string_view bytes)
 {
-    if (record.type != RRType::RRSIG || record.rdata.size() < 2)
-        return 0;
-    return static_cast<uint16_t>((static_cast<uint8_t>(record.rdata[0]) << 8) | static_cast<uint8_t>(record.rdata[1]));
+    return std::any_of(bytes.begin(), bytes.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
-std::string rrset_text(const RRset& rrset)
+// Staging memory comes in blocks that are never moved or grown: appending
+// never copies what is there, and never needs the old and the new copy of a
+// doubling vector at once.
+class ChunkedArena {
+public:
+    static constexpr unsigned block_bits = 20;
+    static constexpr size_t block_size = size_t(1) << block_bits;
+
+    // `length` contiguous bytes (at most block_size); `position` names them.
+    char* allocate(size_t length, uint64_t& position)
+    {
+        assert(length <= block_size);
+        if (blocks_.empty() || block_size - used_.back() < length) {
+            blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size));
+            used_.push_back(0);
+        }
+        position = (static_cast<uint64_t>(blocks_.size() - 1) << block_bits) | used_.back();
+        char* at = blocks_.back().get() + used_.back();
+        used_.back() += static_cast<uint32_t>(length);
+        return at;
+    }
+
+    const char* at(uint64_t position) const
+    {
+        return blocks_[position >> block_bits].get() + (position & (block_size - 1));
+    }
+
+    // Visits every item in the order it was allocated; `item_size` tells
+    // the length of the item at a pointer.
+    template <typename Size, typename Visit>
+    void for_each(Size&& item_size, Visit&& visit) const
+    {
+        for (size_t block = 0; block < blocks_.size(); ++block) {
+            const char* base = blocks_[block].get();
+            for (size_t offset = 0; offset < used_[block];) {
+                visit((static_cast<uint64_t>(block) << block_bits) | offset, base + offset);
+                offset += item_size(base + offset);
+            }
+        }
+    }
+
+    void release()
+    {
+        blocks_ = decltype(blocks_)();
+        used_ = decltype(used_)();
+    }
+
+private:
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::vector<uint32_t> used_;
+};
+
+// What the staging arena holds before each record's RDATA.
+struct StagedHeader {
+    uint32_t run; // index of the run of records with this owner
+    uint32_t ttl;
+    uint32_t line;
+    uint16_t file;
+    uint16_t type;
+    uint16_t covers;
+    uint16_t length; // of the RDATA that follows
+};
+static_assert(sizeof(StagedHeader) == 20);
+
+StagedHeader header_at(const char* at)
 {
-    if (rrset.type == RRType::RRSIG)
-        return fmt::format("{} RRSIG({})", rrset.owner.to_text(), type_to_text(static_cast<RRType>(rrset.covers)));
-    return fmt::format("{} {}", rrset.owner.to_text(), type_to_text(rrset.type));
+    StagedHeader header;
+    std::memcpy(&header, at, sizeof header);
+    return header;
+}
+
+size_t staged_size(const char* at) { return sizeof(StagedHeader) + header_at(at).length; }
+
+std::string rrset_text(NameView owner, uint16_t type, uint16_t covers)
+{
+    if (static_cast<RRType>(type) == RRType::RRSIG)
+        return fmt::format("{} RRSIG({})", owner.to_text(), type_to_text(static_cast<RRType>(covers)));
+    return fmt::format("{} {}", owner.to_text(), type_to_text(static_cast<RRType>(type)));
 }
 
 } // namespace
 
-size_t Zone::record_count() const
-{
-    size_t count = 0;
-    for (const auto& rrset : rrsets_)
-        count += rrset.rdatas.size();
-    return count;
-}
+// --- Zone -----------------------------------------------------------------
 
-size_t Zone::lower_bound(const Name& owner) const
+size_t Zone::lower_bound(NameView owner) const
 {
-    auto it = std::lower_bound(rrsets_.begin(), rrsets_.end(), owner,
-                               [](const RRset& rrset, const Name& name) { return rrset.owner < name; });
-    return static_cast<size_t>(it - rrsets_.begin());
-}
-
-const RRset* Zone::find(const Name& owner, RRType type, uint16_t covers) const
-{
-    for (size_t i = lower_bound(owner); i < rrsets_.size() && rrsets_[i].owner == owner; ++i) {
-        if (rrsets_[i].type == type && rrsets_[i].covers == covers)
-            return &rrsets_[i];
+    size_t low = 0;
+    size_t high = slots_.size();
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (owner_at(slots_[middle].owner) < owner)
+            low = middle + 1;
+        else
+            high = middle;
     }
-    return nullptr;
+    return low;
 }
 
-const RRset& Zone::soa() const { return rrsets_[soa_index_]; }
+std::optional<RRsetView> Zone::find(NameView owner, RRType type, uint16_t covers) const
+{
+    size_t i = lower_bound(owner);
+    if (i == slots_.size() || owner_at(slots_[i].owner) != owner)
+        return std::nullopt;
+    // The RRsets of one owner share its name in the arena.
+    for (const uint32_t at = slots_[i].owner; i < slots_.size() && slots_[i].owner == at; ++i) {
+        if (slots_[i].type == static_cast<uint16_t>(type) && slots_[i].covers == covers)
+            return rrset(i);
+    }
+    return std::nullopt;
+}
+
+size_t Zone::owner_end(size_t index) const
+{
+    // The RRsets of one owner share its name in the arena.
+    const uint32_t at = slots_[index].owner;
+    size_t end = index + 1;
+    while (end < slots_.size() && slots_[end].owner == at)
+        ++end;
+    return end;
+}
 
 uint32_t Zone::serial() const
 {
-    const Bytes& rdata = soa().rdatas.front();
+    std::string_view rdata = soa().rdata(0);
     size_t offset = 0;
     // Skip MNAME and RNAME; the reader checked the layout.
     for (int names = 0; names < 2; ++names) {
@@ -91,189 +189,420 @@ uint32_t Zone::serial() const
     return serial;
 }
 
-std::vector<Name> Zone::cuts() const
+std::vector<NameView> Zone::cuts() const
 {
-    std::vector<Name> out;
-    for (size_t i = 0; i < rrsets_.size(); ++i) {
-        if (roles_[i] == Role::Delegation)
-            out.push_back(rrsets_[i].owner);
+    std::vector<NameView> out;
+    for (const Slot& slot : slots_) {
+        if (slot.role == Role::Delegation)
+            out.push_back(owner_at(slot.owner));
     }
     return out;
 }
 
-std::vector<Name> Zone::empty_non_terminals() const
+std::vector<NameView> Zone::empty_non_terminals() const
 {
-    std::vector<Name> owners;
-    for (const auto& rrset : rrsets_) {
-        if (owners.empty() || !(owners.back() == rrset.owner))
-            owners.push_back(rrset.owner);
-    }
-    std::vector<Name> out;
-    for (const auto& owner : owners) {
-        if (owner == origin_)
+    // In canonical order every name's subtree is one contiguous run that
+    // starts with the name itself. So an ancestor A of owner O is empty
+    // exactly when it is not also an ancestor (or the name) of the owner
+    // before O: had A owned data, or had an earlier owner been below A, the
+    // owner just before O would be A or below A. Those ancestors are O's
+    // suffixes with more labels than O shares with the previous owner, and
+    // they sort between the two, shallowest first.
+    std::vector<NameView> out;
+    std::array<uint8_t, 128> offsets;
+    std::array<uint8_t, 128> previous_offsets;
+    NameView previous = origin_;
+    size_t previous_count = label_offsets(previous.wire(), previous_offsets);
+    const size_t origin_labels = previous_count;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+        if (i > 0 && slots_[i].owner == slots_[i - 1].owner)
             continue;
-        for (Name up = owner.parent(); !(up == origin_) && up.is_subdomain_of(origin_); up = up.parent()) {
-            if (std::binary_search(owners.begin(), owners.end(), up))
+        NameView owner = owner_at(slots_[i].owner);
+        size_t count = label_offsets(owner.wire(), offsets);
+        size_t common = 0;
+        while (common < count && common < previous_count) {
+            size_t a = offsets[count - 1 - common];
+            size_t b = previous_offsets[previous_count - 1 - common];
+            std::string_view label_a = owner.wire().substr(a + 1, static_cast<uint8_t>(owner.wire()[a]));
+            std::string_view label_b = previous.wire().substr(b + 1, static_cast<uint8_t>(previous.wire()[b]));
+            if (!label_equal(label_a, label_b))
                 break;
-            out.push_back(up);
+            ++common;
         }
+        for (size_t labels = std::max(common, origin_labels) + 1; labels < count; ++labels)
+            out.push_back(NameView::from_valid_wire(owner.wire().substr(offsets[count - labels])));
+        previous = owner;
+        previous_offsets = offsets;
+        previous_count = count;
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
+
+size_t Zone::memory_usage() const
+{
+    return names_.capacity() + rdata_.capacity() + slots_.capacity() * sizeof(Slot) + origin_.wire().capacity();
+}
+
+// --- ZoneBuilder ----------------------------------------------------------
+
+struct ZoneBuilder::Staging {
+    // Each record: a StagedHeader, then its RDATA.
+    ChunkedArena records;
+    // Each run's owner: a length octet, then its wire form.
+    ChunkedArena names;
+    // Where each run's owner is in `names`. A run is a sequence of records
+    // with the same owner, octet for octet, as master files list them.
+    std::vector<uint64_t> runs;
+    Bytes last_owner;
+    size_t count = 0;
+    uint64_t rdata_bytes = 0;
+    uint64_t name_bytes = 0;
+    // The first record that cannot be kept (RDATA above 65535 octets).
+    std::optional<std::pair<uint16_t, uint32_t>> oversized;
+    size_t oversized_length = 0;
+
+    NameView owner(uint32_t run) const
+    {
+        const char* at = names.at(runs[run]);
+        return NameView::from_valid_wire(std::string_view(at + 1, static_cast<uint8_t>(at[0])));
+    }
+};
 
 ZoneBuilder::ZoneBuilder(Name origin)
     : origin_(std::move(origin))
+    , staging_(std::make_unique<Staging>())
 {
 }
 
-void ZoneBuilder::add(Record&& record) { records_.push_back(std::move(record)); }
+ZoneBuilder::~ZoneBuilder() = default;
+ZoneBuilder::ZoneBuilder(ZoneBuilder&&) noexcept = default;
+ZoneBuilder& ZoneBuilder::operator=(ZoneBuilder&&) noexcept = default;
+
+size_t ZoneBuilder::size() const { return staging_ ? staging_->count : 0; }
+
+void ZoneBuilder::add(const RecordView& record)
+{
+    Staging& st = *staging_;
+    if (record.rdata.size() > 0xffff) {
+        if (!st.oversized) {
+            st.oversized.emplace(record.file, record.line);
+            st.oversized_length = record.rdata.size();
+        }
+        return;
+    }
+    std::string_view owner = record.owner.wire();
+    if (st.runs.empty() || owner != std::string_view(st.last_owner)) {
+        uint64_t position = 0;
+        char* at = st.names.allocate(1 + owner.size(), position);
+        at[0] = static_cast<char>(owner.size());
+        std::memcpy(at + 1, owner.data(), owner.size());
+        st.runs.push_back(position);
+        st.last_owner.assign(owner);
+        st.name_bytes += 1 + owner.size();
+    }
+    StagedHeader header {
+        static_cast<uint32_t>(st.runs.size() - 1),
+        record.ttl,
+        record.line,
+        record.file,
+        static_cast<uint16_t>(record.type),
+        0,
+        static_cast<uint16_t>(record.rdata.size()),
+    };
+    // RRSIGs are grouped by the type they cover (RFC 4034 §3.1.1).
+    if (record.type == RRType::RRSIG && record.rdata.size() >= 2)
+        header.covers = static_cast<uint16_t>((static_cast<uint8_t>(record.rdata[0]) << 8)
+                                              | static_cast<uint8_t>(record.rdata[1]));
+    uint64_t position = 0;
+    char* at = st.records.allocate(sizeof header + record.rdata.size(), position);
+    std::memcpy(at, &header, sizeof header);
+    std::memcpy(at + sizeof header, record.rdata.data(), record.rdata.size());
+    ++st.count;
+    st.rdata_bytes += record.rdata.size();
+}
 
 RecordSink ZoneBuilder::sink()
 {
-    return [this](Record&& record) { add(std::move(record)); };
+    return [this](const RecordView& record) { add(record); };
 }
 
 Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
 {
-    size_t errors_before = diag.errors.size();
-    auto report = [&](const Record& record, std::string message) {
-        diag.errors.emplace_back(ErrorCode::Parse, std::move(message), diag.where(record));
+    if (!staging_)
+        staging_ = std::make_unique<Staging>();
+    Staging& st = *staging_;
+    const size_t errors_before = diag.errors.size();
+    auto report = [&](uint16_t file, uint32_t line, std::string message) {
+        diag.errors.emplace_back(ErrorCode::Parse, std::move(message), diag.where(file, line));
     };
-
-    // Sort record indexes by (canonical owner, type, covered type). The
-    // owner's canonical key is computed once per run of equal owners, which is
-    // how master files usually list records.
-    struct Entry {
-        uint32_t key;
-        uint16_t type;
-        uint16_t covers;
-        uint32_t record;
-    };
-    std::vector<Bytes> keys;
-    std::vector<Entry> entries;
-    entries.reserve(records_.size());
-    for (size_t i = 0; i < records_.size(); ++i) {
-        const Record& record = records_[i];
-        if (!record.owner.is_subdomain_of(origin_)) {
-            if (!diag.full())
-                report(record, fmt::format("'{}' is outside the zone '{}'", record.owner.to_text(), origin_.to_text()));
-            continue;
-        }
-        if (keys.empty() || !(records_[entries.empty() ? i : entries.back().record].owner == record.owner))
-            keys.push_back(record.owner.canonical_key());
-        entries.push_back(Entry { static_cast<uint32_t>(keys.size() - 1), static_cast<uint16_t>(record.type),
-                                  covered_type(record), static_cast<uint32_t>(i) });
+    if (st.oversized) {
+        report(st.oversized->first, st.oversized->second,
+               fmt::format("RDATA is {} octets long; the limit is 65535", st.oversized_length));
     }
-    std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-        if (a.key != b.key) {
-            int c = keys[a.key].compare(keys[b.key]);
-            if (c != 0)
-                return c < 0;
-        }
-        if (a.type != b.type)
-            return a.type < b.type;
-        if (a.covers != b.covers)
-            return a.covers < b.covers;
-        return a.record < b.record;
-    });
+    // Offsets and counts are 32-bit; canonical keys may take twice the
+    // octets of the names.
+    if (st.count >= outside || st.name_bytes >= outside / 2) {
+        diag.errors.emplace_back(ErrorCode::Parse, fmt::format("zone is too large: {} records, {} octets of owner names",
+                                                               st.count, st.name_bytes));
+        return fail(diag.errors[errors_before]);
+    }
 
+    // 1. Owners outside the zone, checked once per run and reported for
+    // each record, in file order.
+    std::vector<uint32_t> rank(st.runs.size(), 0);
+    bool any_outside = false;
+    for (size_t run = 0; run < st.runs.size(); ++run) {
+        if (!st.owner(static_cast<uint32_t>(run)).is_subdomain_of(origin_)) {
+            rank[run] = outside;
+            any_outside = true;
+        }
+    }
+    size_t inside = st.count;
+    if (any_outside) {
+        const std::string origin_text = origin_.to_text();
+        st.records.for_each(staged_size, [&](uint64_t, const char* at) {
+            StagedHeader header = header_at(at);
+            if (rank[header.run] != outside)
+                return;
+            --inside;
+            if (!diag.full())
+                report(header.file, header.line,
+                       fmt::format("'{}' is outside the zone '{}'", st.owner(header.run).to_text(), origin_text));
+        });
+    }
+
+    // 2. The distinct owners in canonical order. Each run's owner gets a
+    // canonical key without the origin's labels, which every owner shares;
+    // the keys' first octets, as one integer, settle most comparisons.
     Zone zone;
     zone.origin_ = origin_;
-    std::vector<uint32_t> first_record; // per RRset, for messages
-    for (size_t start = 0; start < entries.size();) {
-        size_t end = start + 1;
-        const Entry& head = entries[start];
-        while (end < entries.size() && entries[end].type == head.type && entries[end].covers == head.covers
-               && (entries[end].key == head.key || keys[entries[end].key] == keys[head.key]))
-            ++end;
-        Record& first = records_[head.record];
-        RRset rrset { first.owner, first.type, head.covers, first.ttl, {} };
-        struct Item {
-            Bytes canonical; // empty when equal to the original
-            Bytes original;
-            uint32_t record;
-            const Bytes& key() const { return canonical.empty() ? original : canonical; }
+    std::vector<uint32_t> owner_offsets; // in zone.names_, by rank
+    {
+        const size_t origin_key = origin_.canonical_key().size();
+        Bytes keys;
+        keys.reserve(st.name_bytes);
+        std::vector<uint32_t> key_start(st.runs.size() + 1, 0);
+        Bytes scratch;
+        struct RunKey {
+            uint64_t prefix;
+            uint32_t run;
         };
-        std::vector<Item> items;
-        items.reserve(end - start);
-        for (size_t k = start; k < end; ++k) {
-            Record& record = records_[entries[k].record];
-            if (record.ttl != rrset.ttl && record.type != RRType::RRSIG) {
-                diag.warnings.emplace_back(
-                    ErrorCode::Parse,
-                    fmt::format("TTL {} differs from TTL {} of the RRset {}; using {} (RFC 2181 §5.2)", record.ttl,
-                                rrset.ttl, rrset_text(rrset), rrset.ttl),
-                    diag.where(record));
-            }
-            Bytes canonical = canonical_differs(record.type) ? rdata_canonical(record.type, record.rdata) : Bytes();
-            items.push_back(Item { std::move(canonical), std::move(record.rdata), entries[k].record });
+        std::vector<RunKey> order;
+        order.reserve(st.runs.size());
+        for (size_t run = 0; run < st.runs.size(); ++run) {
+            key_start[run] = static_cast<uint32_t>(keys.size());
+            if (rank[run] == outside)
+                continue;
+            scratch.clear();
+            st.owner(static_cast<uint32_t>(run)).append_canonical_key(scratch);
+            std::string_view key = std::string_view(scratch).substr(origin_key);
+            uint64_t prefix = 0;
+            for (size_t i = 0; i < 8; ++i)
+                prefix = (prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+            keys += key;
+            order.push_back(RunKey { prefix, static_cast<uint32_t>(run) });
         }
-        // RFC 4034 §6.3: RDATA as left-justified unsigned octet strings.
-        std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-            if (a.key() != b.key())
-                return a.key() < b.key();
-            return a.record < b.record;
+        key_start[st.runs.size()] = static_cast<uint32_t>(keys.size());
+        auto key_of = [&](uint32_t run) {
+            return std::string_view(keys).substr(key_start[run], key_start[run + 1] - key_start[run]);
+        };
+        std::sort(order.begin(), order.end(), [&](const RunKey& a, const RunKey& b) {
+            if (a.prefix != b.prefix)
+                return a.prefix < b.prefix;
+            int c = key_of(a.run).compare(key_of(b.run));
+            if (c != 0)
+                return c < 0;
+            return a.run < b.run; // the first spelling in the file names the owner
         });
-        std::vector<bool> duplicate(items.size(), false);
-        for (size_t k = 1; k < items.size(); ++k) {
-            if (items[k].key() == items[k - 1].key()) {
-                duplicate[k] = true;
-                diag.warnings.emplace_back(ErrorCode::Parse,
-                                           fmt::format("duplicate record in {} ignored", rrset_text(rrset)),
-                                           diag.where(records_[items[k].record]));
+        zone.names_.reserve(st.name_bytes);
+        owner_offsets.reserve(order.size());
+        for (size_t i = 0; i < order.size(); ++i) {
+            uint32_t run = order[i].run;
+            if (i == 0 || order[i - 1].prefix != order[i].prefix || key_of(order[i - 1].run) != key_of(run)) {
+                owner_offsets.push_back(static_cast<uint32_t>(zone.names_.size()));
+                std::string_view wire = st.owner(run).wire();
+                zone.names_.push_back(static_cast<char>(wire.size()));
+                zone.names_.insert(zone.names_.end(), wire.begin(), wire.end());
             }
+            rank[run] = static_cast<uint32_t>(owner_offsets.size() - 1);
         }
-        rrset.rdatas.reserve(items.size());
-        for (size_t k = 0; k < items.size(); ++k) {
-            if (!duplicate[k])
-                rrset.rdatas.push_back(std::move(items[k].original));
-        }
-        rrset.rdatas.shrink_to_fit();
-        zone.rrsets_.push_back(std::move(rrset));
-        first_record.push_back(head.record);
-        start = end;
     }
-    keys = {};
-    entries = {};
+    st.names.release();
+    st.runs = {};
 
-    // Per owner: SOA, CNAME, DNAME and DS rules, then roles.
-    zone.roles_.assign(zone.rrsets_.size(), Role::Authoritative);
+    // 3. Records by owner: a counting sort on the owners' ranks, which keeps
+    // each owner's records in file order.
+    const size_t owners = owner_offsets.size();
+    std::vector<uint64_t> order(inside);
+    std::vector<uint32_t> ends(owners + 1, 0); // after the placing: where each owner's records end
+    st.records.for_each(staged_size, [&](uint64_t, const char* at) {
+        uint32_t r = rank[header_at(at).run];
+        if (r != outside)
+            ++ends[r + 1];
+    });
+    for (size_t r = 1; r <= owners; ++r)
+        ends[r] += ends[r - 1];
+    st.records.for_each(staged_size, [&](uint64_t position, const char* at) {
+        uint32_t r = rank[header_at(at).run];
+        if (r != outside)
+            order[ends[r]++] = position;
+    });
+    rank = {};
+
+    // 4. Per owner: RRsets by type (and covered type), RDATA in canonical
+    // order without duplicates, then the SOA, CNAME, DNAME and DS rules and
+    // the roles. Warnings of the second kind (occlusion) follow all those
+    // of the first kind (TTLs, duplicates), as when these were two passes.
+    zone.slots_.reserve(inside);
+    zone.rdata_.reserve(st.rdata_bytes + 2 * inside);
+    std::vector<Error> late_warnings;
     bool have_soa = false;
     bool apex_ns = false;
-    std::optional<Name> cut; // the closest enclosing delegation point
-    std::optional<Name> dname; // the closest enclosing DNAME owner
-    auto& sets = zone.rrsets_;
-    for (size_t start = 0; start < sets.size();) {
-        size_t end = start + 1;
-        while (end < sets.size() && sets[end].owner == sets[start].owner)
-            ++end;
-        const Name& owner = sets[start].owner;
+    std::optional<NameView> cut; // the closest enclosing delegation point
+    std::optional<NameView> dname; // the closest enclosing DNAME owner
+
+    struct Member {
+        uint16_t type;
+        uint16_t covers;
+        uint64_t position;
+        auto operator<=>(const Member&) const = default;
+    };
+    struct Rdata {
+        std::string_view original;
+        std::string_view key; // the canonical form, to sort and compare by
+        uint64_t position;
+        size_t canonical; // offset in `canonicals`, or npos when it is `original`
+    };
+    std::vector<Member> members;
+    std::vector<Rdata> rdatas;
+    Bytes canonicals;
+    struct Where {
+        uint16_t file;
+        uint32_t line;
+    };
+    std::vector<Where> where; // of each RRset of the owner, its first record
+
+    for (size_t r = 0; r < owners; ++r) {
+        const size_t begin = r == 0 ? 0 : ends[r - 1];
+        const size_t end = ends[r];
+        members.clear();
+        for (size_t k = begin; k < end; ++k) {
+            StagedHeader header = header_at(st.records.at(order[k]));
+            members.push_back(Member { header.type, header.covers, order[k] });
+        }
+        if (members.size() > 1)
+            std::sort(members.begin(), members.end());
+
+        const uint32_t owner_offset = owner_offsets[r];
+        const NameView owner = zone.owner_at(owner_offset);
+        const size_t first_slot = zone.slots_.size();
+        where.clear();
+        for (size_t a = 0; a < members.size();) {
+            size_t b = a + 1;
+            while (b < members.size() && members[b].type == members[a].type && members[b].covers == members[a].covers)
+                ++b;
+            const StagedHeader first = header_at(st.records.at(members[a].position));
+            const auto type = static_cast<RRType>(first.type);
+            Zone::Slot slot {};
+            slot.owner = owner_offset;
+            slot.ttl = first.ttl;
+            slot.type = first.type;
+            slot.covers = first.covers;
+            slot.role = Role::Authoritative;
+            const uint64_t rdata_at = zone.rdata_.size();
+            slot.rdata_low = static_cast<uint32_t>(rdata_at);
+            slot.rdata_high = static_cast<uint16_t>(rdata_at >> 32);
+
+            rdatas.clear();
+            canonicals.clear();
+            const bool lowercases = canonical_lowercases_names(type);
+            for (size_t k = a; k < b; ++k) {
+                const char* at = st.records.at(members[k].position);
+                StagedHeader header = header_at(at);
+                if (header.ttl != slot.ttl && type != RRType::RRSIG) {
+                    diag.warnings.emplace_back(
+                        ErrorCode::Parse,
+                        fmt::format("TTL {} differs from TTL {} of the RRset {}; using {} (RFC 2181 §5.2)", header.ttl,
+                                    slot.ttl, rrset_text(owner, slot.type, slot.covers), slot.ttl),
+                        diag.where(header.file, header.line));
+                }
+                std::string_view original(at + sizeof header, header.length);
+                size_t canonical = std::string_view::npos;
+                // RFC 4034 §6.2: only names are lower-cased, so RDATA without
+                // an upper-case letter is its own canonical form.
+                if (b - a > 1 && lowercases && has_upper(original)) {
+                    canonical = canonicals.size();
+                    rdata_canonical(type, original, canonicals);
+                }
+                rdatas.push_back(Rdata { original, original, members[k].position, canonical });
+            }
+            if (rdatas.size() > 1) {
+                // The canonical form is as long as the RDATA; `canonicals`
+                // has stopped growing, so views of it hold.
+                for (auto& rdata : rdatas) {
+                    if (rdata.canonical != std::string_view::npos)
+                        rdata.key = std::string_view(canonicals).substr(rdata.canonical, rdata.original.size());
+                }
+                // RFC 4034 §6.3: RDATA as left-justified unsigned octet strings.
+                std::sort(rdatas.begin(), rdatas.end(), [](const Rdata& x, const Rdata& y) {
+                    int c = x.key.compare(y.key);
+                    if (c != 0)
+                        return c < 0;
+                    return x.position < y.position;
+                });
+            }
+            uint32_t count = 0;
+            for (size_t k = 0; k < rdatas.size(); ++k) {
+                if (k > 0 && rdatas[k].key == rdatas[k - 1].key) {
+                    StagedHeader header = header_at(st.records.at(rdatas[k].position));
+                    diag.warnings.emplace_back(
+                        ErrorCode::Parse,
+                        fmt::format("duplicate record in {} ignored", rrset_text(owner, slot.type, slot.covers)),
+                        diag.where(header.file, header.line));
+                    continue;
+                }
+                std::string_view data = rdatas[k].original;
+                zone.rdata_.push_back(static_cast<char>(data.size() >> 8));
+                zone.rdata_.push_back(static_cast<char>(data.size() & 0xff));
+                zone.rdata_.insert(zone.rdata_.end(), data.begin(), data.end());
+                ++count;
+            }
+            slot.count = count;
+            zone.record_count_ += count;
+            zone.slots_.push_back(slot);
+            where.push_back(Where { first.file, first.line });
+            a = b;
+        }
+
+        // The owner's rules.
+        const size_t end_slot = zone.slots_.size();
+        auto& sets = zone.slots_;
+        auto report_at = [&](size_t i, std::string message) {
+            report(where[i - first_slot].file, where[i - first_slot].line, std::move(message));
+        };
         const bool apex = owner == origin_;
         bool has_ns = false, has_ds = false;
         std::optional<size_t> cname_index;
         RRType other = RRType::A;
         bool has_other = false; // data that may not stand beside a CNAME
-        for (size_t i = start; i < end; ++i) {
-            RRType type = sets[i].type;
-            const Record& where = records_[first_record[i]];
+        for (size_t i = first_slot; i < end_slot; ++i) {
+            auto type = static_cast<RRType>(sets[i].type);
             if (type == RRType::NS)
                 has_ns = true;
             else if (type == RRType::DS)
                 has_ds = true;
             else if (type == RRType::CNAME) {
                 cname_index = i;
-                if (sets[i].rdatas.size() > 1)
-                    report(where, fmt::format("more than one CNAME record at '{}'", owner.to_text()));
-            } else if (type == RRType::DNAME && sets[i].rdatas.size() > 1) {
-                report(where, fmt::format("more than one DNAME record at '{}'", owner.to_text()));
+                if (sets[i].count > 1)
+                    report_at(i, fmt::format("more than one CNAME record at '{}'", owner.to_text()));
+            } else if (type == RRType::DNAME && sets[i].count > 1) {
+                report_at(i, fmt::format("more than one DNAME record at '{}'", owner.to_text()));
             } else if (type == RRType::SOA) {
                 if (!apex)
-                    report(where, fmt::format("SOA record at '{}', which is not the zone apex '{}'", owner.to_text(),
-                                              origin_.to_text()));
-                else if (sets[i].rdatas.size() > 1)
-                    report(where, "more than one SOA record at the zone apex");
+                    report_at(i, fmt::format("SOA record at '{}', which is not the zone apex '{}'", owner.to_text(),
+                                             origin_.to_text()));
+                else if (sets[i].count > 1)
+                    report_at(i, "more than one SOA record at the zone apex");
                 else {
                     have_soa = true;
                     zone.soa_index_ = i;
@@ -287,17 +616,16 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             }
         }
         if (cname_index && has_other)
-            report(records_[first_record[*cname_index]],
-                   fmt::format("CNAME at '{}' beside other data ({}); RFC 1034 §3.6.2 forbids it", owner.to_text(),
-                               type_to_text(other)));
+            report_at(*cname_index, fmt::format("CNAME at '{}' beside other data ({}); RFC 1034 §3.6.2 forbids it",
+                                                owner.to_text(), type_to_text(other)));
         if (apex)
             apex_ns = has_ns;
         if (has_ds && (apex || !has_ns)) {
-            for (size_t i = start; i < end; ++i) {
-                if (sets[i].type == RRType::DS)
-                    report(records_[first_record[i]],
-                           apex ? std::string("DS record at the zone apex: it belongs in the parent zone")
-                                : fmt::format("DS record at '{}', which is not a delegation (no NS)", owner.to_text()));
+            for (size_t i = first_slot; i < end_slot; ++i) {
+                if (static_cast<RRType>(sets[i].type) == RRType::DS)
+                    report_at(i, apex ? std::string("DS record at the zone apex: it belongs in the parent zone")
+                                      : fmt::format("DS record at '{}', which is not a delegation (no NS)",
+                                                    owner.to_text()));
             }
         }
 
@@ -305,11 +633,11 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             cut.reset();
         if (dname && !owner.is_subdomain_of(*dname))
             dname.reset();
-        const bool below_dname = dname && !(owner == *dname);
+        const bool below_dname = dname && owner != *dname;
         const bool below_cut = cut.has_value(); // strictly below: the cut itself is handled next
         const bool at_cut = !below_cut && !apex && has_ns;
-        for (size_t i = start; i < end; ++i) {
-            RRType type = sets[i].type;
+        for (size_t i = first_slot; i < end_slot; ++i) {
+            auto type = static_cast<RRType>(sets[i].type);
             bool address = type == RRType::A || type == RRType::AAAA;
             Role role = Role::Authoritative;
             if (below_dname)
@@ -324,25 +652,32 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                 else if (type != RRType::DS && type != RRType::NSEC && type != RRType::RRSIG)
                     role = Role::Occluded;
             }
-            zone.roles_[i] = role;
+            sets[i].role = role;
             if (role == Role::Occluded && !diag.full())
-                diag.warnings.emplace_back(
+                late_warnings.emplace_back(
                     ErrorCode::Parse,
                     fmt::format("{} is occluded by the {} at '{}' and will not be served or signed",
-                                rrset_text(sets[i]), below_dname ? "DNAME" : "delegation",
+                                rrset_text(owner, sets[i].type, sets[i].covers), below_dname ? "DNAME" : "delegation",
                                 below_dname ? dname->to_text() : (cut ? cut->to_text() : owner.to_text())),
-                    diag.where(records_[first_record[i]]));
+                    diag.where(where[i - first_slot].file, where[i - first_slot].line));
         }
         if (at_cut)
             cut = owner;
         if (!dname && !below_cut) {
-            for (size_t i = start; i < end; ++i) {
-                if (sets[i].type == RRType::DNAME)
+            for (size_t i = first_slot; i < end_slot; ++i) {
+                if (static_cast<RRType>(sets[i].type) == RRType::DNAME)
                     dname = owner;
             }
         }
-        start = end;
     }
+    zone.owner_count_ = owners;
+    for (auto& warning : late_warnings)
+        diag.warnings.push_back(std::move(warning));
+    late_warnings = {};
+    order = {};
+    ends = {};
+    staging_.reset();
+
     std::string origin_text = origin_.to_text();
     if (!have_soa)
         diag.errors.emplace_back(ErrorCode::Parse, fmt::format("no SOA record at the zone apex '{}'", origin_text),
@@ -351,12 +686,15 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
         diag.errors.emplace_back(ErrorCode::Parse, fmt::format("no NS records at the zone apex '{}'", origin_text),
                                  SourceLocation { diag.files.empty() ? std::string() : diag.files[0], 0, 0 });
 
-    records_ = {};
     if (diag.errors.size() > errors_before) {
         if (diag.errors.size() > diag.max_errors)
             diag.errors.erase(diag.errors.begin() + static_cast<std::ptrdiff_t>(diag.max_errors), diag.errors.end());
         return fail(diag.errors[errors_before]);
     }
+    // The reservations were upper bounds; give back a large excess (from
+    // many duplicates or multi-record RRsets) now that staging is gone.
+    if (zone.slots_.capacity() > zone.slots_.size() + zone.slots_.size() / 4 + 1024)
+        zone.slots_.shrink_to_fit();
     return zone;
 }
 

@@ -13,9 +13,9 @@
 
 namespace signet::dns {
 
-SourceLocation Diagnostics::where(const Record& record) const
+SourceLocation Diagnostics::where(uint16_t file, uint32_t line) const
 {
-    return SourceLocation { record.file < files.size() ? files[record.file] : std::string(), record.line, 0 };
+    return SourceLocation { file < files.size() ? files[file] : std::string(), line, 0 };
 }
 
 Result<uint32_t> parse_ttl(std::string_view text)
@@ -579,7 +579,7 @@ void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, Fi
                              effective_ttl, last_ttl_ ? "the previous record's TTL" : "the SOA MINIMUM"));
         }
     }
-    sink_(Record { owner, *type, effective_ttl, std::move(*rdata), state.file, line });
+    sink_(RecordView { owner, *type, effective_ttl, *rdata, state.file, line });
 }
 
 // BIND's $GENERATE: "$GENERATE start-stop[/step] lhs [ttl] [class] type rhs".

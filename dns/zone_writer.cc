@@ -1,15 +1,17 @@
 #include <signet/dns/zone_writer.h>
 
+#include <iterator>
+
 #include <signet/base/atomic_file.h>
 
 #include <fmt/format.h>
 
 namespace signet::dns {
 
-void append_record(std::string& out, const Name& owner, uint32_t ttl, RRType type, std::string_view rdata)
+void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, std::string_view rdata)
 {
-    out += owner.to_text();
-    out += fmt::format(" {} IN {} ", ttl, type_to_text(type));
+    owner.append_text(out);
+    fmt::format_to(std::back_inserter(out), " {} IN {} ", ttl, type_to_text(type));
     out += rdata_to_text(type, rdata);
     out += '\n';
 }
@@ -20,9 +22,9 @@ template <typename Emit>
 Result<void> each_line(const Zone& zone, Emit&& emit)
 {
     std::string chunk;
-    for (const auto& rrset : zone.rrsets()) {
-        for (const auto& rdata : rrset.rdatas)
-            append_record(chunk, rrset.owner, rrset.ttl, rrset.type, rdata);
+    for (RRsetView rrset : zone) {
+        for (std::string_view rdata : rrset.rdatas())
+            append_record(chunk, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
         if (chunk.size() >= (1 << 16)) {
             SIGNET_TRY(emit(chunk));
             chunk.clear();

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -693,6 +694,34 @@ TEST(Rdata, CanonicalForm)
     EXPECT_FALSE(is_known_type(afsdb));
     Bytes bad_afsdb = u16(1) + octets({ 5, 'A' });
     EXPECT_EQ(rdata_canonical(afsdb, bad_afsdb), bad_afsdb);
+
+    // The appending form leaves what the buffer held.
+    Bytes out = "xy";
+    rdata_canonical(RRType::MX, mx, out);
+    EXPECT_EQ(out, "xy" + rdata_canonical(RRType::MX, mx));
+}
+
+TEST(Rdata, CanonicalLowercasesNamesIsExactlyTheRfc4034List)
+{
+    // RFC 4034 §6.2 item 3 as amended by RFC 6840 §5.1 (no NSEC), with the
+    // obsolete types; A6 is historic (RFC 6563) and left out.
+    std::vector<uint16_t> listed = { 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 17, 18, 21, 24, 26, 30, 33, 35, 36, 39, 46 };
+    for (uint32_t value = 0; value <= 0xffff; ++value) {
+        auto type = static_cast<RRType>(value);
+        bool expected = std::find(listed.begin(), listed.end(), value) != listed.end();
+        EXPECT_EQ(canonical_lowercases_names(type), expected) << type_to_text(type);
+    }
+    // Where it says no, the canonical form is the RDATA itself.
+    const std::pair<RRType, std::string_view> unchanged[] = {
+        { RRType::NSEC, "Host.Example. A" },
+        { RRType::TXT, "ABC" },
+        { RRType::HTTPS, "1 Svc.Example." },
+        { RRType::A, "192.0.2.65" },
+    };
+    for (const auto& [type, text] : unchanged) {
+        Bytes wire = wire_of(type, text);
+        EXPECT_EQ(rdata_canonical(type, wire), wire) << type_to_text(type);
+    }
 }
 
 TEST(TypeBitmap, ToAndFromWire)

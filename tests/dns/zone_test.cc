@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
@@ -41,14 +44,14 @@ txt  TXT ( "a ; not a comment" "b\"c"
 mail MX ( 10
           www )
 )");
-    EXPECT_EQ(zone.find(*Name::from_text("www.example."), RRType::A)->ttl, 3600u);
-    EXPECT_EQ(zone.find(*Name::from_text("www.example."), RRType::AAAA)->ttl, 60u);
-    const RRset* txt = zone.find(*Name::from_text("txt.example."), RRType::TXT);
+    EXPECT_EQ(zone.find(*Name::from_text("www.example."), RRType::A)->ttl(), 3600u);
+    EXPECT_EQ(zone.find(*Name::from_text("www.example."), RRType::AAAA)->ttl(), 60u);
+    auto txt = zone.find(*Name::from_text("txt.example."), RRType::TXT);
     ASSERT_TRUE(txt);
-    EXPECT_EQ(rdata_to_text(RRType::TXT, txt->rdatas[0]), R"("a ; not a comment" "b\"c" "plain")");
-    const RRset* mx = zone.find(*Name::from_text("mail.example."), RRType::MX);
+    EXPECT_EQ(rdata_to_text(RRType::TXT, txt->rdata(0)), R"("a ; not a comment" "b\"c" "plain")");
+    auto mx = zone.find(*Name::from_text("mail.example."), RRType::MX);
     ASSERT_TRUE(mx);
-    EXPECT_EQ(rdata_to_text(RRType::MX, mx->rdatas[0]), "10 www.example.");
+    EXPECT_EQ(rdata_to_text(RRType::MX, mx->rdata(0)), "10 www.example.");
 }
 
 TEST(Reader, TtlUnitsAndClassBeforeTtl)
@@ -61,7 +64,7 @@ TEST(Reader, TtlUnitsAndClassBeforeTtl)
     EXPECT_FALSE(parse_ttl("h"));
     EXPECT_FALSE(parse_ttl("1y"));
     Zone zone = load(std::string(head) + "a IN 1d A 192.0.2.9\n");
-    EXPECT_EQ(zone.find(*Name::from_text("a.example."), RRType::A)->ttl, 86400u);
+    EXPECT_EQ(zone.find(*Name::from_text("a.example."), RRType::A)->ttl(), 86400u);
 }
 
 TEST(Reader, OriginDirectiveAndAbsoluteNames)
@@ -77,17 +80,17 @@ TEST(Reader, GenerateExpandsRangesAndModifiers)
                                          "$GENERATE 10-11 ${-10,3,d}.d CNAME host${0,2,x}\n"
                                          "$GENERATE 255-255 ${0,4,n}.rev PTR x\\$y\n");
     for (int i : { 1, 4, 7, 10 }) {
-        const RRset* a = zone.find(*Name::from_text("host" + std::to_string(i) + ".example."), RRType::A);
+        auto a = zone.find(*Name::from_text("host" + std::to_string(i) + ".example."), RRType::A);
         ASSERT_TRUE(a) << i;
-        EXPECT_EQ(rdata_to_text(RRType::A, a->rdatas[0]), "10.0.0." + std::to_string(i));
+        EXPECT_EQ(rdata_to_text(RRType::A, a->rdata(0)), "10.0.0." + std::to_string(i));
     }
     EXPECT_FALSE(zone.find(*Name::from_text("host2.example."), RRType::A));
-    const RRset* c = zone.find(*Name::from_text("001.d.example."), RRType::CNAME);
+    auto c = zone.find(*Name::from_text("001.d.example."), RRType::CNAME);
     ASSERT_TRUE(c);
-    EXPECT_EQ(rdata_to_text(RRType::CNAME, c->rdatas[0]), "host0b.example.");
-    const RRset* ptr = zone.find(*Name::from_text("f.f.0.0.rev.example."), RRType::PTR);
+    EXPECT_EQ(rdata_to_text(RRType::CNAME, c->rdata(0)), "host0b.example.");
+    auto ptr = zone.find(*Name::from_text("f.f.0.0.rev.example."), RRType::PTR);
     ASSERT_TRUE(ptr);
-    EXPECT_EQ(rdata_to_text(RRType::PTR, ptr->rdatas[0]), "x\\$y.example.");
+    EXPECT_EQ(rdata_to_text(RRType::PTR, ptr->rdata(0)), "x\\$y.example.");
 }
 
 TEST(Reader, IncludeIsRelativeToTheIncludingFileAndRestoresOrigin)
@@ -106,8 +109,8 @@ TEST(Reader, MissingTtlFallsBackWithOneWarning)
     Zone zone = load("@ SOA ns hostmaster 1 7200 3600 1209600 600\n  NS ns\nns 120 A 192.0.2.1\nx A 192.0.2.2\n", diag);
     // RFC 2308 §4: without $TTL the SOA gets its MINIMUM; later records reuse
     // the last explicit TTL (RFC 1035 §5.1).
-    EXPECT_EQ(zone.soa().ttl, 600u);
-    EXPECT_EQ(zone.find(*Name::from_text("x.example."), RRType::A)->ttl, 120u);
+    EXPECT_EQ(zone.soa().ttl(), 600u);
+    EXPECT_EQ(zone.find(*Name::from_text("x.example."), RRType::A)->ttl(), 120u);
     ASSERT_EQ(diag.warnings.size(), 1u);
     EXPECT_NE(diag.warnings[0].message().find("no $TTL"), std::string::npos);
     EXPECT_EQ(diag.warnings[0].where()->line, 1u);
@@ -119,10 +122,10 @@ TEST(Zone, MergesDuplicatesAndReportsDifferingTtls)
     Zone zone = load(std::string(head) + "www 100 A 192.0.2.7\nwww 200 A 192.0.2.8\nwww 100 A 192.0.2.7\n"
                                          "WWW 100 A 192.0.2.7\n",
                      diag);
-    const RRset* a = zone.find(*Name::from_text("www.example."), RRType::A);
+    auto a = zone.find(*Name::from_text("www.example."), RRType::A);
     ASSERT_TRUE(a);
-    EXPECT_EQ(a->rdatas.size(), 2u);
-    EXPECT_EQ(a->ttl, 100u); // the first one in the file, as BIND does
+    EXPECT_EQ(a->size(), 2u);
+    EXPECT_EQ(a->ttl(), 100u); // the first one in the file, as BIND does
     ASSERT_EQ(diag.warnings.size(), 3u); // one TTL, two duplicates
     EXPECT_EQ(diag.warnings[0].where()->line, 6u);
     EXPECT_NE(diag.warnings[0].message().find("RFC 2181"), std::string::npos);
@@ -136,10 +139,10 @@ TEST(Zone, CanonicalRdataOrderLowercasesOnlyListedTypes)
     Zone zone = load(std::string(head) + "m MX 10 B.example.\nm MX 10 b.example.\nm MX 5 c.example.\n"
                                          "n NSEC A.example. A\nn NSEC a.example. A\n",
                      diag);
-    EXPECT_EQ(zone.find(*Name::from_text("m.example."), RRType::MX)->rdatas.size(), 2u);
-    const RRset* nsec = zone.find(*Name::from_text("n.example."), RRType::NSEC);
-    ASSERT_EQ(nsec->rdatas.size(), 2u);
-    EXPECT_EQ(rdata_to_text(RRType::NSEC, nsec->rdatas[0]), "A.example. A");
+    EXPECT_EQ(zone.find(*Name::from_text("m.example."), RRType::MX)->size(), 2u);
+    auto nsec = zone.find(*Name::from_text("n.example."), RRType::NSEC);
+    ASSERT_EQ(nsec->size(), 2u);
+    EXPECT_EQ(rdata_to_text(RRType::NSEC, nsec->rdata(0)), "A.example. A");
 }
 
 TEST(Zone, Rfc5155AppendixAStructure)
@@ -157,15 +160,14 @@ TEST(Zone, Rfc5155AppendixAStructure)
         ents.push_back(name.to_text());
     EXPECT_EQ(ents, (std::vector<std::string> { "w.example.", "y.w.example." }));
     size_t glue = 0;
-    for (size_t i = 0; i < zone->rrsets().size(); ++i) {
-        const auto& rrset = zone->rrsets()[i];
-        if (zone->role(i) == Role::Glue)
+    for (RRsetView rrset : *zone) {
+        if (rrset.role() == Role::Glue)
             ++glue;
-        if (rrset.owner == *Name::from_text("a.example.") && rrset.type == RRType::DS) {
-            EXPECT_EQ(zone->role(i), Role::Authoritative);
+        if (rrset.owner() == *Name::from_text("a.example.") && rrset.type() == RRType::DS) {
+            EXPECT_EQ(rrset.role(), Role::Authoritative);
         }
-        if (rrset.owner == *Name::from_text("a.example.") && rrset.type == RRType::NS) {
-            EXPECT_EQ(zone->role(i), Role::Delegation);
+        if (rrset.owner() == *Name::from_text("a.example.") && rrset.type() == RRType::NS) {
+            EXPECT_EQ(rrset.role(), Role::Delegation);
         }
     }
     EXPECT_EQ(glue, 4u);
@@ -180,10 +182,8 @@ TEST(Zone, DataBelowCutsAndDnamesIsOccluded)
                                          "r DNAME elsewhere.net.\nx.r A 192.0.2.4\n",
                      diag);
     auto role_of = [&](std::string_view owner, RRType type) {
-        for (size_t i = 0; i < zone.rrsets().size(); ++i) {
-            if (zone.rrsets()[i].owner == *Name::from_text(owner) && zone.rrsets()[i].type == type)
-                return zone.role(i);
-        }
+        if (auto rrset = zone.find(*Name::from_text(owner), type))
+            return rrset->role();
         ADD_FAILURE() << owner;
         return Role::Authoritative;
     };
@@ -194,6 +194,211 @@ TEST(Zone, DataBelowCutsAndDnamesIsOccluded)
     EXPECT_EQ(role_of("r.example.", RRType::DNAME), Role::Authoritative);
     EXPECT_EQ(role_of("x.r.example.", RRType::A), Role::Occluded);
     EXPECT_EQ(diag.warnings.size(), 3u);
+}
+
+Name name(std::string_view text) { return *Name::from_text(text, example()); }
+
+std::string describe(RRsetView rrset)
+{
+    std::string out = rrset.owner().to_text() + " " + type_to_text(rrset.type());
+    if (rrset.type() == RRType::RRSIG)
+        out += "(" + type_to_text(static_cast<RRType>(rrset.covers())) + ")";
+    return out + " x" + std::to_string(rrset.size());
+}
+
+TEST(Zone, RRsetViewsInCanonicalOrder)
+{
+    Zone zone = load(std::string(head) + "www A 192.0.2.9\nwww A 192.0.2.3\nwww TXT \"t\"\n"
+                                         "www RRSIG TXT 13 2 300 20250101000000 20240101000000 1 example. AAAA\n"
+                                         "www RRSIG A 13 2 300 20250101000000 20240101000000 1 example. AAAA\n"
+                                         "WWW AAAA 2001:db8::1\n");
+    std::vector<std::string> seen;
+    for (RRsetView rrset : zone)
+        seen.push_back(describe(rrset));
+    EXPECT_EQ(seen, (std::vector<std::string> {
+                        "example. NS x1", "example. SOA x1", "ns.example. A x1", "www.example. A x2",
+                        "www.example. TXT x1", "www.example. AAAA x1", "www.example. RRSIG(A) x1",
+                        "www.example. RRSIG(TXT) x1" }));
+    EXPECT_EQ(zone.size(), 8u);
+    EXPECT_EQ(zone.record_count(), 9u);
+    EXPECT_EQ(zone.owner_count(), 3u);
+
+    auto a = zone.find(name("www"), RRType::A);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(zone.rrset(a->index()), *a);
+    EXPECT_EQ(zone[a->index()].ttl(), 300u);
+    EXPECT_EQ(a->role(), Role::Authoritative);
+    // RFC 4034 §6.3 order, whatever the file's order.
+    EXPECT_EQ(rdata_to_text(RRType::A, a->rdata(0)), "192.0.2.3");
+    EXPECT_EQ(rdata_to_text(RRType::A, a->rdata(1)), "192.0.2.9");
+    std::vector<std::string> texts;
+    for (std::string_view rdata : a->rdatas())
+        texts.push_back(rdata_to_text(RRType::A, rdata));
+    EXPECT_EQ(texts, (std::vector<std::string> { "192.0.2.3", "192.0.2.9" }));
+
+    // RRSIGs are one RRset per covered type.
+    EXPECT_TRUE(zone.find(name("www"), RRType::RRSIG, static_cast<uint16_t>(RRType::A)));
+    EXPECT_TRUE(zone.find(name("www"), RRType::RRSIG, static_cast<uint16_t>(RRType::TXT)));
+    EXPECT_FALSE(zone.find(name("www"), RRType::RRSIG));
+    EXPECT_FALSE(zone.find(name("www"), RRType::MX));
+    EXPECT_EQ(zone.soa().type(), RRType::SOA);
+    EXPECT_EQ(zone.serial(), 1u);
+}
+
+TEST(Zone, LowerBoundFindAndOwnerEnd)
+{
+    Zone zone = load(std::string(head) + "b A 192.0.2.5\nb TXT x\nd.c A 192.0.2.6\n");
+    EXPECT_EQ(zone.lower_bound(example()), 0u);
+    EXPECT_EQ(zone.owner_end(0), 2u);
+    size_t b = zone.lower_bound(name("B"));
+    EXPECT_EQ(describe(zone.rrset(b)), "b.example. A x1");
+    EXPECT_EQ(zone.owner_end(b), b + 2);
+    EXPECT_EQ(zone.owner_end(b + 1), b + 2);
+    // "c" owns nothing: its lower bound is where its subtree starts.
+    EXPECT_EQ(describe(zone.rrset(zone.lower_bound(name("c")))), "d.c.example. A x1");
+    EXPECT_FALSE(zone.find(name("c"), RRType::A));
+    EXPECT_EQ(zone.lower_bound(name("zzz")), zone.size());
+    EXPECT_TRUE(zone.find(name("B.EXAMPLE."), RRType::TXT));
+
+    std::vector<std::string> owners;
+    for (size_t i = 0; i < zone.size(); i = zone.owner_end(i))
+        owners.push_back(zone.rrset(i).owner().to_text());
+    EXPECT_EQ(owners, (std::vector<std::string> { "example.", "b.example.", "d.c.example.", "ns.example." }));
+}
+
+TEST(Zone, EachOwnerIsStoredOnce)
+{
+    Zone zone = load(std::string(head) + "Mixed A 192.0.2.5\nother A 192.0.2.6\nMIXED TXT x\nmixed AAAA ::1\n");
+    auto a = zone.find(name("mixed"), RRType::A);
+    auto txt = zone.find(name("mixed"), RRType::TXT);
+    auto aaaa = zone.find(name("mixed"), RRType::AAAA);
+    ASSERT_TRUE(a && txt && aaaa);
+    EXPECT_EQ(a->owner().wire().data(), txt->owner().wire().data());
+    EXPECT_EQ(a->owner().wire().data(), aaaa->owner().wire().data());
+    // The first spelling in the file names the owner.
+    EXPECT_EQ(aaaa->owner().to_text(), "Mixed.example.");
+    EXPECT_EQ(zone.owner_count(), 4u);
+}
+
+TEST(Zone, NamesAndRdataSurviveMovingTheZone)
+{
+    Diagnostics diag;
+    auto loaded = load_zone_text(std::string(head) + "www A 192.0.2.7\nx.y.z TXT t\n", example(), diag);
+    ASSERT_TRUE(loaded);
+    NameView owner = loaded->find(name("www"), RRType::A)->owner();
+    std::string_view rdata = loaded->find(name("www"), RRType::A)->rdata(0);
+    std::vector<NameView> ents = loaded->empty_non_terminals();
+    Zone moved = std::move(*loaded);
+    *loaded = Zone();
+    EXPECT_EQ(owner.to_text(), "www.example.");
+    EXPECT_EQ(rdata_to_text(RRType::A, rdata), "192.0.2.7");
+    ASSERT_EQ(ents.size(), 2u);
+    EXPECT_EQ(ents[0].to_text(), "z.example.");
+    EXPECT_EQ(ents[1].to_text(), "y.z.example.");
+    EXPECT_EQ(moved.find(owner, RRType::A)->rdata(0), rdata);
+}
+
+TEST(Zone, EmptyNonTerminalsAgreeWithWalkingEveryOwnersAncestors)
+{
+    // Deep and shared ancestors, mixed case, names below a cut and below
+    // the apex directly: the one-pass walk must find what the slow way does.
+    std::string text(head);
+    text += "cut NS ns.elsewhere.\n";
+    const char* labels[] = { "a", "B", "c", "cut", "x" };
+    uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245 + 12345, (seed >> 16) & 0x7fff; };
+    for (int i = 0; i < 400; ++i) {
+        std::string owner = labels[next() % 5];
+        for (uint32_t depth = next() % 5; depth > 0; --depth)
+            owner += std::string(".") + labels[next() % 5];
+        text += owner + " TXT x\n";
+    }
+    Zone zone = load(text);
+    std::vector<Name> owners;
+    for (size_t i = 0; i < zone.size(); i = zone.owner_end(i))
+        owners.push_back(Name(zone.rrset(i).owner()));
+    std::vector<Name> expected;
+    for (const Name& owner : owners) {
+        for (Name up = owner.parent(); up != example() && up.is_subdomain_of(example()); up = up.parent()) {
+            if (!std::binary_search(owners.begin(), owners.end(), up))
+                expected.push_back(up);
+        }
+    }
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    std::vector<NameView> found = zone.empty_non_terminals();
+    ASSERT_EQ(found.size(), expected.size());
+    for (size_t i = 0; i < found.size(); ++i)
+        EXPECT_EQ(found[i], expected[i]) << found[i].to_text() << " " << expected[i].to_text();
+    EXPECT_GT(found.size(), 10u);
+}
+
+TEST(Zone, StorageCostsLittleBeyondTheWireBytes)
+{
+    std::string text(head);
+    for (int i = 0; i < 20000; ++i)
+        text += fmt::format("host{} A 10.{}.{}.1\nhost{} AAAA 2001:db8::{:x}\n", i, i / 256, i % 256, i, i);
+    Zone zone = load(text);
+    ASSERT_EQ(zone.size(), 40003u);
+    size_t wire = 0;
+    for (size_t i = 0; i < zone.size(); i = zone.owner_end(i))
+        wire += zone.rrset(i).owner().wire().size();
+    for (RRsetView rrset : zone) {
+        for (std::string_view rdata : rrset.rdatas())
+            wire += rdata.size();
+    }
+    // A 24-octet slot per RRset, a length octet per owner, two per RR.
+    EXPECT_LE(zone.memory_usage(), wire + 24 * zone.size() + zone.owner_count() + 2 * zone.record_count() + 64);
+}
+
+TEST(Zone, ObsoleteTypesCompareTheirNamesCanonically)
+{
+    // AFSDB (RFC 1183) is on the RFC 4034 §6.2 list: records whose host
+    // names differ only in case are one record.
+    Diagnostics diag;
+    Zone zone = load(std::string(head) + "x AFSDB \\# 7 0001 01 41 01 42 00\nx AFSDB \\# 7 0001 01 61 01 62 00\n"
+                                         "x AFSDB \\# 7 0002 01 61 01 62 00\n",
+                     diag);
+    auto afsdb = zone.find(name("x"), static_cast<RRType>(18));
+    ASSERT_TRUE(afsdb);
+    EXPECT_EQ(afsdb->size(), 2u);
+    ASSERT_EQ(diag.warnings.size(), 1u);
+    EXPECT_NE(diag.warnings[0].message().find("duplicate record"), std::string::npos);
+    EXPECT_EQ(diag.warnings[0].where()->line, 6u);
+}
+
+TEST(ZoneBuilder, CopiesRecordsGivenAsViews)
+{
+    // Records can come from anywhere, as views of buffers that are reused
+    // right after add() returns.
+    ZoneBuilder builder(example());
+    Bytes buffer = *rdata_from_text(RRType::SOA, std::vector<Token> { { "ns" }, { "hostmaster" }, { "7" },
+                                                                      { "1" }, { "2" }, { "3" }, { "4" } },
+                                    example());
+    builder.add(RecordView { example(), RRType::SOA, 300, buffer, 0, 1 });
+    buffer = Name::from_text("ns.example.")->wire();
+    builder.add(RecordView { example(), RRType::NS, 300, buffer, 0, 2 });
+    Bytes owner = name("www").wire();
+    buffer = std::string("\xc0\x00\x02\x01", 4);
+    builder.add(RecordView { NameView::from_valid_wire(owner), RRType::A, 60, buffer, 0, 3 });
+    buffer[3] = 2;
+    owner[1] = 'W';
+    builder.add(RecordView { NameView::from_valid_wire(owner), RRType::A, 60, buffer, 0, 4 });
+    buffer.assign("\xc0\x00\x02\x01", 4);
+    builder.add(RecordView { NameView::from_valid_wire(owner), RRType::A, 60, buffer, 0, 5 });
+    EXPECT_EQ(builder.size(), 5u);
+    Diagnostics diag;
+    diag.files.push_back("api");
+    auto zone = std::move(builder).build(diag);
+    ASSERT_TRUE(zone) << zone.error().to_string();
+    EXPECT_EQ(zone->serial(), 7u);
+    auto a = zone->find(name("www"), RRType::A);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->owner().to_text(), "www.example.");
+    ASSERT_EQ(a->size(), 2u);
+    EXPECT_EQ(rdata_to_text(RRType::A, a->rdata(1)), "192.0.2.2");
+    ASSERT_EQ(diag.warnings.size(), 1u);
+    EXPECT_EQ(diag.warnings[0].to_string(), "api:5: duplicate record in www.example. A ignored");
 }
 
 TEST(Writer, CanonicalOrderAbsoluteNamesOneRecordPerLine)

@@ -1,5 +1,6 @@
 // signet zone …: zone commands. For now: `zone check`.
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,32 +33,41 @@ struct Summary {
     size_t empty_non_terminals = 0;
 };
 
+// One pass over the RRsets, owner by owner.
 Summary summarise(const dns::Zone& zone)
 {
     Summary s;
-    const auto rrsets = zone.rrsets();
-    const dns::Name* last_owner = nullptr;
-    for (size_t i = 0; i < rrsets.size(); ++i) {
-        const auto& rrset = rrsets[i];
-        if (!last_owner || !(*last_owner == rrset.owner)) {
-            ++s.names;
-            if (rrset.owner.is_wildcard())
-                ++s.wildcards;
-            last_owner = &rrset.owner;
+    std::vector<size_t> by_type(65536, 0);
+    s.names = zone.owner_count();
+    s.rrsets = zone.size();
+    s.records = zone.record_count();
+    for (size_t i = 0; i < zone.size();) {
+        const size_t end = zone.owner_end(i);
+        if (zone.rrset(i).owner().is_wildcard())
+            ++s.wildcards;
+        bool delegation = false;
+        bool has_ds = false;
+        for (size_t k = i; k < end; ++k) {
+            const dns::RRsetView rrset = zone.rrset(k);
+            by_type[static_cast<uint16_t>(rrset.type())] += rrset.size();
+            has_ds = has_ds || rrset.type() == dns::RRType::DS;
+            switch (rrset.role()) {
+            case dns::Role::Delegation: delegation = true; break;
+            case dns::Role::Glue: s.glue += rrset.size(); break;
+            case dns::Role::Occluded: ++s.occluded; break;
+            case dns::Role::Authoritative: break;
+            }
         }
-        ++s.rrsets;
-        s.records += rrset.rdatas.size();
-        s.records_by_type[dns::type_to_text(rrset.type)] += rrset.rdatas.size();
-        switch (zone.role(i)) {
-        case dns::Role::Delegation:
+        if (delegation) {
             ++s.delegations;
-            if (zone.find(rrset.owner, dns::RRType::DS))
+            if (has_ds)
                 ++s.delegations_with_ds;
-            break;
-        case dns::Role::Glue: s.glue += rrset.rdatas.size(); break;
-        case dns::Role::Occluded: ++s.occluded; break;
-        case dns::Role::Authoritative: break;
         }
+        i = end;
+    }
+    for (size_t type = 0; type < by_type.size(); ++type) {
+        if (by_type[type] != 0)
+            s.records_by_type[dns::type_to_text(static_cast<dns::RRType>(type))] = by_type[type];
     }
     s.empty_non_terminals = zone.empty_non_terminals().size();
     return s;

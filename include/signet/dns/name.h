@@ -100,6 +100,11 @@ public:
     // names without a final dot are relative to `origin`. Without an origin a
     // relative name is an error.
     static Result<Name> from_text(std::string_view text, std::optional<NameView> origin = std::nullopt);
+    // The same with the origin by pointer; nullptr for none.
+    static Result<Name> from_text(std::string_view text, const Name* origin)
+    {
+        return from_text(text, origin ? std::optional<NameView>(*origin) : std::nullopt);
+    }
     // The same, appending the wire form to `out` instead of making a Name:
     // for parsers that build wire data in place. On failure `out` may hold
     // part of the name.

@@ -87,8 +87,14 @@ std::string rdata_to_text(RRType type, std::string_view wire);
 
 // Canonical RDATA (RFC 4034 §6.2 as amended by RFC 6840 §5.1): embedded names
 // lower-cased only for NS, CNAME, SOA, PTR, MX, RP, SRV, NAPTR, DNAME and RRSIG
-// (and the other obsolete types of that list). Other types are unchanged.
+// (and the obsolete types of that list: MD, MF, MB, MG, MR, MINFO, AFSDB, RT,
+// SIG, PX, NXT, KX). Other types are unchanged.
 Bytes rdata_canonical(RRType type, std::string_view wire);
+// The same, appended to `out`.
+void rdata_canonical(RRType type, std::string_view wire, Bytes& out);
+// True for exactly the types whose canonical RDATA lower-cases names, that
+// is, whose rdata_canonical() may differ from the RDATA itself.
+bool canonical_lowercases_names(RRType type);
 
 // NSEC/NSEC3 type bitmaps (RFC 4034 §4.1.2). `types` need not be sorted.
 Bytes type_bitmap_to_wire(std::span<const RRType> types);

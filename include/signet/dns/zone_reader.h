@@ -1,7 +1,8 @@
 // The RFC 1035 master-file reader: directives ($ORIGIN, $TTL, $INCLUDE and
 // BIND's $GENERATE), owner inheritance, parentheses, comments, quoted strings,
 // TTL units, class IN. It streams: records go to a sink as they are read, so
-// memory beyond what the sink keeps stays bounded by the longest entry.
+// memory beyond what the sink keeps stays bounded by the longest entry, and
+// it allocates nothing per record: the sink gets views of reused buffers.
 #pragma once
 
 #include <cstdint>
@@ -17,13 +18,15 @@
 
 namespace signet::dns {
 
-// One resource record as read, with where it came from (index into
-// Diagnostics::files, and line) so later checks can name the place.
-struct Record {
-    Name owner;
+// One resource record as read: a view of the reader's buffers, valid only
+// during the sink call that receives it (copy what you keep). `file` indexes
+// Diagnostics::files and `line` is where the record starts, so later checks
+// can name the place.
+struct RecordView {
+    NameView owner;
     RRType type = RRType::A;
     uint32_t ttl = 0;
-    Bytes rdata;
+    std::string_view rdata; // wire form, at most 65535 octets
     uint16_t file = 0;
     uint32_t line = 0;
 };
@@ -33,14 +36,16 @@ struct Record {
 struct Diagnostics {
     std::vector<Error> errors;
     std::vector<Error> warnings;
-    std::vector<std::string> files; // Record::file indexes this
+    std::vector<std::string> files; // RecordView::file indexes this
     size_t max_errors = 10;
 
     bool full() const { return errors.size() >= max_errors; }
-    SourceLocation where(const Record& record) const;
+    // The place of a record: its file and line (column unknown).
+    SourceLocation where(uint16_t file, uint32_t line) const;
 };
 
-using RecordSink = std::function<void(Record&&)>;
+// Receives each record as it is read.
+using RecordSink = std::function<void(const RecordView&)>;
 
 // Reads `path` (and what it includes) with `origin` as the initial $ORIGIN.
 // Returns false when there were errors (see `diagnostics`).

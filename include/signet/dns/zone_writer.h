@@ -12,7 +12,7 @@
 namespace signet::dns {
 
 // Appends "owner TTL IN TYPE RDATA\n".
-void append_record(std::string& out, const Name& owner, uint32_t ttl, RRType type, std::string_view rdata);
+void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, std::string_view rdata);
 
 std::string zone_to_text(const Zone& zone);
 // Replaces `path` atomically; on error the old file stays as it was.
