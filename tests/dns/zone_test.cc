@@ -172,7 +172,7 @@ TEST(Zone, Rfc5155AppendixAStructure)
     }
     EXPECT_EQ(glue, 4u);
     EXPECT_EQ(zone->serial(), 1u);
-    EXPECT_EQ(zone->record_count(), 24u);
+    EXPECT_EQ(zone->record_count(), 25u);
 }
 
 TEST(Zone, DataBelowCutsAndDnamesIsOccluded)

@@ -11,6 +11,7 @@
 
 #include <signet/base/clock.h>
 #include <signet/base/error.h>
+#include <signet/dns/zone.h>
 
 namespace signet::cli {
 
@@ -30,5 +31,16 @@ using Handler = std::function<Result<int>()>;
 
 // Each noun adds its subcommands to `app` and stores the chosen handler.
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen);
+void add_verify_command(CLI::App& app, Globals& globals, Handler& chosen);
+void add_init_command(CLI::App& app, Globals& globals, Handler& chosen);
+void add_sign_command(CLI::App& app, Globals& globals, Handler& chosen);
+void add_ds_command(CLI::App& app, Globals& globals, Handler& chosen);
+
+// A zone name given on the command line (absolute with or without the dot).
+Result<dns::Name> parse_zone_name(std::string_view text, std::string_view what);
+// Loads a zone file, printing its warnings and errors ("file:line:col: …")
+// to stderr; the error returned sums them up.
+Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const dns::Name& origin,
+                                      size_t* warnings = nullptr);
 
 } // namespace signet::cli

@@ -37,6 +37,10 @@ int run(int argc, char** argv)
 
     Handler chosen;
     add_zone_commands(app, globals, chosen);
+    add_init_command(app, globals, chosen);
+    add_sign_command(app, globals, chosen);
+    add_ds_command(app, globals, chosen);
+    add_verify_command(app, globals, chosen);
 
     try {
         app.parse(argc, argv);

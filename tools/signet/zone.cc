@@ -1,10 +1,13 @@
-// signet zone …: zone commands. For now: `zone check`.
+// signet zone …: the zones of the store (add, list, remove, status) and
+// `zone check` for any zone file.
 #include <map>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signet/app/pipeline.h>
+#include <signet/crypto/algorithm.h>
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
 
@@ -75,30 +78,17 @@ Summary summarise(const dns::Zone& zone)
 
 Result<int> check(const Globals& globals, const CheckOptions& options)
 {
-    // Command-line names are absolute whether or not they end in a dot.
-    const dns::Name root;
-    auto origin = dns::Name::from_text(options.origin, root);
-    if (!origin)
-        return fail(Error(ErrorCode::Usage, fmt::format("--origin: {}", origin.error().message())));
-    dns::Diagnostics diagnostics;
-    auto zone = dns::load_zone_file(options.file, *origin, diagnostics);
-    for (const auto& warning : diagnostics.warnings)
-        fmt::print(stderr, "{}\n", Error(warning).with_context("warning").to_string());
-    if (!zone) {
-        for (const auto& error : diagnostics.errors)
-            fmt::print(stderr, "{}\n", error.to_string());
-        fmt::print(stderr, "{}: {} error{}{}; the zone was not accepted\n", options.file, diagnostics.errors.size(),
-                   diagnostics.errors.size() == 1 ? "" : "s", diagnostics.full() ? " (stopped early)" : "");
-        return 1;
-    }
+    auto origin = SIGNET_TRY(parse_zone_name(options.origin, "--origin"));
+    size_t warnings = 0;
+    auto zone = SIGNET_TRY(load_zone_reporting(options.file, origin, &warnings));
     if (!options.write.empty())
-        SIGNET_TRY(dns::write_zone_file(*zone, options.write));
-    Summary s = summarise(*zone);
+        SIGNET_TRY(dns::write_zone_file(zone, options.write));
+    Summary s = summarise(zone);
     if (globals.json) {
         nlohmann::json out = {
-            { "zone", zone->origin().to_text() },
+            { "zone", zone.origin().to_text() },
             { "file", options.file },
-            { "serial", zone->serial() },
+            { "serial", zone.serial() },
             { "names", s.names },
             { "rrsets", s.rrsets },
             { "records", s.records },
@@ -109,12 +99,12 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
             { "occluded_rrsets", s.occluded },
             { "wildcards", s.wildcards },
             { "empty_non_terminals", s.empty_non_terminals },
-            { "warnings", diagnostics.warnings.size() },
+            { "warnings", warnings },
         };
         fmt::print("{}\n", out.dump(2));
         return 0;
     }
-    fmt::print("{}: zone {} serial {} is OK\n", options.file, zone->origin().to_text(), zone->serial());
+    fmt::print("{}: zone {} serial {} is OK\n", options.file, zone.origin().to_text(), zone.serial());
     fmt::print("  {} names, {} RRsets, {} records\n", s.names, s.rrsets, s.records);
     std::string types;
     for (const auto& [type, count] : s.records_by_type)
@@ -123,7 +113,134 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
     fmt::print("  delegations: {} ({} with DS), glue records: {}, occluded RRsets: {}\n", s.delegations,
                s.delegations_with_ds, s.glue, s.occluded);
     fmt::print("  wildcards: {}, empty non-terminals: {}, warnings: {}\n", s.wildcards, s.empty_non_terminals,
-               diagnostics.warnings.size());
+               warnings);
+    return 0;
+}
+
+struct AddCommand {
+    std::string name;
+    std::string input;
+    std::string output;
+    std::string policy = "default";
+};
+
+Result<int> add(const Globals& globals, const AddCommand& command)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    SIGNET_TRY(context.policy(command.policy));
+    auto clock = SIGNET_TRY(globals.clock());
+    enforcer::ZoneEntry zone;
+    zone.name = command.name;
+    zone.input = std::filesystem::absolute(command.input);
+    zone.output = std::filesystem::absolute(command.output);
+    zone.policy = command.policy;
+    zone.created = clock->now();
+    if (!std::filesystem::exists(zone.input))
+        return fail(ErrorCode::Io, fmt::format("{}: no such file", zone.input.string()));
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        zone.id = SIGNET_TRY(context.db.add_zone(zone));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, zone.created, "add",
+                                          fmt::format("policy {}, input {}, output {}", zone.policy,
+                                                      zone.input.string(), zone.output.string()) }));
+        return {};
+    }));
+    auto added = SIGNET_TRY(context.zone(command.name));
+    fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy, added.name);
+    return 0;
+}
+
+Result<int> list(const Globals& globals)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto zones = SIGNET_TRY(context.db.list_zones());
+    if (globals.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& z : zones)
+            out.push_back({ { "zone", z.name },
+                            { "policy", z.policy },
+                            { "input", z.input.string() },
+                            { "output", z.output.string() },
+                            { "serial", z.serial ? nlohmann::json(*z.serial) : nlohmann::json(nullptr) },
+                            { "signed", z.signed_at ? nlohmann::json(format_time(*z.signed_at)) : nlohmann::json(nullptr) } });
+        fmt::print("{}\n", out.dump(2));
+        return 0;
+    }
+    for (const auto& z : zones)
+        fmt::print("{}  policy {}  {}  {} -> {}\n", z.name, z.policy,
+                   z.signed_at ? fmt::format("serial {} signed {}", *z.serial, format_time(*z.signed_at))
+                               : std::string("not signed yet"),
+                   z.input.string(), z.output.string());
+    return 0;
+}
+
+Result<int> remove(const Globals& globals, const std::string& name)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto zone = SIGNET_TRY(context.zone(name));
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    SIGNET_TRY(context.db.remove_zone(zone.name));
+    // The store no longer knows the keys; take them out of the token too.
+    if (!keys.empty()) {
+        auto* token = SIGNET_TRY(context.token());
+        for (const auto& key : keys) {
+            if (auto gone = token->destroy(key.locator); !gone)
+                fmt::print(stderr, "warning: {}\n", gone.error().to_string());
+        }
+    }
+    fmt::print("removed zone {} and its {} key{}; {} was left in place\n", zone.name, keys.size(),
+               keys.size() == 1 ? "" : "s", zone.output.string());
+    return 0;
+}
+
+Result<int> status(const Globals& globals, const std::string& name)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto zone = SIGNET_TRY(context.zone(name));
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    auto ds = SIGNET_TRY(app::ds_records(context, zone.name));
+    if (globals.json) {
+        nlohmann::json out_keys = nlohmann::json::array();
+        for (const auto& k : keys)
+            out_keys.push_back({ { "key_tag", k.key_tag },
+                                 { "role", enforcer::key_role_to_text(k.role) },
+                                 { "algorithm", crypto::algorithm_to_text(k.algorithm) },
+                                 { "goal", enforcer::key_goal_to_text(k.goal) },
+                                 { "ds", enforcer::record_state_to_text(k.ds.state) },
+                                 { "dnskey", enforcer::record_state_to_text(k.dnskey.state) },
+                                 { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
+                                 { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
+                                 { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
+                                 { "locator", k.locator } });
+        nlohmann::json todo = nlohmann::json::array();
+        for (const auto& r : ds)
+            if (r.action != "keep")
+                todo.push_back({ { "action", r.action }, { "ds", r.ds } });
+        fmt::print("{}\n", nlohmann::json { { "zone", zone.name },
+                                            { "policy", zone.policy },
+                                            { "serial", zone.serial ? nlohmann::json(*zone.serial) : nlohmann::json(nullptr) },
+                                            { "signed", zone.signed_at ? nlohmann::json(format_time(*zone.signed_at))
+                                                                       : nlohmann::json(nullptr) },
+                                            { "keys", out_keys },
+                                            { "parent_actions", todo } }
+                               .dump(2));
+        return 0;
+    }
+    fmt::print("zone {}  policy {}\n", zone.name, zone.policy);
+    fmt::print("  {}\n", zone.signed_at ? fmt::format("serial {} signed {}", *zone.serial, format_time(*zone.signed_at))
+                                        : std::string("not signed yet"));
+    for (const auto& k : keys)
+        fmt::print("  {} {} {}  goal {}  DS {}  DNSKEY {}  KRRSIG {}  ZRRSIG {}  DS at parent: {}\n",
+                   enforcer::key_role_to_text(k.role), k.key_tag, crypto::algorithm_to_text(k.algorithm),
+                   enforcer::key_goal_to_text(k.goal), enforcer::record_state_to_text(k.ds.state),
+                   enforcer::record_state_to_text(k.dnskey.state), enforcer::record_state_to_text(k.krrsig.state),
+                   enforcer::record_state_to_text(k.zrrsig.state), enforcer::ds_at_parent_to_text(k.ds_at_parent));
+    for (const auto& r : ds) {
+        if (r.action == "add")
+            fmt::print("  to do: give the parent this DS record, then run `signet key ds-seen {} {}`:\n    {}\n",
+                       zone.name, r.key.key_tag, r.ds);
+        else if (r.action == "remove")
+            fmt::print("  to do: have the parent remove this DS record:\n    {}\n", r.ds);
+    }
     return 0;
 }
 
@@ -131,7 +248,7 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
 
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* zone = app.add_subcommand("zone", "zones: check");
+    auto* zone = app.add_subcommand("zone", "zones: add, list, remove, status, check");
     zone->require_subcommand(1);
 
     auto options = std::make_shared<CheckOptions>();
@@ -141,6 +258,31 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     check_cmd->add_option("--write", options->write,
                           "also write the zone in canonical order, one record per line, to this file");
     check_cmd->callback([&globals, &chosen, options] { chosen = [&globals, options] { return check(globals, *options); }; });
+
+
+    auto add_command = std::make_shared<AddCommand>();
+    auto* add_cmd = zone->add_subcommand("add", "register a zone");
+    add_cmd->add_option("name", add_command->name, "the zone's name")->required();
+    add_cmd->add_option("--input", add_command->input, "the unsigned zone file")->required();
+    add_cmd->add_option("--output", add_command->output, "where the signed zone is written")->required();
+    add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
+    add_cmd->callback([&globals, &chosen, add_command] {
+        chosen = [&globals, add_command] { return add(globals, *add_command); };
+    });
+
+    auto* list_cmd = zone->add_subcommand("list", "list the registered zones");
+    list_cmd->callback([&globals, &chosen] { chosen = [&globals] { return list(globals); }; });
+
+    auto name = std::make_shared<std::string>();
+    auto* remove_cmd = zone->add_subcommand("remove", "forget a zone and destroy its keys");
+    remove_cmd->add_option("name", *name, "the zone")->required();
+    remove_cmd->callback([&globals, &chosen, name] { chosen = [&globals, name] { return remove(globals, *name); }; });
+
+    auto status_name = std::make_shared<std::string>();
+    auto* status_cmd = zone->add_subcommand("status", "keys, their states, and what to do next");
+    status_cmd->add_option("name", *status_name, "the zone")->required();
+    status_cmd->callback(
+        [&globals, &chosen, status_name] { chosen = [&globals, status_name] { return status(globals, *status_name); }; });
 }
 
 } // namespace signet::cli

@@ -23,11 +23,14 @@ public:
 
     // Buffered; errors (a full disk) surface here or in commit().
     Result<void> write(std::string_view data);
+    // Hands what is buffered to the kernel, so that the temporary file can be
+    // read back (e.g. to verify it) before commit().
+    Result<void> flush();
+    const std::filesystem::path& temporary_path() const { return temporary_; }
     Result<void> commit();
 
 private:
     AtomicFile(std::filesystem::path target, std::filesystem::path temporary, int fd);
-    Result<void> flush();
 
     std::filesystem::path target_;
     std::filesystem::path temporary_;

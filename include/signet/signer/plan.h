@@ -1,0 +1,69 @@
+// What the signer is told to do: the signconf of Signet. The enforcer (via
+// the app layer) fills it in; the signer knows nothing of policies, states or
+// the store, only of keys to publish and use, timing, denial and serial.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <signet/crypto/algorithm.h>
+#include <signet/dns/name.h>
+
+namespace signet::signer {
+
+using dns::Bytes;
+
+struct PlannedKey {
+    std::string locator; // where the private key is in the token
+    crypto::Algorithm algorithm = crypto::Algorithm::ECDSAP256SHA256;
+    Bytes dnskey; // DNSKEY RDATA as published
+    bool publish = true; // in the DNSKEY RRset
+    bool signs_keyset = false; // KSK or CSK: signs DNSKEY, CDS, CDNSKEY
+    bool signs_zone = false; // ZSK or CSK: signs every other RRset
+};
+
+struct Nsec3Params {
+    uint16_t iterations = 0; // RFC 9276: 0 extra iterations
+    Bytes salt; // RFC 9276: empty
+    bool opt_out = false;
+};
+
+enum class SerialMode { Keep, Counter, Unixtime, Datecounter };
+
+enum class Verification {
+    Full, // every new signature checked with OpenSSL against its DNSKEY
+    Structural, // chains, presence and validity windows only
+};
+
+struct SigningPlan {
+    std::vector<PlannedKey> keys;
+    uint32_t dnskey_ttl = 3600;
+    // CDS and CDNSKEY RDATA to publish at the apex (RFC 7344); empty: none.
+    std::vector<Bytes> cds;
+    std::vector<Bytes> cdnskey;
+
+    std::chrono::seconds validity { 14 * 86400 };
+    std::chrono::seconds inception_offset { 3600 };
+    std::chrono::seconds jitter { 12 * 3600 };
+
+    std::optional<Nsec3Params> nsec3; // nullopt: NSEC
+    SerialMode serial = SerialMode::Unixtime;
+    std::optional<uint32_t> last_serial; // the last one published, if any
+    std::optional<uint32_t> soa_ttl;
+    std::optional<uint32_t> soa_minimum;
+
+    unsigned threads = 0; // 0: one per core
+    Verification verification = Verification::Full;
+};
+
+// RFC 1982 serial number arithmetic.
+bool serial_greater(uint32_t a, uint32_t b);
+// The SOA serial to publish: by `mode` from the input serial and the clock,
+// never below the input's serial (except with Keep, which keeps it), and
+// always greater (RFC 1982) than `last` when there is one.
+uint32_t next_serial(SerialMode mode, uint32_t input, std::optional<uint32_t> last, int64_t unix_now);
+
+} // namespace signet::signer

@@ -1,0 +1,410 @@
+#include <signet/signer/verify.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include <signet/crypto/dnssec.h>
+#include <signet/signer/plan.h>
+#include <signet/signer/signer.h>
+
+#include "detail/canonical.h"
+
+namespace signet::signer {
+
+using dns::Name;
+using dns::Role;
+using dns::RRType;
+using namespace detail;
+
+namespace {
+
+constexpr size_t max_messages = 20;
+
+struct Key {
+    uint16_t tag;
+    uint8_t algorithm;
+    crypto::PublicKey key;
+};
+
+class Verifier {
+public:
+    Verifier(const dns::Zone& zone, TimePoint now, const VerifyOptions& options)
+        : zone_(zone)
+        , now_(static_cast<uint32_t>(now.time_since_epoch().count()))
+        , options_(options)
+        , apex_(zone.origin())
+    {
+    }
+
+    VerifyReport run()
+    {
+        if (load_keys()) {
+            check_signatures();
+            check_denial();
+        }
+        report_.error_count = error_count_;
+        return std::move(report_);
+    }
+
+private:
+    void error(std::string message)
+    {
+        std::lock_guard lock(mutex_);
+        ++error_count_;
+        if (report_.errors.size() < max_messages)
+            report_.errors.push_back(std::move(message));
+    }
+
+    static std::string rrset_name(dns::RRsetView rrset)
+    {
+        return fmt::format("{} {}", rrset.owner().to_text(), dns::type_to_text(rrset.type()));
+    }
+
+    bool load_keys()
+    {
+        auto dnskeys = zone_.find(apex_, RRType::DNSKEY);
+        if (!dnskeys) {
+            error(fmt::format("no DNSKEY RRset at the apex '{}'", apex_.to_text()));
+            return false;
+        }
+        for (std::string_view rdata : dnskeys->rdatas()) {
+            auto fields = crypto::parse_dnskey(rdata);
+            if (!fields || !(fields->flags & crypto::dnskey_flag_zone) || (fields->flags & crypto::dnskey_flag_revoke))
+                continue;
+            algorithms_.insert(fields->algorithm);
+            auto key = crypto::PublicKey::from_dnskey(rdata);
+            if (!key) {
+                error(fmt::format("DNSKEY {} cannot be used: {}", crypto::key_tag(rdata), key.error().message()));
+                continue;
+            }
+            keys_.push_back(Key { crypto::key_tag(rdata), fields->algorithm, std::move(*key) });
+        }
+        if (keys_.empty()) {
+            error("the DNSKEY RRset has no usable zone key");
+            return false;
+        }
+        return true;
+    }
+
+    // Checks the signatures of RRset `index`; returns how many verified.
+    size_t check_rrset(size_t index)
+    {
+        dns::RRsetView rrset = zone_[index];
+        auto rrsigs = zone_.find(rrset.owner(), RRType::RRSIG, static_cast<uint16_t>(rrset.type()));
+        if (!rrsigs) {
+            error(fmt::format("{} has no RRSIG", rrset_name(rrset)));
+            return 0;
+        }
+        std::set<uint8_t> good_algorithms;
+        size_t verified = 0;
+        Bytes owner = rrset.owner().lowercased().wire();
+        std::vector<std::string_view> rdatas(rrset.rdatas().begin(), rrset.rdatas().end());
+        std::string problem;
+        for (std::string_view rdata : rrsigs->rdatas()) {
+            auto sig = parse_rrsig(rdata);
+            if (!sig) {
+                problem = "malformed RRSIG";
+                continue;
+            }
+            if (dns::NameView::from_valid_wire(sig->signer) != apex_) {
+                problem = "RRSIG signer is not the apex";
+                continue;
+            }
+            if (sig->labels != rrset.owner().rrsig_labels()) {
+                problem = fmt::format("RRSIG labels field {} is not {}", sig->labels, rrset.owner().rrsig_labels());
+                continue;
+            }
+            if (sig->original_ttl != rrset.ttl()) {
+                problem = fmt::format("RRSIG original TTL {} is not the RRset's TTL {}", sig->original_ttl, rrset.ttl());
+                continue;
+            }
+            if (serial_greater(sig->inception, now_)) {
+                problem = "RRSIG inception is in the future";
+                continue;
+            }
+            if (serial_greater(now_, sig->expiration)) {
+                problem = "RRSIG has expired";
+                continue;
+            }
+            const Key* key = nullptr;
+            bool matched = false;
+            for (const Key& k : keys_) {
+                if (k.tag != sig->key_tag || k.algorithm != sig->algorithm)
+                    continue;
+                matched = true;
+                if (!options_.signatures) {
+                    key = &k;
+                    break;
+                }
+                Bytes data(rdata.substr(0, sig->prefix_size));
+                append_signed_rrs(data, owner, rrset.type(), rrset.ttl(), rdatas);
+                if (k.key.verify(data, sig->signature)) {
+                    key = &k;
+                    ++verified;
+                    break;
+                }
+            }
+            if (!key) {
+                problem = matched ? fmt::format("RRSIG by key {} does not verify", sig->key_tag)
+                                  : fmt::format("RRSIG by key {}, which is not in the DNSKEY RRset", sig->key_tag);
+                continue;
+            }
+            good_algorithms.insert(sig->algorithm);
+        }
+        // RFC 4035 §2.2: every algorithm of the DNSKEY RRset signs every RRset.
+        for (uint8_t algorithm : algorithms_) {
+            if (!good_algorithms.contains(algorithm)) {
+                error(fmt::format("{} has no valid RRSIG with algorithm {}{}", rrset_name(rrset), algorithm,
+                                  problem.empty() ? "" : " (" + problem + ")"));
+                break;
+            }
+        }
+        return verified;
+    }
+
+    void check_signatures()
+    {
+        std::vector<size_t> todo;
+        for (dns::RRsetView rrset : zone_) {
+            if (rrset.type() != RRType::RRSIG && rrset.role() == Role::Authoritative)
+                todo.push_back(rrset.index());
+        }
+        report_.rrsets_checked = todo.size();
+        unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+        std::atomic<size_t> next = 0, verified = 0;
+        auto work = [&] {
+            for (size_t k; (k = next.fetch_add(1)) < todo.size();)
+                verified += check_rrset(todo[k]);
+        };
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < threads; ++t)
+            pool.emplace_back(work);
+        work();
+        for (auto& thread : pool)
+            thread.join();
+        report_.signatures_checked = verified;
+    }
+
+    // What a denial record must list at an owner: served types, and RRSIG
+    // when there are signatures.
+    std::vector<RRType> served_types(size_t first, size_t last, bool skip_nsec3) const
+    {
+        std::vector<RRType> types;
+        for (size_t i = first; i < last; ++i) {
+            dns::RRsetView rrset = zone_[i];
+            if (rrset.role() == Role::Glue || rrset.role() == Role::Occluded)
+                continue;
+            if (skip_nsec3 && (rrset.type() == RRType::NSEC3 || rrset.covers() == static_cast<uint16_t>(RRType::NSEC3)))
+                continue;
+            if (std::find(types.begin(), types.end(), rrset.type()) == types.end())
+                types.push_back(rrset.type());
+        }
+        std::sort(types.begin(), types.end());
+        return types;
+    }
+
+    struct OwnerRange {
+        size_t first, last;
+        bool served; // has data served from this zone (not only glue)
+        bool delegation, has_ds, nsec3_only;
+    };
+
+    std::vector<OwnerRange> owner_ranges() const
+    {
+        std::vector<OwnerRange> out;
+        const dns::Zone& sets = zone_;
+        for (size_t start = 0; start < sets.size();) {
+            size_t end = start + 1;
+            while (end < sets.size() && sets[end].owner() == sets[start].owner())
+                ++end;
+            OwnerRange range { start, end, false, false, false, true };
+            for (size_t i = start; i < end; ++i) {
+                Role role = sets[i].role();
+                range.served |= role == Role::Authoritative || role == Role::Delegation;
+                range.delegation |= role == Role::Delegation;
+                range.has_ds |= sets[i].type() == RRType::DS;
+                bool nsec3 = sets[i].type() == RRType::NSEC3
+                             || (sets[i].type() == RRType::RRSIG && sets[i].covers() == static_cast<uint16_t>(RRType::NSEC3));
+                range.nsec3_only &= nsec3;
+            }
+            out.push_back(range);
+            start = end;
+        }
+        return out;
+    }
+
+    void check_denial()
+    {
+        if (zone_.find(apex_, RRType::NSEC3PARAM)) {
+            report_.denial = "NSEC3";
+            check_nsec3();
+        } else if (zone_.find(apex_, RRType::NSEC)) {
+            report_.denial = "NSEC";
+            check_nsec();
+        } else {
+            report_.denial = "none";
+            error("the apex has neither NSEC nor NSEC3PARAM: the zone has no authenticated denial of existence");
+        }
+    }
+
+    void check_nsec()
+    {
+        const dns::Zone& sets = zone_;
+        auto ranges = owner_ranges();
+        std::vector<const OwnerRange*> chain;
+        for (const auto& range : ranges) {
+            if (range.served)
+                chain.push_back(&range);
+        }
+        for (size_t k = 0; k < chain.size(); ++k) {
+            dns::NameView owner = sets[chain[k]->first].owner();
+            auto nsec = zone_.find(owner, RRType::NSEC);
+            if (!nsec) {
+                error(fmt::format("{} has no NSEC record", owner.to_text()));
+                continue;
+            }
+            size_t offset = 0;
+            std::string_view rdata = *nsec->rdatas().begin();
+            auto next = dns::NameView::from_wire(rdata, offset);
+            dns::NameView expected = sets[chain[(k + 1) % chain.size()]->first].owner();
+            if (!next || !(*next == expected)) {
+                error(fmt::format("NSEC at {} points to {}, but the next name is {}", owner.to_text(),
+                                  next ? next->to_text() : "?", expected.to_text()));
+                continue;
+            }
+            auto types = dns::type_bitmap_from_wire(rdata.substr(offset));
+            auto want = served_types(chain[k]->first, chain[k]->last, false);
+            if (!types || *types != want)
+                error(fmt::format("NSEC type bitmap at {} does not match the types there", owner.to_text()));
+        }
+        for (const auto& range : ranges) {
+            if (!range.served && zone_.find(sets[range.first].owner(), RRType::NSEC))
+                error(fmt::format("NSEC at {}, which is not authoritative data", sets[range.first].owner().to_text()));
+        }
+    }
+
+    struct Nsec3Record {
+        Bytes next;
+        std::vector<RRType> types;
+        bool opt_out;
+        bool used = false;
+    };
+
+    void check_nsec3()
+    {
+        const dns::Zone& sets = zone_;
+        std::string_view param = *zone_.find(apex_, RRType::NSEC3PARAM)->rdatas().begin();
+        if (param.size() < 5 || param[0] != 1) {
+            error("NSEC3PARAM is malformed or uses an unknown hash algorithm");
+            return;
+        }
+        uint16_t iterations = read_u16(param, 2);
+        Bytes salt(param.substr(5, static_cast<uint8_t>(param[4])));
+        std::map<Bytes, Nsec3Record> records;
+        auto ranges = owner_ranges();
+        for (const auto& range : ranges) {
+            for (size_t i = range.first; i < range.last; ++i) {
+                if (sets[i].type() != RRType::NSEC3)
+                    continue;
+                dns::NameView owner = sets[i].owner();
+                auto hash = dns::from_base32hex(owner.first_label());
+                if (!(owner.parent() == apex_) || !hash || hash->size() != 20) {
+                    error(fmt::format("NSEC3 owner {} is not a hash directly below the apex", owner.to_text()));
+                    continue;
+                }
+                std::string_view rdata = *sets[i].rdatas().begin();
+                size_t salt_length = rdata.size() > 4 ? static_cast<uint8_t>(rdata[4]) : 0;
+                size_t hash_at = 5 + salt_length;
+                if (rdata.size() < hash_at + 1 || rdata[0] != 1 || read_u16(rdata, 2) != iterations
+                    || rdata.substr(5, salt_length) != salt) {
+                    error(fmt::format("NSEC3 at {} does not match the NSEC3PARAM", owner.to_text()));
+                    continue;
+                }
+                size_t next_length = static_cast<uint8_t>(rdata[hash_at]);
+                auto types = dns::type_bitmap_from_wire(rdata.substr(hash_at + 1 + next_length));
+                records[*hash] = Nsec3Record { Bytes(rdata.substr(hash_at + 1, next_length)),
+                                               types ? *types : std::vector<RRType> {}, (rdata[1] & 1) != 0 };
+            }
+        }
+        if (records.empty()) {
+            error("NSEC3PARAM at the apex but no NSEC3 records");
+            return;
+        }
+        for (auto it = records.begin(); it != records.end(); ++it) {
+            auto following = std::next(it) == records.end() ? records.begin() : std::next(it);
+            if (it->second.next != following->first)
+                error(fmt::format("NSEC3 chain broken at {}: next hashed owner is not {}",
+                                  dns::to_base32hex(it->first), dns::to_base32hex(following->first)));
+        }
+        // Names that must (or, under opt-out, may) have an NSEC3 record.
+        std::unordered_set<Bytes> existing;
+        for (const auto& range : ranges) {
+            if (!range.nsec3_only)
+                existing.insert(sets[range.first].owner().lowercased().wire());
+        }
+        std::unordered_set<Bytes> seen_ents;
+        auto expect = [&](dns::NameView name, std::vector<RRType> types, bool optional) {
+            Bytes hash = nsec3_hash(name, salt, iterations);
+            auto it = records.find(hash);
+            if (it == records.end()) {
+                if (!optional)
+                    error(fmt::format("{} has no NSEC3 record", name.to_text()));
+                else {
+                    auto cover = records.upper_bound(hash);
+                    cover = cover == records.begin() ? std::prev(records.end()) : std::prev(cover);
+                    if (!cover->second.opt_out)
+                        error(fmt::format("unsigned delegation {} has no NSEC3 record and no opt-out covers it",
+                                          name.to_text()));
+                }
+                return;
+            }
+            it->second.used = true;
+            if (it->second.types != types)
+                error(fmt::format("NSEC3 type bitmap for {} does not match the types there", name.to_text()));
+        };
+        for (const auto& range : ranges) {
+            if (!range.served || range.nsec3_only)
+                continue;
+            dns::NameView name = sets[range.first].owner();
+            bool optional = range.delegation && !range.has_ds;
+            expect(name, served_types(range.first, range.last, true), optional);
+            for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
+                Bytes key = up.lowercased().wire();
+                if (existing.contains(key) || !seen_ents.insert(key).second)
+                    break;
+                expect(up, {}, optional);
+            }
+        }
+        for (const auto& [hash, record] : records) {
+            if (!record.used)
+                error(fmt::format("NSEC3 record {} matches no name of the zone", dns::to_base32hex(hash)));
+        }
+    }
+
+    const dns::Zone& zone_;
+    uint32_t now_;
+    VerifyOptions options_;
+    Name apex_;
+    std::vector<Key> keys_;
+    std::set<uint8_t> algorithms_;
+    std::mutex mutex_;
+    size_t error_count_ = 0;
+    VerifyReport report_;
+};
+
+} // namespace
+
+VerifyReport verify_zone(const dns::Zone& zone, TimePoint now, const VerifyOptions& options)
+{
+    return Verifier(zone, now, options).run();
+}
+
+} // namespace signet::signer

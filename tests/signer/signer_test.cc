@@ -1,0 +1,269 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include <signet/crypto/dnssec.h>
+#include <signet/dns/zone.h>
+#include <signet/signer/signer.h>
+#include <signet/signer/verify.h>
+
+#include "../fixtures/softhsm.h"
+
+namespace signet::signer {
+namespace {
+
+using dns::Name;
+using dns::RRType;
+
+Name name(std::string_view text) { return *Name::from_text(text); }
+
+std::string lower_base32hex(std::string_view bytes)
+{
+    std::string text = dns::to_base32hex(bytes);
+    std::transform(text.begin(), text.end(), text.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// RFC 5155 Appendix A: salt AABBCCDD, 12 iterations.
+TEST(Nsec3Hash, Rfc5155AppendixA)
+{
+    const std::string salt = "\xaa\xbb\xcc\xdd";
+    struct Vector {
+        const char* owner;
+        const char* hash;
+    };
+    for (auto [owner, hash] : { Vector { "example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom" },
+                                Vector { "a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl" },
+                                Vector { "ai.example.", "gjeqe526plbf1g8mklp59enfd789njgi" },
+                                Vector { "ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr" },
+                                Vector { "ns2.example.", "q04jkcevqvmu85r014c7dkba38o0ji5r" },
+                                Vector { "w.example.", "k8udemvp1j2f7eg6jebps17vp3n8i58h" },
+                                Vector { "*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en" },
+                                Vector { "x.w.example.", "b4um86eghhds6nea196smvmlo4ors995" },
+                                Vector { "y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc" },
+                                Vector { "x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s" },
+                                Vector { "xx.example.", "t644ebqk9bibcna874givr6joj62mlhv" } })
+        EXPECT_EQ(lower_base32hex(nsec3_hash(name(owner), salt, 12)), hash) << owner;
+    // Case does not matter.
+    EXPECT_EQ(nsec3_hash(name("XX.Example."), salt, 12), nsec3_hash(name("xx.example."), salt, 12));
+}
+
+TEST(Serial, Rfc1982Arithmetic)
+{
+    EXPECT_TRUE(serial_greater(2, 1));
+    EXPECT_FALSE(serial_greater(1, 1));
+    EXPECT_TRUE(serial_greater(0, 0xffffffffu)); // wraps
+    EXPECT_FALSE(serial_greater(0x80000001u, 1)); // 2^31 apart: undefined, not greater
+    EXPECT_TRUE(serial_greater(0x7fffffffu, 0));
+}
+
+TEST(Serial, Policies)
+{
+    const int64_t now = 1795435200; // 2026-11-23T00:00:00Z... as Unix time
+    EXPECT_EQ(next_serial(SerialMode::Keep, 7, std::nullopt, now), 7u);
+    EXPECT_EQ(next_serial(SerialMode::Keep, 7, 9u, now), 10u); // never backwards
+    EXPECT_EQ(next_serial(SerialMode::Counter, 7, 41u, now), 42u);
+    EXPECT_EQ(next_serial(SerialMode::Counter, 7, std::nullopt, now), 7u);
+    EXPECT_EQ(next_serial(SerialMode::Unixtime, 7, std::nullopt, now), static_cast<uint32_t>(now));
+    EXPECT_EQ(next_serial(SerialMode::Unixtime, 7, static_cast<uint32_t>(now), now), static_cast<uint32_t>(now) + 1);
+    auto date = next_serial(SerialMode::Datecounter, 7, std::nullopt, now);
+    EXPECT_EQ(date / 100, 20261120u + (date / 100) % 100 - 20); // YYYYMMDD00
+    EXPECT_EQ(date % 100, 0u);
+    EXPECT_EQ(next_serial(SerialMode::Datecounter, 7, date, now), date + 1);
+    EXPECT_EQ(next_serial(SerialMode::Counter, 0, 0xffffffffu, now), 0u); // RFC 1982 wrap
+    // The clock is behind a YYYYMMDDnn input serial: never go below it.
+    EXPECT_EQ(next_serial(SerialMode::Unixtime, 2026112301, std::nullopt, now), 2026112301u);
+    EXPECT_EQ(next_serial(SerialMode::Unixtime, 2026112301, 2026112301u, now), 2026112302u);
+}
+
+struct Signed {
+    std::string text;
+    SigningStats stats;
+};
+
+struct Keys {
+    PlannedKey ksk, zsk;
+};
+
+Keys make_keys(crypto::Algorithm algorithm)
+{
+    auto& store = *signet::testing::test_token().store;
+    Keys keys;
+    for (auto* key : { &keys.ksk, &keys.zsk }) {
+        bool ksk = key == &keys.ksk;
+        key->algorithm = algorithm;
+        key->locator = *store.generate(algorithm, 2048, ksk ? "ksk" : "zsk");
+        key->dnskey = crypto::make_dnskey_rdata(ksk ? 257 : 256, algorithm, *store.public_key(key->locator, algorithm));
+        key->signs_keyset = ksk;
+        key->signs_zone = !ksk;
+    }
+    return keys;
+}
+
+const TimePoint now = TimePoint(std::chrono::seconds(1795435200));
+
+Signed sign_text(std::string_view zone_text, const Name& origin, const SigningPlan& plan)
+{
+    dns::Diagnostics diag;
+    auto zone = dns::load_zone_text(zone_text, origin, diag);
+    EXPECT_TRUE(zone) << (zone ? "" : zone.error().to_string());
+    Signed out;
+    auto stats = sign_zone(*zone, plan, *signet::testing::test_token().store, now,
+                           [&](std::string_view chunk) -> Result<void> {
+                               out.text += chunk;
+                               return {};
+                           });
+    EXPECT_TRUE(stats) << (stats ? "" : stats.error().to_string());
+    if (stats)
+        out.stats = *stats;
+    return out;
+}
+
+dns::Zone reload(const Signed& result, const Name& origin)
+{
+    dns::Diagnostics diag;
+    auto zone = dns::load_zone_text(result.text, origin, diag);
+    EXPECT_TRUE(zone) << (zone ? "" : zone.error().to_string());
+    return std::move(*zone);
+}
+
+std::string rfc5155_zone()
+{
+    std::ifstream in(std::string(SIGNET_TEST_DATA) + "/zones/rfc5155-example.zone");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// The RFC 5155 Appendix A zone with its own parameters (opt-out, salt
+// AABBCCDD, 12 iterations) gets the NSEC3 owners the RFC's signed zone has.
+TEST(Signer, Rfc5155ZoneGetsTheRfcNsec3Chain)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params { 12, "\xaa\xbb\xcc\xdd", true };
+    plan.serial = SerialMode::Keep;
+    Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    dns::Zone zone = reload(result, name("example."));
+
+    std::set<std::string> owners;
+    for (dns::RRsetView rrset : zone) {
+        if (rrset.type() == RRType::NSEC3)
+            owners.insert(std::string(rrset.owner().first_label()));
+    }
+    std::set<std::string> expected { "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom", "2t7b4g4vsa5smi47k61mv5bv1a22bojr",
+                                     "2vptu5timamqttgl4luu9kg21e0aor3s", "35mthgpgcu1qg68fab165klnsnk3dpvl",
+                                     "b4um86eghhds6nea196smvmlo4ors995", "gjeqe526plbf1g8mklp59enfd789njgi",
+                                     "ji6neoaepv8b5o6k4ev33abha8ht9fgc", "k8udemvp1j2f7eg6jebps17vp3n8i58h",
+                                     "kohar7mbb8dc2ce8a9qvl8hon4k53uhi", "q04jkcevqvmu85r014c7dkba38o0ji5r",
+                                     "r53bq7cc2uvmubfu5ocmm6pers9tk9en", "t644ebqk9bibcna874givr6joj62mlhv" };
+    EXPECT_EQ(owners, expected);
+    EXPECT_EQ(result.stats.denial_records, expected.size());
+    EXPECT_EQ(result.stats.serial, 1u);
+
+    auto report = verify_zone(zone, now);
+    EXPECT_TRUE(report.ok()) << (report.errors.empty() ? "" : report.errors.front());
+    EXPECT_EQ(report.denial, "NSEC3");
+    EXPECT_GT(report.signatures_checked, 20u);
+}
+
+TEST(Signer, NsecZoneVerifiesAndNothingIsSignedThatMustNotBe)
+{
+    Keys keys = make_keys(crypto::Algorithm::ED25519);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.last_serial = 100;
+    plan.serial = SerialMode::Counter;
+    Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    EXPECT_EQ(result.stats.serial, 101u);
+    dns::Zone zone = reload(result, name("example."));
+    auto report = verify_zone(zone, now);
+    EXPECT_TRUE(report.ok()) << (report.errors.empty() ? "" : report.errors.front());
+    EXPECT_EQ(report.denial, "NSEC");
+    // Glue and delegation NS are not signed; the DS at a.example is.
+    EXPECT_FALSE(zone.find(name("ns1.a.example."), RRType::RRSIG, static_cast<uint16_t>(RRType::A)));
+    EXPECT_FALSE(zone.find(name("c.example."), RRType::RRSIG, static_cast<uint16_t>(RRType::NS)));
+    EXPECT_TRUE(zone.find(name("a.example."), RRType::RRSIG, static_cast<uint16_t>(RRType::DS)));
+    // The DNSKEY RRset is signed by the KSK only, the rest by the ZSK only.
+    auto tag_of = [](std::optional<dns::RRsetView> rrsigs) {
+        std::set<uint16_t> tags;
+        for (std::string_view rdata : rrsigs->rdatas())
+            tags.insert(static_cast<uint16_t>((static_cast<uint8_t>(rdata[16]) << 8) | static_cast<uint8_t>(rdata[17])));
+        return tags;
+    };
+    EXPECT_EQ(tag_of(zone.find(name("example."), RRType::RRSIG, static_cast<uint16_t>(RRType::DNSKEY))),
+              std::set<uint16_t> { crypto::key_tag(keys.ksk.dnskey) });
+    EXPECT_EQ(tag_of(zone.find(name("example."), RRType::RRSIG, static_cast<uint16_t>(RRType::SOA))),
+              std::set<uint16_t> { crypto::key_tag(keys.zsk.dnskey) });
+}
+
+TEST(Verify, FindsTamperingAndGaps)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params {};
+    Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    // Change one address after signing: its signature no longer verifies.
+    std::string tampered = result.text;
+    size_t at = tampered.find("192.0.2.10");
+    ASSERT_NE(at, std::string::npos);
+    tampered.replace(at, 10, "192.0.2.99");
+    auto report = verify_zone(reload(Signed { tampered, {} }, name("example.")), now);
+    EXPECT_FALSE(report.ok());
+    ASSERT_FALSE(report.errors.empty());
+    EXPECT_NE(report.errors.front().find("xx.example. A"), std::string::npos) << report.errors.front();
+    // Structural checks alone do not see it, but see expiry.
+    EXPECT_TRUE(verify_zone(reload(Signed { tampered, {} }, name("example.")), now, { .signatures = false }).ok());
+    auto later = verify_zone(reload(result, name("example.")), now + std::chrono::days(30), { .signatures = false });
+    EXPECT_FALSE(later.ok());
+    // A name added after signing has no NSEC3 record and no signature.
+    std::string added = result.text + "new.example. 3600 IN A 192.0.2.77\n";
+    auto gap = verify_zone(reload(Signed { added, {} }, name("example.")), now);
+    EXPECT_GE(gap.error_count, 2u);
+}
+
+TEST(Signer, InputDnssecRecordsAreReplaced)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    Signed first = sign_text(rfc5155_zone(), name("example."), plan);
+    // Sign the signed output again with new keys: the old keys, signatures
+    // and NSEC records are dropped and nothing of them remains.
+    Keys next = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    plan.keys = { next.ksk, next.zsk };
+    plan.nsec3 = Nsec3Params {};
+    Signed second = sign_text(first.text, name("example."), plan);
+    EXPECT_GT(second.stats.replaced_records, 0u);
+    ASSERT_FALSE(second.stats.warnings.empty());
+    dns::Zone zone = reload(second, name("example."));
+    EXPECT_EQ(zone.find(name("example."), RRType::DNSKEY)->size(), 2u);
+    EXPECT_FALSE(zone.find(name("example."), RRType::NSEC));
+    EXPECT_TRUE(verify_zone(zone, now).ok());
+}
+
+TEST(Signer, MissingKeyIsAClearErrorNamingIt)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    keys.zsk.locator = "00aa00aa00aa00aa";
+    plan.keys = { keys.ksk, keys.zsk };
+    dns::Diagnostics diag;
+    auto zone = dns::load_zone_text(rfc5155_zone(), name("example."), diag);
+    ASSERT_TRUE(zone);
+    size_t written = 0;
+    auto result = sign_zone(*zone, plan, *signet::testing::test_token().store, now, [&](std::string_view chunk) {
+        written += chunk.size();
+        return Result<void>();
+    });
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().to_string().find("00aa00aa00aa00aa"), std::string::npos) << result.error().to_string();
+    EXPECT_NE(result.error().to_string().find("example."), std::string::npos);
+    EXPECT_EQ(written, 0u);
+}
+
+} // namespace
+} // namespace signet::signer

@@ -1,0 +1,426 @@
+#include <signet/app/pipeline.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <signet/base/atomic_file.h>
+#include <signet/crypto/dnssec.h>
+#include <signet/dns/zone_writer.h>
+#include <signet/signer/verify.h>
+
+namespace signet::app {
+
+namespace fs = std::filesystem;
+using enforcer::KeyEntry;
+using enforcer::KeyRole;
+using enforcer::RecordState;
+
+namespace {
+
+Result<std::string> random_pin()
+{
+    unsigned char bytes[12];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        return fail(ErrorCode::Crypto, "no randomness for a PIN");
+    std::string pin;
+    for (unsigned char b : bytes)
+        pin += fmt::format("{:02x}", b);
+    return pin;
+}
+
+Result<void> write_private(const fs::path& path, std::string_view content)
+{
+    // Created 0600 before anything is written to it.
+    FILE* file = std::fopen(path.c_str(), "wx");
+    if (!file)
+        return fail(ErrorCode::Io, fmt::format("{}: cannot create", path.string()));
+    ::chmod(path.c_str(), 0600);
+    bool ok = std::fwrite(content.data(), 1, content.size(), file) == content.size();
+    ok &= std::fclose(file) == 0;
+    if (!ok)
+        return fail(ErrorCode::Io, fmt::format("{}: cannot write", path.string()));
+    return {};
+}
+
+std::string hex(std::string_view bytes)
+{
+    std::string out;
+    for (unsigned char c : bytes)
+        out += fmt::format("{:02x}", c);
+    return out;
+}
+
+uint32_t seconds(Duration d) { return static_cast<uint32_t>(d.count()); }
+
+} // namespace
+
+Result<InitReport> init_state(const fs::path& state_dir)
+{
+    std::error_code ec;
+    fs::path dir = fs::absolute(state_dir);
+    bool existed = fs::exists(dir);
+    if (existed && !fs::is_empty(dir, ec))
+        return fail(ErrorCode::Conflict,
+                    fmt::format("{}: the state directory is not empty; signet init never overwrites one", dir.string()));
+    bool done = false;
+    struct Cleanup {
+        const fs::path& dir;
+        bool existed;
+        bool& done;
+        ~Cleanup()
+        {
+            if (done)
+                return;
+            std::error_code ignored;
+            if (existed) {
+                for (const auto& entry : fs::directory_iterator(dir, ignored))
+                    fs::remove_all(entry.path(), ignored);
+            } else {
+                fs::remove_all(dir, ignored);
+            }
+        }
+    } cleanup { dir, existed, done };
+
+    fs::create_directories(dir / "tokens", ec);
+    if (ec)
+        return fail(ErrorCode::Io, fmt::format("{}: cannot create: {}", dir.string(), ec.message()));
+    fs::permissions(dir, fs::perms::owner_all, ec);
+    fs::permissions(dir / "tokens", fs::perms::owner_all, ec);
+
+    std::string softhsm_conf = fmt::format("# SoftHSM2 configuration of this Signet state directory.\n"
+                                           "directories.tokendir = {}\n"
+                                           "objectstore.backend = file\n"
+                                           "log.level = ERROR\n",
+                                           (dir / "tokens").string());
+    SIGNET_TRY(write_file_atomically(dir / "softhsm2.conf", softhsm_conf));
+    std::string so_pin = SIGNET_TRY(random_pin());
+    std::string user_pin = SIGNET_TRY(random_pin());
+    SIGNET_TRY(write_private(dir / "so.pin", so_pin + "\n"));
+    SIGNET_TRY(write_private(dir / "token.pin", user_pin + "\n"));
+    SIGNET_TRY(write_file_atomically(dir / "signet.toml", default_config_text()));
+    Config config = SIGNET_TRY(load_config(dir / "signet.toml", dir));
+    SIGNET_TRY(enforcer::KeyDb::create(dir / "signet.db"));
+    SIGNET_TRY(crypto::p11::init_token(config.hsm.token_config(), so_pin, user_pin));
+    done = true;
+    return InitReport { dir, dir / "signet.toml", dir / "signet.db", config.hsm.token };
+}
+
+Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs::path>& config_file)
+{
+    fs::path dir = fs::absolute(state_dir);
+    fs::path file = config_file ? *config_file : dir / "signet.toml";
+    if (!fs::exists(file))
+        return fail(ErrorCode::Config, fmt::format("{}: no configuration; run `signet --state {} init` first",
+                                                   file.string(), state_dir.string()));
+    Config config = SIGNET_TRY(load_config(file, dir));
+    auto db = SIGNET_TRY(enforcer::KeyDb::open(dir / "signet.db"));
+    return Context(std::move(config), std::move(db));
+}
+
+Result<crypto::p11::KeyStore*> Context::token()
+{
+    if (!token_) {
+        std::string pin = SIGNET_TRY(crypto::p11::read_pin(config.hsm.pin_file));
+        token_ = SIGNET_TRY(crypto::p11::KeyStore::open(config.hsm.token_config(), pin));
+    }
+    return token_.get();
+}
+
+Result<const enforcer::Policy*> Context::policy(std::string_view name) const
+{
+    auto it = config.policies.find(std::string(name));
+    if (it == config.policies.end())
+        return fail(ErrorCode::Config, fmt::format("{}: no policy '{}'", config.path.string(), name));
+    return &it->second;
+}
+
+Result<enforcer::ZoneEntry> Context::zone(std::string_view name)
+{
+    auto found = SIGNET_TRY(db.find_zone(name));
+    if (!found)
+        return fail(ErrorCode::NotFound,
+                    fmt::format("zone '{}' is not registered; add it with `signet zone add`", name));
+    return std::move(*found);
+}
+
+namespace {
+
+// A new zone has no DS at its parent, so its first keys can be published
+// and used at once without breaking anyone's validation. Later key changes
+// belong to the enforcer's rollovers.
+Result<std::vector<KeyEntry>> generate_first_keys(crypto::p11::KeyStore& token, const enforcer::ZoneEntry& zone,
+                                                  const enforcer::Policy& policy, TimePoint now)
+{
+    std::vector<KeyRole> roles = policy.keys == enforcer::KeyLayout::Csk ? std::vector { KeyRole::CSK }
+                                                                         : std::vector { KeyRole::KSK, KeyRole::ZSK };
+    std::vector<KeyEntry> keys;
+    auto undo = [&] {
+        for (const auto& key : keys)
+            (void)token.destroy(key.locator);
+    };
+    for (KeyRole role : roles) {
+        unsigned bits = crypto::is_rsa(policy.algorithm) ? policy.rsa_bits : crypto::fixed_key_bits(policy.algorithm);
+        std::string label = fmt::format("{} {}", zone.name, enforcer::key_role_to_text(role));
+        auto locator = token.generate(policy.algorithm, bits, label);
+        if (!locator) {
+            undo();
+            return fail(locator.error().with_context(fmt::format("zone '{}'", zone.name)));
+        }
+        KeyEntry key;
+        key.zone_id = zone.id;
+        key.locator = *locator;
+        keys.push_back(key); // so that undo() removes it from here on
+        auto public_key = token.public_key(*locator, policy.algorithm);
+        if (!public_key) {
+            undo();
+            return fail(public_key.error().with_context(fmt::format("zone '{}'", zone.name)));
+        }
+        KeyEntry& k = keys.back();
+        k.algorithm = policy.algorithm;
+        k.bits = bits;
+        k.role = role;
+        k.flags = role == KeyRole::ZSK ? crypto::dnskey_flag_zone : crypto::dnskey_flag_zone | crypto::dnskey_flag_sep;
+        k.dnskey_rdata = crypto::make_dnskey_rdata(k.flags, policy.algorithm, *public_key);
+        k.key_tag = crypto::key_tag(k.dnskey_rdata);
+        k.goal = enforcer::KeyGoal::Present;
+        bool signs_keyset = role != KeyRole::ZSK, signs_zone = role != KeyRole::KSK;
+        k.dnskey = { RecordState::Rumoured, now };
+        k.krrsig = { signs_keyset ? RecordState::Rumoured : RecordState::NotApplicable, now };
+        k.zrrsig = { signs_zone ? RecordState::Rumoured : RecordState::NotApplicable, now };
+        k.ds = { signs_keyset ? RecordState::Hidden : RecordState::NotApplicable, now };
+        k.ds_at_parent = signs_keyset ? enforcer::DsAtParent::Submit : enforcer::DsAtParent::Unsubmitted;
+        k.created = now;
+        k.published = now;
+        k.active = now;
+    }
+    return keys;
+}
+
+signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone,
+                              const std::vector<KeyEntry>& keys, const dns::Name& apex)
+{
+    signer::SigningPlan plan;
+    for (const auto& key : keys) {
+        if (key.goal != enforcer::KeyGoal::Present)
+            continue;
+        signer::PlannedKey planned;
+        planned.locator = key.locator;
+        planned.algorithm = key.algorithm;
+        planned.dnskey = key.dnskey_rdata;
+        planned.publish = true;
+        planned.signs_keyset = key.role != KeyRole::ZSK;
+        planned.signs_zone = key.role != KeyRole::KSK;
+        plan.keys.push_back(planned);
+        if (policy.cds && planned.signs_keyset) {
+            // RFC 7344: CDS/CDNSKEY show the DS set the parent should hold.
+            if (auto ds = crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest))
+                plan.cds.push_back(*ds);
+            plan.cdnskey.push_back(key.dnskey_rdata);
+        }
+    }
+    plan.dnskey_ttl = seconds(policy.dnskey_ttl);
+    plan.validity = policy.signature_validity;
+    plan.inception_offset = policy.signature_inception_offset;
+    plan.jitter = policy.signature_jitter;
+    if (policy.denial == enforcer::Denial::Nsec3) {
+        signer::Nsec3Params params;
+        params.iterations = static_cast<uint16_t>(policy.nsec3_iterations);
+        params.opt_out = policy.nsec3_opt_out;
+        if (zone.nsec3_salt) {
+            for (size_t i = 0; i + 1 < zone.nsec3_salt->size(); i += 2)
+                params.salt.push_back(static_cast<char>(std::stoi(zone.nsec3_salt->substr(i, 2), nullptr, 16)));
+        }
+        plan.nsec3 = params;
+    }
+    switch (policy.serial) {
+    case enforcer::SerialPolicy::Keep: plan.serial = signer::SerialMode::Keep; break;
+    case enforcer::SerialPolicy::Counter: plan.serial = signer::SerialMode::Counter; break;
+    case enforcer::SerialPolicy::Unixtime: plan.serial = signer::SerialMode::Unixtime; break;
+    case enforcer::SerialPolicy::Datecounter: plan.serial = signer::SerialMode::Datecounter; break;
+    }
+    plan.last_serial = zone.serial;
+    if (policy.soa_ttl)
+        plan.soa_ttl = seconds(*policy.soa_ttl);
+    if (policy.soa_minimum)
+        plan.soa_minimum = seconds(*policy.soa_minimum);
+    return plan;
+}
+
+// The notify command runs through the shell with {zone} replaced; its
+// output goes where ours goes.
+std::optional<std::string> run_notify(const std::string& command, const std::string& zone)
+{
+    std::string line = command;
+    for (size_t at; (at = line.find("{zone}")) != std::string::npos;)
+        line.replace(at, 6, zone);
+    int status = std::system(line.c_str());
+    if (status == 0)
+        return std::nullopt;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return fmt::format("the notify command `{}` failed (exit status {})", line, code);
+}
+
+} // namespace
+
+Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const Clock& clock,
+                             const SignOptions& options)
+{
+    auto started = std::chrono::steady_clock::now();
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
+    const dns::Name root;
+    dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
+
+    // The input first: a bad zone file changes nothing anywhere.
+    dns::Diagnostics diagnostics;
+    auto input = dns::load_zone_file(zone.input, apex, diagnostics);
+    if (!input) {
+        std::string all;
+        for (const auto& error : diagnostics.errors)
+            all += (all.empty() ? "" : "\n") + error.to_string();
+        return fail(Error(input.error().code(), all.empty() ? input.error().to_string() : all));
+    }
+    SignReport report;
+    report.zone = zone.name;
+    report.output = zone.output;
+    for (const auto& warning : diagnostics.warnings)
+        report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
+
+    auto* token = SIGNET_TRY(context.token());
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    bool has_present = std::any_of(keys.begin(), keys.end(),
+                                   [](const KeyEntry& k) { return k.goal == enforcer::KeyGoal::Present; });
+    std::vector<KeyEntry> new_keys;
+    if (!has_present) {
+        new_keys = SIGNET_TRY(generate_first_keys(*token, zone, policy, now));
+        keys.insert(keys.end(), new_keys.begin(), new_keys.end());
+    }
+    // From here on, a failure must also take the new keys out of the token.
+    struct Undo {
+        crypto::p11::KeyStore* token;
+        std::vector<KeyEntry>* keys;
+        bool keep = false;
+        ~Undo()
+        {
+            if (!keep) {
+                for (const auto& key : *keys)
+                    (void)token->destroy(key.locator);
+            }
+        }
+    } undo { token, &new_keys };
+
+    enforcer::ZoneEntry updated = zone;
+    if (policy.denial == enforcer::Denial::Nsec3
+        && (!zone.nsec3_salt || zone.nsec3_salt->size() != 2 * policy.nsec3_salt_length)) {
+        std::string salt(policy.nsec3_salt_length, '\0');
+        if (!salt.empty() && RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1)
+            return fail(ErrorCode::Crypto, "no randomness for the NSEC3 salt");
+        updated.nsec3_salt = hex(salt);
+        updated.nsec3_salt_created = now;
+    }
+    signer::SigningPlan plan = make_plan(policy, updated, keys, apex);
+    plan.threads = options.threads;
+    plan.verification = options.verification;
+
+    auto file = SIGNET_TRY(AtomicFile::create(zone.output));
+    auto stats = signer::sign_zone(*input, plan, *token, now, [&](std::string_view chunk) { return file.write(chunk); });
+    if (!stats)
+        return fail(stats.error().with_context(fmt::format("zone '{}' was not signed; {} is unchanged", zone.name,
+                                                           zone.output.string())));
+    input = dns::Zone(); // its memory is better used for the check below
+    SIGNET_TRY(file.flush());
+
+    // Check what will be served, read back from the file: chains complete
+    // and closed, every RRset that needs a signature has one in its window.
+    // (Each new signature was already verified with OpenSSL when it was
+    // made, unless the structural check alone was asked for.)
+    dns::Diagnostics reread;
+    auto written = dns::load_zone_file(file.temporary_path(), apex, reread);
+    if (!written)
+        return fail(Error(ErrorCode::Internal,
+                          fmt::format("zone '{}': the signed zone does not read back: {}; {} is unchanged", zone.name,
+                                      written.error().to_string(), zone.output.string())));
+    auto check = signer::verify_zone(*written, now, { .signatures = false, .threads = options.threads });
+    if (!check.ok())
+        return fail(ErrorCode::Dnssec, fmt::format("zone '{}': the signed zone fails its self-check ({}); {} is "
+                                                   "unchanged",
+                                                   zone.name, check.errors.front(), zone.output.string()));
+    written = dns::Zone();
+
+    updated.serial = stats->serial;
+    updated.signed_at = now;
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        for (auto& key : new_keys) {
+            key.id = SIGNET_TRY(context.db.add_key(key));
+            SIGNET_TRY(context.db.add_event({ 0, zone.id, key.id, now, "generate",
+                                              fmt::format("{} {} {} generated and published", enforcer::key_role_to_text(key.role),
+                                                          key.key_tag, crypto::algorithm_to_text(key.algorithm)) }));
+        }
+        SIGNET_TRY(context.db.update_zone(updated));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
+                                          fmt::format("serial {}, {} signatures", stats->serial, stats->signatures) }));
+        return {};
+    }));
+    if (auto committed = file.commit(); !committed) {
+        // The store already says "signed"; put it back as it was.
+        (void)context.db.update_zone(zone);
+        for (const auto& key : new_keys)
+            (void)context.db.remove_key(key.id);
+        return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
+    }
+    undo.keep = true;
+
+    report.stats.serial = stats->serial;
+    auto warnings = std::move(report.stats.warnings);
+    report.stats = std::move(*stats);
+    warnings.insert(warnings.end(), report.stats.warnings.begin(), report.stats.warnings.end());
+    report.stats.warnings = std::move(warnings);
+    report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
+    report.new_keys = new_keys;
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!policy.notify_command.empty())
+        report.notify_failure = run_notify(policy.notify_command, zone.name);
+    return report;
+}
+
+Result<std::vector<DsRecord>> ds_records(Context& context, std::string_view zone_name)
+{
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
+    const dns::Name root;
+    dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
+    std::vector<DsRecord> out;
+    for (const auto& key : SIGNET_TRY(context.db.keys_of(zone.id))) {
+        if (key.role == KeyRole::ZSK)
+            continue;
+        DsRecord record;
+        record.key = key;
+        auto ds = SIGNET_TRY(crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest));
+        uint32_t ttl = seconds(policy.parent_ds_ttl);
+        dns::append_record(record.ds, apex, ttl, dns::RRType::DS, ds);
+        dns::append_record(record.dnskey, apex, seconds(policy.dnskey_ttl), dns::RRType::DNSKEY, key.dnskey_rdata);
+        record.ds.pop_back();
+        record.dnskey.pop_back();
+        using enforcer::DsAtParent;
+        switch (key.ds_at_parent) {
+        case DsAtParent::Submit:
+        case DsAtParent::Submitted: record.action = "add"; break;
+        case DsAtParent::Seen: record.action = "keep"; break;
+        case DsAtParent::Retract:
+        case DsAtParent::Retracted: record.action = "remove"; break;
+        case DsAtParent::Unsubmitted: continue;
+        }
+        out.push_back(std::move(record));
+    }
+    return out;
+}
+
+} // namespace signet::app
