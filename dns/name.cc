@@ -173,6 +173,10 @@ void NameView::append_canonical_key(Bytes& key) const
 {
     std::array<uint8_t, 128> offsets;
     size_t count = label_offsets(wire_, offsets);
+    // At most every octet escaped, plus one terminator per label.
+    const size_t base = key.size();
+    key.resize(base + 2 * wire_.size());
+    char* out = key.data() + base;
     for (size_t l = count; l-- > 0;) {
         size_t pos = offsets[l];
         auto length = static_cast<uint8_t>(wire_[pos]);
@@ -181,14 +185,15 @@ void NameView::append_canonical_key(Bytes& key) const
             // 0x00 ends a label in the key, so octets 0 and 1 are escaped
             // with 0x01; the mapping keeps the octets' order.
             if (c <= 1) {
-                key.push_back('\x01');
-                key.push_back(static_cast<char>(c + 1));
+                *out++ = '\x01';
+                *out++ = static_cast<char>(c + 1);
             } else {
-                key.push_back(static_cast<char>(c));
+                *out++ = static_cast<char>(c);
             }
         }
-        key.push_back('\0');
+        *out++ = '\0';
     }
+    key.resize(static_cast<size_t>(out - key.data()));
 }
 
 bool operator==(NameView a, NameView b)

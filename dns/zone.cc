@@ -1,10 +1,14 @@
 #include <signet/dns/zone.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstring>
 #include <limits>
+#include <new>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -24,6 +28,8 @@ std::string_view role_to_text(Role role)
 namespace {
 
 constexpr uint32_t outside = std::numeric_limits<uint32_t>::max();
+// How many items ahead to prefetch when gathering scattered staging data.
+constexpr size_t prefetch_distance = 8;
 
 // Offsets of the length octets of each label, root excluded; returns the count.
 size_t label_offsets(std::string_view wire, std::array<uint8_t, 128>& offsets)
@@ -52,9 +58,49 @@ bool has_upper(std::string_view bytes)
     return std::any_of(bytes.begin(), bytes.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
+// Anonymous memory straight from the kernel, given back when freed. The
+// staging of a large zone is freed part by part while the zone is built;
+// memory from malloc would mostly stay with the process, and in its peak.
+class Mapping {
+public:
+    Mapping() = default;
+    explicit Mapping(size_t size)
+        : size_(size)
+    {
+        if (size == 0)
+            return;
+        void* at = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (at == MAP_FAILED)
+            throw std::bad_alloc();
+        data_ = static_cast<char*>(at);
+    }
+    ~Mapping()
+    {
+        if (data_)
+            ::munmap(data_, size_);
+    }
+    Mapping(Mapping&& other) noexcept
+        : data_(std::exchange(other.data_, nullptr))
+        , size_(std::exchange(other.size_, 0))
+    {
+    }
+    Mapping& operator=(Mapping&& other) noexcept
+    {
+        std::swap(data_, other.data_);
+        std::swap(size_, other.size_);
+        return *this;
+    }
+
+    char* data() const { return data_; }
+
+private:
+    char* data_ = nullptr;
+    size_t size_ = 0;
+};
+
 // Staging memory comes in blocks that are never moved or grown: appending
-// never copies what is there, and never needs the old and the new copy of a
-// doubling vector at once.
+// never copies what is there, never needs the old and the new copy of a
+// doubling vector at once, and each block can be freed on its own.
 class ChunkedArena {
 public:
     static constexpr unsigned block_bits = 20;
@@ -65,34 +111,37 @@ public:
     {
         assert(length <= block_size);
         if (blocks_.empty() || block_size - used_.back() < length) {
-            blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size));
+            blocks_.emplace_back(block_size);
             used_.push_back(0);
         }
         position = (static_cast<uint64_t>(blocks_.size() - 1) << block_bits) | used_.back();
-        char* at = blocks_.back().get() + used_.back();
+        char* at = blocks_.back().data() + used_.back();
         used_.back() += static_cast<uint32_t>(length);
         return at;
     }
 
     const char* at(uint64_t position) const
     {
-        return blocks_[position >> block_bits].get() + (position & (block_size - 1));
+        return blocks_[position >> block_bits].data() + (position & (block_size - 1));
     }
 
-    // Visits every item in the order it was allocated; `item_size` tells
-    // the length of the item at a pointer.
+    size_t block_count() const { return blocks_.size(); }
+    // Visits the items of one block in the order they were allocated;
+    // `item_size` tells the length of the item at a pointer.
+    template <typename Size, typename Visit>
+    void for_each_in_block(size_t block, Size&& item_size, Visit&& visit) const
+    {
+        const char* base = blocks_[block].data();
+        for (size_t offset = 0; offset < used_[block]; offset += item_size(base + offset))
+            visit(base + offset);
+    }
     template <typename Size, typename Visit>
     void for_each(Size&& item_size, Visit&& visit) const
     {
-        for (size_t block = 0; block < blocks_.size(); ++block) {
-            const char* base = blocks_[block].get();
-            for (size_t offset = 0; offset < used_[block];) {
-                visit((static_cast<uint64_t>(block) << block_bits) | offset, base + offset);
-                offset += item_size(base + offset);
-            }
-        }
+        for (size_t block = 0; block < blocks_.size(); ++block)
+            for_each_in_block(block, item_size, visit);
     }
-
+    void release_block(size_t block) { blocks_[block] = Mapping(); }
     void release()
     {
         blocks_ = decltype(blocks_)();
@@ -100,13 +149,13 @@ public:
     }
 
 private:
-    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::vector<Mapping> blocks_;
     std::vector<uint32_t> used_;
 };
 
 // What the staging arena holds before each record's RDATA.
 struct StagedHeader {
-    uint32_t run; // index of the run of records with this owner
+    uint32_t owner; // while staging the index of the record's run, then its owner's rank
     uint32_t ttl;
     uint32_t line;
     uint16_t file;
@@ -124,6 +173,51 @@ StagedHeader header_at(const char* at)
 }
 
 size_t staged_size(const char* at) { return sizeof(StagedHeader) + header_at(at).length; }
+
+// The first 16 octets of the canonical key (NameView::canonical_key) of
+// `name` without its last `skip` labels, as two big-endian integers, padded
+// with zeros. The padding keeps the order: 0x00 octets end labels, and a
+// label is never empty, so no key has a 0x00 where a key it starts with ends.
+std::pair<uint64_t, uint64_t> relative_key_prefix(NameView name, size_t skip)
+{
+    std::array<uint8_t, 128> offsets;
+    size_t count = label_offsets(name.wire(), offsets);
+    std::array<uint8_t, 16> key {};
+    size_t n = 0;
+    auto put = [&](uint8_t c) {
+        if (n < key.size())
+            key[n++] = c;
+    };
+    for (size_t l = count - skip; l-- > 0 && n < key.size();) {
+        size_t pos = offsets[l];
+        size_t length = static_cast<uint8_t>(name.wire()[pos]);
+        for (size_t i = pos + 1; i <= pos + length && n < key.size(); ++i) {
+            auto c = static_cast<uint8_t>(name.wire()[i]);
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<uint8_t>(c + 32);
+            if (c <= 1) {
+                put(1);
+                put(static_cast<uint8_t>(c + 1));
+            } else {
+                put(c);
+            }
+        }
+        put(0);
+    }
+    uint64_t high = 0;
+    uint64_t low = 0;
+    for (size_t i = 0; i < 8; ++i) {
+        high = (high << 8) | key[i];
+        low = (low << 8) | key[i + 8];
+    }
+    return { high, low };
+}
+
+// An owner name in a staging arena: a length octet, then the wire form.
+NameView staged_name(const char* at)
+{
+    return NameView::from_valid_wire(std::string_view(at + 1, static_cast<uint8_t>(at[0])));
+}
 
 std::string rrset_text(NameView owner, uint16_t type, uint16_t covers)
 {
@@ -255,17 +349,14 @@ struct ZoneBuilder::Staging {
     std::vector<uint64_t> runs;
     Bytes last_owner;
     size_t count = 0;
+    uint64_t record_bytes = 0; // headers and RDATA
     uint64_t rdata_bytes = 0;
     uint64_t name_bytes = 0;
     // The first record that cannot be kept (RDATA above 65535 octets).
     std::optional<std::pair<uint16_t, uint32_t>> oversized;
     size_t oversized_length = 0;
 
-    NameView owner(uint32_t run) const
-    {
-        const char* at = names.at(runs[run]);
-        return NameView::from_valid_wire(std::string_view(at + 1, static_cast<uint8_t>(at[0])));
-    }
+    NameView owner(uint32_t run) const { return staged_name(names.at(runs[run])); }
 };
 
 ZoneBuilder::ZoneBuilder(Name origin)
@@ -318,6 +409,7 @@ void ZoneBuilder::add(const RecordView& record)
     std::memcpy(at, &header, sizeof header);
     std::memcpy(at + sizeof header, record.rdata.data(), record.rdata.size());
     ++st.count;
+    st.record_bytes += sizeof header + record.rdata.size();
     st.rdata_bytes += record.rdata.size();
 }
 
@@ -326,6 +418,18 @@ RecordSink ZoneBuilder::sink()
     return [this](const RecordView& record) { add(record); };
 }
 
+// The build runs in steps that each free what the next no longer needs, so
+// that the peak stays near the staging's own size:
+//   1. owners outside the zone are reported;
+//   2. the distinct owners are ranked in canonical order and their names
+//      written to the zone; the staging names are freed;
+//   3. records move, block by block, into partitions that each hold the
+//      records of a range of owners; each staging block is freed once read;
+//   4. partition by partition, records are sorted into RRsets whose RDATA
+//      and slots are appended to the zone, and the owner's rules checked;
+//      each partition is freed once done.
+// Gathering from partitions of a few megabytes, rather than from all of the
+// staging at random, also keeps the memory accesses cache-friendly.
 Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
 {
     if (!staging_)
@@ -339,9 +443,8 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
         report(st.oversized->first, st.oversized->second,
                fmt::format("RDATA is {} octets long; the limit is 65535", st.oversized_length));
     }
-    // Offsets and counts are 32-bit; canonical keys may take twice the
-    // octets of the names.
-    if (st.count >= outside || st.name_bytes >= outside / 2) {
+    // Counts and name offsets are 32-bit.
+    if (st.count >= outside || st.name_bytes >= outside) {
         diag.errors.emplace_back(ErrorCode::Parse, fmt::format("zone is too large: {} records, {} octets of owner names",
                                                                st.count, st.name_bytes));
         return fail(diag.errors[errors_before]);
@@ -358,103 +461,153 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
         }
     }
     size_t inside = st.count;
+    uint64_t inside_bytes = st.record_bytes;
+    uint64_t inside_rdata = st.rdata_bytes;
     if (any_outside) {
         const std::string origin_text = origin_.to_text();
-        st.records.for_each(staged_size, [&](uint64_t, const char* at) {
+        st.records.for_each(staged_size, [&](const char* at) {
             StagedHeader header = header_at(at);
-            if (rank[header.run] != outside)
+            if (rank[header.owner] != outside)
                 return;
             --inside;
+            inside_bytes -= sizeof header + header.length;
+            inside_rdata -= header.length;
             if (!diag.full())
                 report(header.file, header.line,
-                       fmt::format("'{}' is outside the zone '{}'", st.owner(header.run).to_text(), origin_text));
+                       fmt::format("'{}' is outside the zone '{}'", st.owner(header.owner).to_text(), origin_text));
         });
     }
 
-    // 2. The distinct owners in canonical order. Each run's owner gets a
-    // canonical key without the origin's labels, which every owner shares;
-    // the keys' first octets, as one integer, settle most comparisons.
+    // 2. The distinct owners in canonical order. A run's sort key is the
+    // start of its owner's canonical key without the origin's labels, which
+    // every owner shares (relative_key_prefix); names with the same 16
+    // octets there are compared in full.
     Zone zone;
     zone.origin_ = origin_;
     std::vector<uint32_t> owner_offsets; // in zone.names_, by rank
     {
-        const size_t origin_key = origin_.canonical_key().size();
-        Bytes keys;
-        keys.reserve(st.name_bytes);
-        std::vector<uint32_t> key_start(st.runs.size() + 1, 0);
-        Bytes scratch;
         struct RunKey {
-            uint64_t prefix;
+            uint64_t high;
+            uint64_t low;
             uint32_t run;
+            uint32_t name; // position in st.names
+            bool same_prefix(const RunKey& other) const { return high == other.high && low == other.low; }
         };
+        const size_t origin_labels = origin_.label_count();
         std::vector<RunKey> order;
         order.reserve(st.runs.size());
         for (size_t run = 0; run < st.runs.size(); ++run) {
-            key_start[run] = static_cast<uint32_t>(keys.size());
             if (rank[run] == outside)
                 continue;
-            scratch.clear();
-            st.owner(static_cast<uint32_t>(run)).append_canonical_key(scratch);
-            std::string_view key = std::string_view(scratch).substr(origin_key);
-            uint64_t prefix = 0;
-            for (size_t i = 0; i < 8; ++i)
-                prefix = (prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
-            keys += key;
-            order.push_back(RunKey { prefix, static_cast<uint32_t>(run) });
+            auto [high, low] = relative_key_prefix(st.owner(static_cast<uint32_t>(run)), origin_labels);
+            order.push_back(RunKey { high, low, static_cast<uint32_t>(run), static_cast<uint32_t>(st.runs[run]) });
         }
-        key_start[st.runs.size()] = static_cast<uint32_t>(keys.size());
-        auto key_of = [&](uint32_t run) {
-            return std::string_view(keys).substr(key_start[run], key_start[run + 1] - key_start[run]);
-        };
+        st.runs = decltype(st.runs)();
+        auto name_at = [&](uint32_t position) { return staged_name(st.names.at(position)); };
         std::sort(order.begin(), order.end(), [&](const RunKey& a, const RunKey& b) {
-            if (a.prefix != b.prefix)
-                return a.prefix < b.prefix;
-            int c = key_of(a.run).compare(key_of(b.run));
+            if (a.high != b.high)
+                return a.high < b.high;
+            if (a.low != b.low)
+                return a.low < b.low;
+            auto c = name_at(a.name) <=> name_at(b.name);
             if (c != 0)
                 return c < 0;
             return a.run < b.run; // the first spelling in the file names the owner
         });
-        zone.names_.reserve(st.name_bytes);
-        owner_offsets.reserve(order.size());
+        // Rank the runs; the first run of each owner gives its spelling.
+        std::vector<uint32_t> spelling; // position in st.names, by rank
+        spelling.reserve(order.size());
+        size_t bytes = 0;
         for (size_t i = 0; i < order.size(); ++i) {
-            uint32_t run = order[i].run;
-            if (i == 0 || order[i - 1].prefix != order[i].prefix || key_of(order[i - 1].run) != key_of(run)) {
-                owner_offsets.push_back(static_cast<uint32_t>(zone.names_.size()));
-                std::string_view wire = st.owner(run).wire();
-                zone.names_.push_back(static_cast<char>(wire.size()));
-                zone.names_.insert(zone.names_.end(), wire.begin(), wire.end());
+            // The names are scattered over the staging: ask for them early,
+            // so that the memory fetches overlap.
+            if (i + prefetch_distance < order.size())
+                __builtin_prefetch(st.names.at(order[i + prefetch_distance].name));
+            if (i == 0 || !order[i - 1].same_prefix(order[i]) || name_at(order[i - 1].name) != name_at(order[i].name)) {
+                spelling.push_back(order[i].name);
+                bytes += 1 + static_cast<uint8_t>(*st.names.at(order[i].name));
             }
-            rank[run] = static_cast<uint32_t>(owner_offsets.size() - 1);
+            rank[order[i].run] = static_cast<uint32_t>(spelling.size() - 1);
+        }
+        order = decltype(order)();
+        zone.names_.reserve(bytes);
+        owner_offsets.reserve(spelling.size());
+        for (size_t r = 0; r < spelling.size(); ++r) {
+            if (r + prefetch_distance < spelling.size())
+                __builtin_prefetch(st.names.at(spelling[r + prefetch_distance]));
+            const char* at = st.names.at(spelling[r]);
+            owner_offsets.push_back(static_cast<uint32_t>(zone.names_.size()));
+            zone.names_.insert(zone.names_.end(), at, at + 1 + static_cast<uint8_t>(at[0]));
         }
     }
     st.names.release();
-    st.runs = {};
-
-    // 3. Records by owner: a counting sort on the owners' ranks, which keeps
-    // each owner's records in file order.
     const size_t owners = owner_offsets.size();
-    std::vector<uint64_t> order(inside);
-    std::vector<uint32_t> ends(owners + 1, 0); // after the placing: where each owner's records end
-    st.records.for_each(staged_size, [&](uint64_t, const char* at) {
-        uint32_t r = rank[header_at(at).run];
-        if (r != outside)
-            ++ends[r + 1];
-    });
-    for (size_t r = 1; r <= owners; ++r)
-        ends[r] += ends[r - 1];
-    st.records.for_each(staged_size, [&](uint64_t position, const char* at) {
-        uint32_t r = rank[header_at(at).run];
-        if (r != outside)
-            order[ends[r]++] = position;
-    });
-    rank = {};
+
+    // 3. Partitions: consecutive ranges of owners, a few megabytes of
+    // records each, filled by reading the staging block by block.
+    std::vector<uint32_t> counts(owners, 0); // records per owner
+    struct Partition {
+        uint32_t first_owner;
+        uint64_t bytes = 0;
+        size_t records = 0;
+        Mapping data;
+        uint64_t used = 0;
+    };
+    std::vector<Partition> partitions;
+    {
+        std::vector<uint64_t> sizes(owners, 0);
+        st.records.for_each(staged_size, [&](const char* at) {
+            StagedHeader header = header_at(at);
+            uint32_t r = rank[header.owner];
+            if (r != outside) {
+                ++counts[r];
+                sizes[r] += sizeof header + header.length;
+            }
+        });
+        constexpr uint64_t target = uint64_t(4) << 20;
+        for (size_t r = 0; r < owners; ++r) {
+            if (partitions.empty() || partitions.back().bytes >= target)
+                partitions.push_back(Partition { static_cast<uint32_t>(r) });
+            partitions.back().bytes += sizes[r];
+            partitions.back().records += counts[r];
+        }
+    }
+    for (auto& partition : partitions) {
+        // Offsets in a partition are 32-bit; only one owner's records could
+        // take more than that.
+        if (partition.bytes >= outside) {
+            diag.errors.emplace_back(ErrorCode::Parse, "zone is too large: one owner's records take over 4 GiB");
+            return fail(diag.errors[errors_before]);
+        }
+        partition.data = Mapping(partition.bytes);
+    }
+    std::vector<uint32_t> firsts;
+    for (const auto& partition : partitions)
+        firsts.push_back(partition.first_owner);
+    for (size_t block = 0; block < st.records.block_count(); ++block) {
+        st.records.for_each_in_block(block, staged_size, [&](const char* at) {
+            StagedHeader header = header_at(at);
+            uint32_t r = rank[header.owner];
+            if (r == outside)
+                return;
+            Partition& partition = partitions[std::upper_bound(firsts.begin(), firsts.end(), r) - firsts.begin() - 1];
+            char* to = partition.data.data() + partition.used;
+            header.owner = r;
+            std::memcpy(to, &header, sizeof header);
+            std::memcpy(to + sizeof header, at + sizeof header, header.length);
+            partition.used += sizeof header + header.length;
+        });
+        st.records.release_block(block);
+    }
+    rank = decltype(rank)();
+    staging_.reset();
 
     // 4. Per owner: RRsets by type (and covered type), RDATA in canonical
     // order without duplicates, then the SOA, CNAME, DNAME and DS rules and
     // the roles. Warnings of the second kind (occlusion) follow all those
     // of the first kind (TTLs, duplicates), as when these were two passes.
     zone.slots_.reserve(inside);
-    zone.rdata_.reserve(st.rdata_bytes + 2 * inside);
+    zone.rdata_.reserve(inside_rdata + 2 * inside);
     std::vector<Error> late_warnings;
     bool have_soa = false;
     bool apex_ns = false;
@@ -464,31 +617,29 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
     struct Member {
         uint16_t type;
         uint16_t covers;
-        uint64_t position;
+        uint32_t offset; // in the partition; records keep their file order there
         auto operator<=>(const Member&) const = default;
     };
     struct Rdata {
         std::string_view original;
         std::string_view key; // the canonical form, to sort and compare by
-        uint64_t position;
+        uint32_t offset;
         size_t canonical; // offset in `canonicals`, or npos when it is `original`
     };
-    std::vector<Member> members;
-    std::vector<Rdata> rdatas;
-    Bytes canonicals;
     struct Where {
         uint16_t file;
         uint32_t line;
     };
-    std::vector<Where> where; // of each RRset of the owner, its first record
+    std::vector<Member> members;
+    std::vector<Rdata> rdatas;
+    Bytes canonicals;
+    std::vector<Where> where; // of each RRset of the owner: its first record
 
-    for (size_t r = 0; r < owners; ++r) {
-        const size_t begin = r == 0 ? 0 : ends[r - 1];
-        const size_t end = ends[r];
+    auto build_owner = [&](uint32_t r, const char* base, std::span<const uint32_t> records) {
         members.clear();
-        for (size_t k = begin; k < end; ++k) {
-            StagedHeader header = header_at(st.records.at(order[k]));
-            members.push_back(Member { header.type, header.covers, order[k] });
+        for (uint32_t offset : records) {
+            StagedHeader header = header_at(base + offset);
+            members.push_back(Member { header.type, header.covers, offset });
         }
         if (members.size() > 1)
             std::sort(members.begin(), members.end());
@@ -501,7 +652,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             size_t b = a + 1;
             while (b < members.size() && members[b].type == members[a].type && members[b].covers == members[a].covers)
                 ++b;
-            const StagedHeader first = header_at(st.records.at(members[a].position));
+            const StagedHeader first = header_at(base + members[a].offset);
             const auto type = static_cast<RRType>(first.type);
             Zone::Slot slot {};
             slot.owner = owner_offset;
@@ -517,7 +668,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             canonicals.clear();
             const bool lowercases = canonical_lowercases_names(type);
             for (size_t k = a; k < b; ++k) {
-                const char* at = st.records.at(members[k].position);
+                const char* at = base + members[k].offset;
                 StagedHeader header = header_at(at);
                 if (header.ttl != slot.ttl && type != RRType::RRSIG) {
                     diag.warnings.emplace_back(
@@ -534,11 +685,11 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                     canonical = canonicals.size();
                     rdata_canonical(type, original, canonicals);
                 }
-                rdatas.push_back(Rdata { original, original, members[k].position, canonical });
+                rdatas.push_back(Rdata { original, original, members[k].offset, canonical });
             }
             if (rdatas.size() > 1) {
-                // The canonical form is as long as the RDATA; `canonicals`
-                // has stopped growing, so views of it hold.
+                // A canonical form is as long as its RDATA; `canonicals` has
+                // stopped growing, so views of it hold.
                 for (auto& rdata : rdatas) {
                     if (rdata.canonical != std::string_view::npos)
                         rdata.key = std::string_view(canonicals).substr(rdata.canonical, rdata.original.size());
@@ -548,13 +699,13 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                     int c = x.key.compare(y.key);
                     if (c != 0)
                         return c < 0;
-                    return x.position < y.position;
+                    return x.offset < y.offset;
                 });
             }
             uint32_t count = 0;
             for (size_t k = 0; k < rdatas.size(); ++k) {
                 if (k > 0 && rdatas[k].key == rdatas[k - 1].key) {
-                    StagedHeader header = header_at(st.records.at(rdatas[k].position));
+                    StagedHeader header = header_at(base + rdatas[k].offset);
                     diag.warnings.emplace_back(
                         ErrorCode::Parse,
                         fmt::format("duplicate record in {} ignored", rrset_text(owner, slot.type, slot.covers)),
@@ -669,14 +820,32 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                     dname = owner;
             }
         }
+    };
+
+    std::vector<uint32_t> order; // record offsets in a partition, by owner
+    std::vector<uint32_t> ends; // where each owner's records end in `order`
+    for (size_t p = 0; p < partitions.size(); ++p) {
+        Partition& partition = partitions[p];
+        const uint32_t first = partition.first_owner;
+        const uint32_t last = p + 1 < partitions.size() ? partitions[p + 1].first_owner : static_cast<uint32_t>(owners);
+        // A counting sort on the owners' ranks keeps each owner's records in
+        // file order.
+        ends.assign(last - first + 1, 0);
+        for (uint32_t r = first; r < last; ++r)
+            ends[r - first + 1] = ends[r - first] + counts[r];
+        order.resize(partition.records);
+        const char* base = partition.data.data();
+        for (uint64_t offset = 0; offset < partition.used; offset += staged_size(base + offset))
+            order[ends[header_at(base + offset).owner - first]++] = static_cast<uint32_t>(offset);
+        for (uint32_t r = first; r < last; ++r) {
+            const uint32_t begin = r == first ? 0 : ends[r - first - 1];
+            build_owner(r, base, std::span<const uint32_t>(order).subspan(begin, ends[r - first] - begin));
+        }
+        partition.data = Mapping();
     }
     zone.owner_count_ = owners;
     for (auto& warning : late_warnings)
         diag.warnings.push_back(std::move(warning));
-    late_warnings = {};
-    order = {};
-    ends = {};
-    staging_.reset();
 
     std::string origin_text = origin_.to_text();
     if (!have_soa)
@@ -691,8 +860,8 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             diag.errors.erase(diag.errors.begin() + static_cast<std::ptrdiff_t>(diag.max_errors), diag.errors.end());
         return fail(diag.errors[errors_before]);
     }
-    // The reservations were upper bounds; give back a large excess (from
-    // many duplicates or multi-record RRsets) now that staging is gone.
+    // The slots' reservation was for one RRset per record; give back a
+    // large excess (from many multi-record RRsets or duplicates).
     if (zone.slots_.capacity() > zone.slots_.size() + zone.slots_.size() / 4 + 1024)
         zone.slots_.shrink_to_fit();
     return zone;
