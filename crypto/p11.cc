@@ -208,16 +208,15 @@ public:
             dlclose(handle);
             return std::unexpected(p11_error(fmt::format("C_Initialize of '{}'", config.module.string()), rv));
         }
-        auto module = std::shared_ptr<Module>(new Module(config.module, handle, functions));
+        auto module = std::shared_ptr<Module>(new Module(config.module, functions));
         loaded[config.module] = module;
         return module;
     }
 
-    ~Module()
-    {
-        f->C_Finalize(nullptr);
-        dlclose(handle_);
-    }
+    // The library stays mapped after C_Finalize: modules may keep atexit
+    // handlers or thread-local state past it, and keeping it makes leak
+    // reports inside a module name the module.
+    ~Module() { f->C_Finalize(nullptr); }
 
     // Slots whose token carries `label` (initialised tokens only).
     Result<std::optional<CK_SLOT_ID>> find_token(std::string_view label, std::vector<std::string>* seen = nullptr)
@@ -248,14 +247,12 @@ public:
     CK_FUNCTION_LIST_PTR f;
 
 private:
-    Module(std::filesystem::path path, void* handle, CK_FUNCTION_LIST_PTR functions)
+    Module(std::filesystem::path path, CK_FUNCTION_LIST_PTR functions)
         : f(functions)
         , path_(std::move(path))
-        , handle_(handle)
     {
     }
     std::filesystem::path path_;
-    void* handle_;
 };
 
 Result<std::string> read_pin(const std::filesystem::path& pin_file, std::string_view env_name)
