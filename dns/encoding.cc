@@ -42,7 +42,22 @@ constexpr auto base32hex_table = make_decode_table(base32hex_alphabet, true);
 
 bool HexStream::feed(std::string_view text, Bytes& out)
 {
-    for (char c : text) {
+    size_t i = 0;
+    if (!have_high_) {
+        // Digests are long: decode whole pairs in one tight loop, leaving a
+        // split pair to the careful loop below.
+        const size_t start = out.size();
+        out.resize(start + text.size() / 2);
+        char* p = out.data() + start;
+        for (; i + 2 <= text.size(); i += 2) {
+            int8_t high = hex_table[static_cast<uint8_t>(text[i])];
+            int8_t low = hex_table[static_cast<uint8_t>(text[i + 1])];
+            if ((high | low) < 0)
+                return false;
+            *p++ = static_cast<char>((high << 4) | low);
+        }
+    }
+    for (char c : text.substr(i)) {
         int8_t value = hex_table[static_cast<uint8_t>(c)];
         if (value == invalid)
             return false;

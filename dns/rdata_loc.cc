@@ -124,7 +124,7 @@ Result<uint32_t> parse_coordinate(std::span<const Token> tokens, size_t& next, b
     return static_cast<uint32_t>(h == positive ? origin + value : origin - value);
 }
 
-Result<void> loc_from_text(RRType, std::span<const Token> tokens, const Name&, Bytes& out)
+Result<void> loc_from_text(RRType, std::span<const Token> tokens, NameView, Bytes& out)
 {
     size_t next = 0;
     uint32_t latitude = SIGNET_TRY(parse_coordinate(tokens, next, true));

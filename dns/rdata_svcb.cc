@@ -217,7 +217,7 @@ Result<void> encode_value(uint16_t key, std::string_view value, const Token& tok
     }
 }
 
-Result<void> svcb_from_text(RRType type, std::span<const Token> tokens, const Name& origin, Bytes& out)
+Result<void> svcb_from_text(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out)
 {
     const std::string_view type_name = type == RRType::HTTPS ? "HTTPS" : "SVCB";
     if (tokens.empty())

@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -64,13 +65,78 @@ bool parse_ipv4(std::string_view text, uint8_t* out)
 
 bool parse_ipv6(std::string_view text, uint8_t* out)
 {
-    // The longest form is eight groups with an embedded IPv4 address.
-    std::array<char, INET6_ADDRSTRLEN + 1> buffer;
-    if (text.empty() || text.size() >= buffer.size())
+    // RFC 4291 §2.2, with what inet_pton(AF_INET6) accepts: groups of one to
+    // four hex digits, at most one "::", and a dotted quad (no leading
+    // zeros) in place of the last two groups. Written out because the
+    // reader parses an address for every AAAA record.
+    constexpr size_t longest = 46; // INET6_ADDRSTRLEN without its NUL
+    if (text.empty() || text.size() > longest)
         return false;
-    std::memcpy(buffer.data(), text.data(), text.size());
-    buffer[text.size()] = '\0';
-    return inet_pton(AF_INET6, buffer.data(), out) == 1;
+    std::array<uint8_t, 16> address {};
+    size_t filled = 0; // octets written
+    std::optional<size_t> gap; // where "::" stands
+    size_t i = 0;
+    if (text[0] == ':') {
+        if (text.size() < 2 || text[1] != ':')
+            return false;
+        gap = 0;
+        i = 2;
+    }
+    while (i < text.size()) {
+        size_t start = i;
+        unsigned value = 0;
+        while (i < text.size() && i - start < 5) {
+            char c = text[i];
+            int digit = c >= '0' && c <= '9' ? c - '0'
+                : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                        : -1;
+            if (digit < 0)
+                break;
+            value = value * 16 + static_cast<unsigned>(digit);
+            ++i;
+        }
+        if (i - start > 4)
+            return false;
+        if (i < text.size() && text[i] == '.') {
+            // The dotted quad ends the address.
+            if (filled + 4 > 16 || !parse_ipv4(text.substr(start), address.data() + filled))
+                return false;
+            filled += 4;
+            i = text.size();
+            break;
+        }
+        if (i == start)
+            return false;
+        if (filled + 2 > 16)
+            return false;
+        address[filled++] = static_cast<uint8_t>(value >> 8);
+        address[filled++] = static_cast<uint8_t>(value & 0xff);
+        if (i == text.size())
+            break;
+        if (text[i] != ':')
+            return false;
+        ++i;
+        if (i == text.size())
+            return false; // a trailing single ':'
+        if (text[i] == ':') {
+            if (gap)
+                return false;
+            gap = filled;
+            ++i;
+        }
+    }
+    if (gap) {
+        // "::" stands for at least one group of zeros.
+        if (filled == 16)
+            return false;
+        size_t tail = filled - *gap;
+        std::memmove(address.data() + 16 - tail, address.data() + *gap, tail);
+        std::memset(address.data() + *gap, 0, 16 - tail - *gap);
+    } else if (filled != 16) {
+        return false;
+    }
+    std::memcpy(out, address.data(), 16);
+    return true;
 }
 
 bool decode_escapes(std::string_view text, Bytes& out)
@@ -236,7 +302,7 @@ bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') 
 // Walks one type's fields over the tokens, appending wire data to `out`.
 class FieldParser {
 public:
-    FieldParser(RRType type, std::span<const Token> tokens, const Name& origin, Bytes& out)
+    FieldParser(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out)
         : type_(type)
         , tokens_(tokens)
         , origin_(origin)
@@ -271,7 +337,7 @@ private:
 
     RRType type_;
     std::span<const Token> tokens_;
-    const Name& origin_;
+    NameView origin_;
     Bytes& out_;
     size_t next_ = 0;
 };
@@ -353,10 +419,9 @@ Result<void> FieldParser::parse(const Field& field)
     }
     case FieldKind::Name: {
         const Token& token = *SIGNET_TRY(take(field));
-        auto name = Name::from_text(token.text, origin_);
+        auto name = Name::append_from_text(token.text, origin_, out_);
         if (!name)
             return fail(bad(token, field, name.error().message()));
-        out_ += name->wire();
         return {};
     }
     case FieldKind::IPv4: {
@@ -487,7 +552,7 @@ Result<void> FieldParser::parse(const Field& field)
 
 // RFC 3597 §5: "\#", the RDATA length in octets, then the data in hex split
 // over any number of tokens.
-Result<Bytes> generic_from_text(RRType type, std::span<const Token> tokens)
+Result<void> generic_from_text(RRType type, std::span<const Token> tokens, Bytes& out)
 {
     const Token& marker = tokens[0];
     if (tokens.size() < 2)
@@ -496,7 +561,6 @@ Result<Bytes> generic_from_text(RRType type, std::span<const Token> tokens)
     auto length = parse_decimal(length_token.text, max_rdata_length);
     if (!length)
         return fail(token_error(length_token, fmt::format("bad RDATA length '{}' after '\\#'", length_token.text)));
-    Bytes out;
     out.reserve(*length);
     HexStream stream;
     for (size_t i = 2; i < tokens.size(); ++i) {
@@ -519,15 +583,23 @@ Result<Bytes> generic_from_text(RRType type, std::span<const Token> tokens)
     // signed) is what every reader accepts. BIND refuses the longer form.
     if (type == RRType::NSEC || type == RRType::NSEC3)
         minimize_type_bitmap(type, out);
-    return out;
+    return {};
 }
 
 } // namespace
 
-Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const Name& origin)
+Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, NameView origin)
 {
+    Bytes out;
+    SIGNET_TRY(rdata_from_text(type, tokens, origin, out));
+    return out;
+}
+
+Result<void> rdata_from_text(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out)
+{
+    out.clear();
     if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#")
-        return generic_from_text(type, tokens);
+        return generic_from_text(type, tokens, out);
     const Layout* layout = find_layout(type);
     if (!layout) {
         std::string message = fmt::format(
@@ -539,11 +611,10 @@ Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const 
     }
 
     // The wire form is rarely longer than the text, so one reservation
-    // usually covers it.
+    // usually covers it (and a reused buffer soon needs none).
     size_t estimate = 16;
     for (const auto& token : tokens)
         estimate += token.text.size() + 2;
-    Bytes out;
     out.reserve(estimate);
 
     if (layout->custom) {
@@ -568,7 +639,7 @@ Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const 
             return fail(std::move(error));
         }
     }
-    return out;
+    return {};
 }
 
 } // namespace signet::dns

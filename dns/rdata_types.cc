@@ -60,14 +60,34 @@ static_assert(sorted_by_value(), "type_names must be sorted by value for the bin
 
 constexpr size_t max_mnemonic_length = 10; // "NSEC3PARAM", "OPENPGPKEY"
 
-// Indexes into type_names, sorted by name, for lookups from text.
-constexpr auto type_names_by_name = [] {
-    std::array<uint8_t, std::size(type_names)> order {};
-    for (size_t i = 0; i < order.size(); ++i)
-        order[i] = static_cast<uint8_t>(i);
-    std::sort(order.begin(), order.end(),
-              [](uint8_t a, uint8_t b) { return type_names[a].name < type_names[b].name; });
-    return order;
+// FNV-1a, for the lookup of upper-case mnemonics: the zone reader looks up
+// the type of every record.
+constexpr uint32_t mnemonic_hash(std::string_view text)
+{
+    uint32_t hash = 2166136261u;
+    for (char c : text) {
+        hash ^= static_cast<uint8_t>(c);
+        hash *= 16777619u;
+    }
+    return hash;
+}
+
+// Open addressing over indexes into type_names; `empty` marks a free slot.
+constexpr size_t hash_slots = 512;
+constexpr uint8_t empty = 0xff;
+static_assert(std::size(type_names) < empty && std::size(type_names) * 2 < hash_slots);
+
+constexpr auto type_names_by_hash = [] {
+    std::array<uint8_t, hash_slots> table {};
+    for (auto& slot : table)
+        slot = empty;
+    for (size_t i = 0; i < std::size(type_names); ++i) {
+        size_t slot = mnemonic_hash(type_names[i].name) & (hash_slots - 1);
+        while (table[slot] != empty)
+            slot = (slot + 1) & (hash_slots - 1);
+        table[slot] = static_cast<uint8_t>(i);
+    }
+    return table;
 }();
 
 // DNSSEC algorithm numbers (RFC 4034 Appendix A.1 and the IANA registry).
@@ -134,8 +154,8 @@ std::optional<RRType> type_from_text(std::string_view text)
 {
     if (text.empty() || text.size() > max_mnemonic_length + 5)
         return std::nullopt;
-    // Upper-case into a small buffer once, then binary-search by name: the
-    // zone reader calls this for every record.
+    // Upper-case into a small buffer once, then look the name up by hash:
+    // the zone reader calls this for every record.
     std::array<char, max_mnemonic_length + 5> upper;
     for (size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
@@ -152,11 +172,13 @@ std::optional<RRType> type_from_text(std::string_view text)
             return std::nullopt;
         return static_cast<RRType>(*value);
     }
-    const auto* it = std::lower_bound(type_names_by_name.begin(), type_names_by_name.end(), key,
-                                      [](uint8_t index, std::string_view k) { return type_names[index].name < k; });
-    if (it == type_names_by_name.end() || type_names[*it].name != key)
-        return std::nullopt;
-    return static_cast<RRType>(type_names[*it].value);
+    for (size_t slot = mnemonic_hash(key) & (hash_slots - 1); type_names_by_hash[slot] != empty;
+         slot = (slot + 1) & (hash_slots - 1)) {
+        const Mnemonic& entry = type_names[type_names_by_hash[slot]];
+        if (entry.name == key)
+            return static_cast<RRType>(entry.value);
+    }
+    return std::nullopt;
 }
 
 bool is_known_type(RRType type) { return detail::find_layout(type) != nullptr; }

@@ -1,13 +1,17 @@
 #include <signet/dns/zone_reader.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
-#include <span>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -66,50 +70,103 @@ namespace {
 constexpr size_t max_include_depth = 20;
 constexpr uint64_t max_generate_records = 10'000'000;
 
+// A token of the current entry. Its text is a view of the entry's buffer,
+// set once the entry is complete (the buffer may move while it grows).
 struct RawToken {
-    std::string text;
+    std::string_view text;
     bool quoted = false;
     uint32_t line = 0;
     uint32_t column = 0;
+    uint32_t offset = 0; // in the entry buffer
+    uint32_t length = 0;
 };
 
-// Physical lines from a file or from memory.
+// Physical lines from a file or from memory, as views valid until the next
+// call.
 class LineSource {
 public:
     virtual ~LineSource() = default;
     // The next line without its end-of-line; false at the end.
-    virtual bool next(std::string& line) = 0;
+    virtual bool next(std::string_view& line) = 0;
 };
 
+std::string_view without_cr(std::string_view line)
+{
+    while (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    return line;
+}
+
+// Reads in large blocks and hands out lines in place: one system call per
+// megabyte, no copy per line.
 class FileLines final : public LineSource {
 public:
-    explicit FileLines(std::FILE* file)
-        : file_(file)
+    explicit FileLines(int fd)
+        : fd_(fd)
+        , buffer_(std::make_unique_for_overwrite<char[]>(initial_size))
+        , capacity_(initial_size)
     {
+        ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
-    ~FileLines() override
-    {
-        std::free(buffer_);
-        std::fclose(file_);
-    }
+    ~FileLines() override { ::close(fd_); }
     FileLines(const FileLines&) = delete;
     FileLines& operator=(const FileLines&) = delete;
 
-    bool next(std::string& line) override
+    bool next(std::string_view& line) override
     {
-        ssize_t length = ::getline(&buffer_, &capacity_, file_);
-        if (length < 0)
-            return false;
-        while (length > 0 && (buffer_[length - 1] == '\n' || buffer_[length - 1] == '\r'))
-            --length;
-        line.assign(buffer_, static_cast<size_t>(length));
-        return true;
+        while (true) {
+            const char* start = buffer_.get() + pos_;
+            if (const void* newline = std::memchr(start, '\n', end_ - pos_)) {
+                size_t length = static_cast<size_t>(static_cast<const char*>(newline) - start);
+                line = without_cr(std::string_view(start, length));
+                pos_ += length + 1;
+                return true;
+            }
+            if (eof_) {
+                if (pos_ == end_)
+                    return false;
+                line = without_cr(std::string_view(start, end_ - pos_));
+                pos_ = end_;
+                return true;
+            }
+            fill();
+        }
     }
 
 private:
-    std::FILE* file_;
-    char* buffer_ = nullptr;
-    size_t capacity_ = 0;
+    static constexpr size_t initial_size = size_t(1) << 20;
+
+    // Keeps the unfinished line, then reads more after it.
+    void fill()
+    {
+        size_t rest = end_ - pos_;
+        if (pos_ > 0) {
+            std::memmove(buffer_.get(), buffer_.get() + pos_, rest);
+            pos_ = 0;
+            end_ = rest;
+        }
+        if (end_ == capacity_) {
+            auto bigger = std::make_unique_for_overwrite<char[]>(capacity_ * 2);
+            std::memcpy(bigger.get(), buffer_.get(), end_);
+            buffer_ = std::move(bigger);
+            capacity_ *= 2;
+        }
+        ssize_t got = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
+        if (got < 0 && errno == EINTR)
+            return;
+        // A read error ends the file here, as end of file does.
+        if (got <= 0)
+            eof_ = true;
+        else
+            end_ += static_cast<size_t>(got);
+    }
+
+    int fd_;
+    std::unique_ptr<char[]> buffer_;
+    size_t capacity_;
+    size_t pos_ = 0;
+    size_t end_ = 0;
+    bool eof_ = false;
 };
 
 class TextLines final : public LineSource {
@@ -118,17 +175,14 @@ public:
         : text_(text)
     {
     }
-    bool next(std::string& line) override
+    bool next(std::string_view& line) override
     {
         if (pos_ >= text_.size())
             return false;
         size_t end = text_.find('\n', pos_);
         if (end == std::string_view::npos)
             end = text_.size();
-        size_t stop = end;
-        while (stop > pos_ && text_[stop - 1] == '\r')
-            --stop;
-        line.assign(text_.substr(pos_, stop - pos_));
+        line = without_cr(text_.substr(pos_, end - pos_));
         pos_ = end + 1;
         return true;
     }
@@ -142,7 +196,7 @@ private:
 // owner are restored after an $INCLUDE, so each file has its own.
 struct FileState {
     Name origin;
-    std::optional<Name> last_owner;
+    std::optional<Bytes> last_owner; // wire form
     uint16_t file = 0;
     std::filesystem::path directory;
 };
@@ -155,21 +209,21 @@ public:
     {
     }
 
-    void read_file(const std::filesystem::path& path, const Name& origin, std::optional<Name> owner,
+    void read_file(const std::filesystem::path& path, const Name& origin, std::optional<Bytes> owner,
                    const SourceLocation& included_from);
     void read_text(std::string_view text, std::string label, const Name& origin);
 
 private:
     void read_source(LineSource& lines, FileState& state);
-    // Collects one entry (one line, or several joined by parentheses).
-    // Returns false at the end of the source.
+    // Collects one entry (one line, or several joined by parentheses) into
+    // entry_ and `tokens`. Returns false at the end of the source.
     bool next_entry(LineSource& lines, FileState& state, std::vector<RawToken>& tokens, bool& starts_blank);
-    void handle_entry(std::vector<RawToken>& tokens, bool starts_blank, FileState& state);
+    void handle_entry(std::span<RawToken> tokens, bool starts_blank, FileState& state);
     void handle_record(std::span<RawToken> tokens, bool starts_blank, FileState& state);
     void handle_generate(std::span<RawToken> tokens, FileState& state);
     void handle_include(std::span<RawToken> tokens, FileState& state);
     // Everything after the owner: [ttl] [class] type rdata...
-    void emit(const Name& owner, std::span<RawToken> rest, uint32_t line, FileState& state);
+    void emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileState& state);
 
     void error(const FileState& state, uint32_t line, uint32_t column, std::string message)
     {
@@ -191,6 +245,13 @@ private:
     std::uint32_t line_ = 0; // physical line of the current source
     std::vector<std::filesystem::path> include_stack_;
 
+    // Buffers reused from record to record, so that reading allocates
+    // nothing per record once they have grown.
+    std::string entry_; // the text of the current entry's tokens
+    Bytes owner_; // wire form of a newly read owner
+    std::vector<Token> rdata_tokens_;
+    Bytes rdata_;
+
     std::optional<uint32_t> default_ttl_; // $TTL
     std::optional<uint32_t> last_ttl_; // the last TTL written out explicitly (RFC 1035 §5.1)
     std::optional<uint32_t> soa_minimum_;
@@ -199,10 +260,36 @@ private:
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
+// What a character is to the tokenizer, looked up in one load: the scan of
+// tokens is the innermost loop of reading a zone.
+enum CharClass : uint8_t {
+    Plain = 0, // part of a token
+    Blank = 1,
+    Delimiter = 2, // ; ( ) " end an unquoted token
+    Backslash = 3, // escapes the next character
+};
+
+constexpr std::array<uint8_t, 256> char_classes = [] {
+    std::array<uint8_t, 256> classes {};
+    classes[' '] = classes['\t'] = Blank;
+    classes[';'] = classes['('] = classes[')'] = classes['"'] = Delimiter;
+    classes['\\'] = Backslash;
+    return classes;
+}();
+
+uint8_t char_class(char c) { return char_classes[static_cast<uint8_t>(c)]; }
+
 bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToken>& tokens, bool& starts_blank)
 {
     tokens.clear();
-    std::string line;
+    entry_.clear();
+    // The tokens' texts are views of entry_, made once it stops growing.
+    auto finish = [&] {
+        for (auto& token : tokens)
+            token.text = std::string_view(entry_).substr(token.offset, token.length);
+        return true;
+    };
+    std::string_view line;
     int depth = 0;
     uint32_t open_line = 0;
     bool first_line = true;
@@ -210,7 +297,7 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
         if (!lines.next(line)) {
             if (depth > 0)
                 error(state, open_line, 0, "'(' is never closed before the end of the file");
-            return !tokens.empty() || !first_line;
+            return (!tokens.empty() || !first_line) && finish();
         }
         ++line_;
         if (first_line) {
@@ -222,7 +309,7 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
         bool broken = false;
         while (i < n) {
             char c = line[i];
-            if (is_blank(c)) {
+            if (char_class(c) == Blank) {
                 ++i;
                 continue;
             }
@@ -252,63 +339,71 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
             RawToken token;
             token.line = line_;
             token.column = static_cast<uint32_t>(i + 1);
+            // Escapes stay in the text ("\." must stay apart from "."), so a
+            // token is a run of the line, copied at once.
+            size_t start = i;
             if (c == '"') {
                 token.quoted = true;
-                ++i;
-                bool closed = false;
+                start = ++i;
+                // TXT data is long: find the closing quote with memchr, and
+                // step over escaped characters only when there are any.
                 while (i < n) {
-                    if (line[i] == '\\' && i + 1 < n) {
-                        token.text += line[i];
-                        token.text += line[i + 1];
-                        i += 2;
-                        continue;
-                    }
-                    if (line[i] == '"') {
-                        closed = true;
-                        ++i;
+                    const char* quote = static_cast<const char*>(std::memchr(line.data() + i, '"', n - i));
+                    size_t end = quote ? static_cast<size_t>(quote - line.data()) : n;
+                    if (!std::memchr(line.data() + i, '\\', end - i)) {
+                        i = end;
                         break;
                     }
-                    token.text += line[i++];
+                    while (i < end)
+                        i += (line[i] == '\\' && i + 1 < n) ? 2 : 1;
+                    if (i == end)
+                        break;
+                    // An escaped quote: keep looking after it.
                 }
-                if (!closed) {
+                if (i >= n) {
                     error(state, token, "quoted string is not closed on this line");
                     broken = true;
                     break;
                 }
+                token.offset = static_cast<uint32_t>(entry_.size());
+                token.length = static_cast<uint32_t>(i - start);
+                entry_.append(line.data() + start, i - start);
+                ++i;
             } else {
                 while (i < n) {
-                    char d = line[i];
-                    if (is_blank(d) || d == ';' || d == '(' || d == ')' || d == '"')
+                    uint8_t kind = char_class(line[i]);
+                    if (kind == Plain)
+                        ++i;
+                    else if (kind == Backslash)
+                        i += i + 1 < n ? 2 : 1;
+                    else
                         break;
-                    if (d == '\\' && i + 1 < n) {
-                        token.text += d;
-                        token.text += line[i + 1];
-                        i += 2;
-                        continue;
-                    }
-                    token.text += d;
-                    ++i;
                 }
+                token.offset = static_cast<uint32_t>(entry_.size());
+                token.length = static_cast<uint32_t>(i - start);
+                entry_.append(line.data() + start, i - start);
             }
-            tokens.push_back(std::move(token));
+            tokens.push_back(token);
         }
         if (broken) {
             // Skip the rest of this entry so one mistake yields one error.
             tokens.clear();
             while (depth > 0 && lines.next(line)) {
                 ++line_;
-                if (line.find(')') != std::string::npos)
+                if (line.find(')') != std::string_view::npos)
                     depth = 0;
             }
             return true;
         }
         if (depth == 0)
-            return true;
+            return finish();
     }
 }
 
 void Reader::read_source(LineSource& lines, FileState& state)
 {
+    // Each source has its own tokens: an $INCLUDE reads a file in the middle
+    // of this one's entry.
     std::vector<RawToken> tokens;
     bool starts_blank = false;
     while (!diag_.full() && next_entry(lines, state, tokens, starts_blank)) {
@@ -318,7 +413,7 @@ void Reader::read_source(LineSource& lines, FileState& state)
     }
 }
 
-void Reader::read_file(const std::filesystem::path& path, const Name& origin, std::optional<Name> owner,
+void Reader::read_file(const std::filesystem::path& path, const Name& origin, std::optional<Bytes> owner,
                        const SourceLocation& included_from)
 {
     std::error_code ec;
@@ -340,14 +435,14 @@ void Reader::read_file(const std::filesystem::path& path, const Name& origin, st
                                   included_from);
         return;
     }
-    std::FILE* file = std::fopen(path.c_str(), "re");
-    if (!file) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         diag_.errors.emplace_back(ErrorCode::Io,
                                   fmt::format("cannot open '{}': {}", path.string(), std::strerror(errno)),
                                   included_from);
         return;
     }
-    FileLines lines(file);
+    FileLines lines(fd);
     if (diag_.files.size() >= 0xffff) {
         diag_.errors.emplace_back(ErrorCode::Parse, "too many included files", included_from);
         return;
@@ -372,14 +467,14 @@ void Reader::read_text(std::string_view text, std::string label, const Name& ori
     read_source(lines, state);
 }
 
-void Reader::handle_entry(std::vector<RawToken>& tokens, bool starts_blank, FileState& state)
+void Reader::handle_entry(std::span<RawToken> tokens, bool starts_blank, FileState& state)
 {
     const RawToken& first = tokens[0];
     if (starts_blank || first.quoted || first.text.empty() || first.text[0] != '$') {
         handle_record(tokens, starts_blank, state);
         return;
     }
-    std::string directive = first.text;
+    std::string directive(first.text);
     std::transform(directive.begin(), directive.end(), directive.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     std::span<RawToken> args(tokens.begin() + 1, tokens.end());
@@ -443,8 +538,7 @@ void Reader::handle_record(std::span<RawToken> tokens, bool starts_blank, FileSt
             error(state, tokens[0], "record starts with a blank but there is no previous owner name");
             return;
         }
-        Name owner = *state.last_owner;
-        emit(owner, tokens, tokens[0].line, state);
+        emit(NameView::from_valid_wire(*state.last_owner), tokens, tokens[0].line, state);
         return;
     }
     const RawToken& first = tokens[0];
@@ -452,25 +546,41 @@ void Reader::handle_record(std::span<RawToken> tokens, bool starts_blank, FileSt
         error(state, first, "owner name must not be quoted");
         return;
     }
-    auto owner = Name::from_text(first.text, state.origin);
+    owner_.clear();
+    auto owner = Name::append_from_text(first.text, state.origin, owner_);
     if (!owner) {
         error(state, first, owner.error().message());
         return;
     }
-    state.last_owner = *owner;
-    emit(*owner, tokens.subspan(1), first.line, state);
+    // The new owner becomes the last one; swapping keeps both buffers.
+    if (!state.last_owner)
+        state.last_owner.emplace();
+    std::swap(*state.last_owner, owner_);
+    emit(NameView::from_valid_wire(*state.last_owner), tokens.subspan(1), first.line, state);
+}
+
+bool equal_ignoring_case(std::string_view text, std::string_view upper)
+{
+    if (text.size() != upper.size())
+        return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 32);
+        if (c != upper[i])
+            return false;
+    }
+    return true;
 }
 
 bool is_class_token(std::string_view text)
 {
     if (text.size() < 2)
         return false;
-    std::string upper(text);
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return upper == "IN" || upper == "CH" || upper == "CS" || upper == "HS" || upper == "NONE" || upper == "ANY"
-        || (upper.starts_with("CLASS") && upper.size() > 5
-            && std::all_of(upper.begin() + 5, upper.end(), [](unsigned char c) { return std::isdigit(c); }));
+    return equal_ignoring_case(text, "IN") || equal_ignoring_case(text, "CH") || equal_ignoring_case(text, "CS")
+        || equal_ignoring_case(text, "HS") || equal_ignoring_case(text, "NONE") || equal_ignoring_case(text, "ANY")
+        || (text.size() > 5 && equal_ignoring_case(text.substr(0, 5), "CLASS")
+            && std::all_of(text.begin() + 5, text.end(), [](char c) { return c >= '0' && c <= '9'; }));
 }
 
 bool is_meta_type(RRType type)
@@ -481,7 +591,7 @@ bool is_meta_type(RRType type)
     return value == 41 || (value >= 128 && value <= 255) || value == 0;
 }
 
-void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, FileState& state)
+void Reader::emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileState& state)
 {
     std::optional<uint32_t> ttl;
     bool have_class = false;
@@ -500,10 +610,7 @@ void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, Fi
             continue;
         }
         if (!have_class && is_class_token(token.text)) {
-            std::string upper(token.text);
-            std::transform(upper.begin(), upper.end(), upper.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-            if (upper != "IN") {
+            if (!equal_ignoring_case(token.text, "IN")) {
                 error(state, token,
                       fmt::format("class {} is not supported: Signet reads class IN zones only", token.text));
                 return;
@@ -527,11 +634,10 @@ void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, Fi
         error(state, type_token, fmt::format("type {} cannot appear in a zone file", type_token.text));
         return;
     }
-    std::vector<Token> rdata_tokens;
-    rdata_tokens.reserve(rest.size() - i - 1);
+    rdata_tokens_.clear();
     for (size_t k = i + 1; k < rest.size(); ++k)
-        rdata_tokens.push_back(Token { std::move(rest[k].text), rest[k].quoted, rest[k].column });
-    auto rdata = rdata_from_text(*type, rdata_tokens, state.origin);
+        rdata_tokens_.push_back(Token { rest[k].text, rest[k].quoted, rest[k].column });
+    auto rdata = rdata_from_text(*type, rdata_tokens_, state.origin, rdata_);
     if (!rdata) {
         Error e = std::move(rdata.error());
         uint32_t error_line = line;
@@ -553,8 +659,8 @@ void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, Fi
         return;
     }
 
-    if (*type == RRType::SOA && rdata->size() >= 4) {
-        const auto* p = reinterpret_cast<const uint8_t*>(rdata->data() + rdata->size() - 4);
+    if (*type == RRType::SOA && rdata_.size() >= 4) {
+        const auto* p = reinterpret_cast<const uint8_t*>(rdata_.data() + rdata_.size() - 4);
         soa_minimum_ = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
     }
     uint32_t effective_ttl = 0;
@@ -579,7 +685,7 @@ void Reader::emit(const Name& owner, std::span<RawToken> rest, uint32_t line, Fi
                              effective_ttl, last_ttl_ ? "the previous record's TTL" : "the SOA MINIMUM"));
         }
     }
-    sink_(RecordView { owner, *type, effective_ttl, *rdata, state.file, line });
+    sink_(RecordView { owner, *type, effective_ttl, rdata_, state.file, line });
 }
 
 // BIND's $GENERATE: "$GENERATE start-stop[/step] lhs [ttl] [class] type rhs".
@@ -704,6 +810,9 @@ void Reader::handle_generate(std::span<RawToken> args, FileState& state)
             return;
         }
         std::vector<RawToken> expanded(rest.begin(), rest.end());
+        // The substituted texts; reserved so that they never move.
+        std::vector<std::string> texts;
+        texts.reserve(expanded.size());
         // [ttl] [class] type are not substituted; everything after them is.
         bool seen_type = false;
         for (auto& token : expanded) {
@@ -717,7 +826,8 @@ void Reader::handle_generate(std::span<RawToken> args, FileState& state)
                 error(state, token, text.error().message());
                 return;
             }
-            token.text = std::move(*text);
+            texts.push_back(std::move(*text));
+            token.text = texts.back();
         }
         emit(*owner, expanded, lhs.line, state);
     }

@@ -67,7 +67,7 @@ struct Field {
 
 // A type whose presentation format is not a plain field sequence.
 struct CustomCodec {
-    Result<void> (*from_text)(RRType type, std::span<const Token> tokens, const Name& origin, Bytes& out);
+    Result<void> (*from_text)(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out);
     Result<void> (*check_wire)(std::string_view wire);
     // Appends the presentation form; false when there is none that reads back
     // to the same wire data (the caller then uses the RFC 3597 form).

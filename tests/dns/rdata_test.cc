@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <initializer_list>
 #include <string>
@@ -12,7 +14,7 @@ namespace {
 
 // Splits RDATA text the way the master-file reader does: quotes removed and
 // recorded, backslash escapes kept, parentheses and comments dropped,
-// columns counted from 1.
+// columns counted from 1. Token texts are views of `text`.
 std::vector<Token> tokenize(std::string_view text)
 {
     std::vector<Token> tokens;
@@ -30,26 +32,24 @@ std::vector<Token> tokenize(std::string_view text)
         }
         Token token;
         token.column = static_cast<uint32_t>(i + 1);
+        size_t start = i;
         if (c == '"') {
             token.quoted = true;
-            ++i;
-            while (i < text.size() && text[i] != '"') {
-                if (text[i] == '\\' && i + 1 < text.size())
-                    token.text += text[i++];
-                token.text += text[i++];
-            }
+            start = ++i;
+            while (i < text.size() && text[i] != '"')
+                i += (text[i] == '\\' && i + 1 < text.size()) ? 2 : 1;
+            token.text = text.substr(start, i - start);
             ++i;
         } else {
             while (i < text.size()) {
                 char d = text[i];
                 if (d == ' ' || d == '\t' || d == '\n' || d == ';' || d == '(' || d == ')' || d == '"')
                     break;
-                if (d == '\\' && i + 1 < text.size())
-                    token.text += text[i++];
-                token.text += text[i++];
+                i += (d == '\\' && i + 1 < text.size()) ? 2 : 1;
             }
+            token.text = text.substr(start, i - start);
         }
-        tokens.push_back(std::move(token));
+        tokens.push_back(token);
     }
     return tokens;
 }
@@ -164,6 +164,41 @@ TEST(Rdata, Addresses)
     expect_round_trip(RRType::AAAA, "::ffff:192.0.2.1", "::ffff:192.0.2.1");
     EXPECT_EQ(error_of(RRType::AAAA, "2001:db8::g"), "bad IPv6 address '2001:db8::g'");
     error_of(RRType::AAAA, "192.0.2.1");
+}
+
+TEST(Rdata, Ipv6AgreesWithInetPton)
+{
+    // The reader's own IPv6 parser must accept exactly what inet_pton does,
+    // and give the same octets: edge cases, then random strings made of the
+    // characters addresses are made of.
+    std::vector<std::string> samples = {
+        "::", "::1", "1::", "1:", ":1", ":::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+        "1:2:3:4:5:6:7::", "::1:2:3:4:5:6:7", "::1:2:3:4:5:6:7:8", "12345::", "0001:2::", "::ffff:1.2.3.4",
+        "::1.2.3.4", "1.2.3.4", "::01.2.3.4", "::256.1.1.1", "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4",
+        "::a.1.1.1", "::1234.1.1.1", "::1.2.3", "::1.2.3.4.5", "fe80::ABCD", "FFFF:ffff::", "1::2:",
+        "1:2:3:4:5:6:7:8:", "::1.2.3.4:1", "1:2:3:4:5:6::1.2.3.4", std::string(40, '0') + "::",
+    };
+    uint32_t seed = 42;
+    auto next = [&] { return seed = seed * 1664525 + 1013904223, seed >> 16; };
+    const std::string alphabet = "0123456789abcdefABCDEF:::::..g";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text;
+        for (uint32_t length = 1 + next() % 20; length > 0; --length)
+            text += alphabet[next() % alphabet.size()];
+        samples.push_back(text);
+    }
+    size_t accepted = 0;
+    for (const auto& text : samples) {
+        uint8_t expected[16];
+        bool valid = inet_pton(AF_INET6, text.c_str(), expected) == 1;
+        auto wire = parse(RRType::AAAA, text);
+        ASSERT_EQ(bool(wire), valid) << text;
+        if (valid) {
+            ++accepted;
+            EXPECT_EQ(*wire, std::string(reinterpret_cast<const char*>(expected), 16)) << text;
+        }
+    }
+    EXPECT_GT(accepted, 30u);
 }
 
 TEST(Rdata, SingleNames)

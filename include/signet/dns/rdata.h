@@ -64,9 +64,10 @@ bool is_known_type(RRType type);
 
 // One token of RDATA presentation text, as the master-file tokenizer found it:
 // escapes are still in `text` (a name needs "\." kept apart from "."); quotes
-// are removed and recorded in `quoted`. `column` counts from 1.
+// are removed and recorded in `quoted`. `column` counts from 1. The text is a
+// view of the tokenizer's buffer.
 struct Token {
-    std::string text;
+    std::string_view text;
     bool quoted = false;
     uint32_t column = 0;
 };
@@ -75,7 +76,10 @@ struct Token {
 // RFC 3597 generic form ("\#" length hex) for every type, known or not, and
 // checks that the wire data it gives is valid for a known type. Errors carry
 // the column of the offending token in their location (file and line empty).
-Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, const Name& origin);
+Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, NameView origin);
+// The same, writing the wire form into `out` (replacing what it held), so
+// that a reader can reuse one buffer for every record.
+Result<void> rdata_from_text(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out);
 
 // Checks that `wire` is well-formed RDATA for `type` (always true for
 // unknown types).
