@@ -77,8 +77,8 @@ struct RawToken {
     bool quoted = false;
     uint32_t line = 0;
     uint32_t column = 0;
-    uint32_t offset = 0; // in the entry buffer
-    uint32_t length = 0;
+    size_t offset = 0; // in the entry buffer
+    size_t length = 0;
 };
 
 // Physical lines from a file or from memory, as views valid until the next
@@ -365,8 +365,8 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
                     broken = true;
                     break;
                 }
-                token.offset = static_cast<uint32_t>(entry_.size());
-                token.length = static_cast<uint32_t>(i - start);
+                token.offset = entry_.size();
+                token.length = i - start;
                 entry_.append(line.data() + start, i - start);
                 ++i;
             } else {
@@ -379,8 +379,8 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
                     else
                         break;
                 }
-                token.offset = static_cast<uint32_t>(entry_.size());
-                token.length = static_cast<uint32_t>(i - start);
+                token.offset = entry_.size();
+                token.length = i - start;
                 entry_.append(line.data() + start, i - start);
             }
             tokens.push_back(token);

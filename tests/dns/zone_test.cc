@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -114,6 +116,44 @@ TEST(Reader, MissingTtlFallsBackWithOneWarning)
     ASSERT_EQ(diag.warnings.size(), 1u);
     EXPECT_NE(diag.warnings[0].message().find("no $TTL"), std::string::npos);
     EXPECT_EQ(diag.warnings[0].where()->line, 1u);
+}
+
+TEST(Reader, QuotedStringsEndAtTheFirstUnescapedQuote)
+{
+    Zone zone = load(std::string(head) + R"(a TXT "x\\" "y\"z" "\\\"" plain\;semi "" "tail"
+)");
+    auto txt = zone.find(*Name::from_text("a.example."), RRType::TXT);
+    ASSERT_TRUE(txt);
+    EXPECT_EQ(rdata_to_text(RRType::TXT, txt->rdata(0)), R"("x\\" "y\"z" "\\\"" "plain;semi" "" "tail")");
+    Diagnostics diag;
+    EXPECT_FALSE(load_zone_text(std::string(head) + "b TXT \"open \\\" still open\n", example(), diag));
+    ASSERT_FALSE(diag.errors.empty());
+    EXPECT_EQ(diag.errors[0].to_string(), "<text>:5:7: quoted string is not closed on this line");
+}
+
+TEST(Reader, FilesOfAnyLineLengthAndLineEnd)
+{
+    // The file is read in large blocks: lines cross block boundaries, one
+    // line is longer than a block, lines end in CRLF, and the last has no
+    // end at all.
+    auto path = std::filesystem::temp_directory_path() / fmt::format("signet-lines-{}.zone", ::getpid());
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << head;
+        out << "long TXT \"x\" ; " << std::string(3 << 20, 'c') << "\r\n";
+        for (int i = 0; i < 40000; ++i)
+            out << "host" << i << " A 10.0." << i / 256 % 256 << "." << i % 256 << "\r\n";
+        out << "last TXT \"end\"";
+    }
+    Diagnostics diag;
+    auto zone = load_zone_file(path, example(), diag);
+    std::filesystem::remove(path);
+    ASSERT_TRUE(zone) << zone.error().to_string();
+    EXPECT_EQ(zone->record_count(), 3u + 1 + 40000 + 1);
+    auto last = zone->find(*Name::from_text("last.example."), RRType::TXT);
+    ASSERT_TRUE(last);
+    EXPECT_EQ(rdata_to_text(RRType::TXT, last->rdata(0)), "\"end\"");
+    EXPECT_TRUE(zone->find(*Name::from_text("host39999.example."), RRType::A));
 }
 
 TEST(Zone, MergesDuplicatesAndReportsDifferingTtls)

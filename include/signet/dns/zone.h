@@ -13,7 +13,8 @@
 // the names and RDATA themselves. The NameViews and RDATA string_views a
 // zone hands out look into its arenas: they stay valid while the zone lives,
 // moved or not. An RRsetView refers to the Zone object itself, so it does not
-// survive a move of the zone.
+// survive a move of the zone. A built zone does not change: any number of
+// threads may read it at once.
 #pragma once
 
 #include <compare>
