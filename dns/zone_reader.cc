@@ -68,7 +68,6 @@ Result<uint32_t> parse_ttl(std::string_view text)
 namespace {
 
 constexpr size_t max_include_depth = 20;
-constexpr uint64_t max_generate_records = 10'000'000;
 
 // A token of the current entry. Its text is a view of the entry's buffer,
 // set once the entry is complete (the buffer may move while it grows).
@@ -791,8 +790,9 @@ void Reader::handle_generate(std::span<RawToken> args, FileState& state)
             error(state, range, fmt::format("bad $GENERATE range '{}': use start-stop[/step]", range.text));
             return;
         }
-        if (static_cast<uint64_t>((stop - start) / step) >= max_generate_records) {
-            error(state, range, fmt::format("$GENERATE range '{}' is too large", range.text));
+        if (static_cast<uint64_t>((stop - start) / step) >= diag_.max_generated_records) {
+            error(state, range,
+                  fmt::format("$GENERATE range '{}' makes more than {} records", range.text, diag_.max_generated_records));
             return;
         }
     }

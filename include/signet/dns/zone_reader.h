@@ -31,13 +31,16 @@ struct RecordView {
     uint32_t line = 0;
 };
 
-// Errors and warnings of one read, each with file:line:column. Reading stops
-// after `max_errors` errors.
+// Errors and warnings of one read, each with file:line:column, and the
+// limits of the read. Reading stops after `max_errors` errors.
 struct Diagnostics {
     std::vector<Error> errors;
     std::vector<Error> warnings;
     std::vector<std::string> files; // RecordView::file indexes this
     size_t max_errors = 10;
+    // The most records one $GENERATE may make (a typo in a range should not
+    // make a zone of billions of records).
+    uint64_t max_generated_records = 10'000'000;
 
     bool full() const { return errors.size() >= max_errors; }
     // The place of a record: its file and line (column unknown).
