@@ -33,7 +33,8 @@ nsec3-opt-out = $([ $denial = optout ] && echo true || echo false)
 TOML
   done
 done
-# A salted, iterated variant, as older deployments still use.
+# A salted, iterated variant, as older deployments still use, that also
+# tells a (pretend) name server to reload.
 cat >>"$state/signet.toml" <<TOML
 
 [policy.salted]
@@ -41,6 +42,7 @@ denial = "nsec3"
 nsec3-iterations = 5
 nsec3-salt-length = 8
 serial = "counter"
+notify-command = "echo reload {zone} >>$work/notified"
 TOML
 
 "$src/tools/genzone" --origin hoster.test --seed 11 --kind hoster 2500 >"$work/hoster.zone"
@@ -77,6 +79,8 @@ for entry in "example $src/tests/data/zones/rfc5155-example.zone" "example.nl $s
   "$signet" sign "$origin" >/dev/null 2>&1 || failed "sign $origin"
   validate "$origin" "$work/$origin.signed" "$origin (salted NSEC3)"
 done
+[ "$(cat "$work/notified")" = "$(printf 'reload example.\nreload example.nl.')" ] &&
+  pass "the notify command ran after each write, with the zone's name" || failed "notify: $(cat "$work/notified")"
 # Signing again keeps the keys and raises the serial (policy counter).
 serial1=$(awk '$4 == "SOA" {print $7; exit}' "$work/example.nl.signed")
 "$signet" sign example.nl >/dev/null 2>&1 || failed "second sign of example.nl"
@@ -147,6 +151,14 @@ big=ecdsap256sha256-nsec.hoster.test
 expect_failure "disk full while writing" "cannot write" bash -c "trap '' XFSZ; ulimit -f 1000; exec \"$signet\" sign $big"
 
 "$signet" sign example.nl >/dev/null 2>&1 && pass "after the failures, signing works again" || failed "signing after the failures"
+[ "$(grep -c . "$work/notified")" = 4 ] && pass "no notify after a failed signing" || failed "notified $(grep -c . "$work/notified") times"
+
+# A notify command that fails: the zone is written, the exit status says so.
+sed -i "s|^notify-command = .*|notify-command = \"false\"|" "$state/signet.toml"
+status=0
+"$signet" sign example.nl >/dev/null 2>"$work/err" || status=$?
+[ $status = 1 ] && grep -q "notify command" "$work/err" && "$signet" verify --origin example.nl "$work/example.nl.signed" >/dev/null &&
+  pass "a failing notify command exits 1 after writing the zone" || failed "failing notify: status $status, $(cat "$work/err")"
 status=0
 "$signet" init >/dev/null 2>&1 || status=$?
 [ $status = 1 ] && pass "init refuses an existing state dir" || failed "init over an existing state dir: status $status"
