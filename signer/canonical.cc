@@ -1,9 +1,22 @@
 #include "detail/canonical.h"
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 namespace signet::signer::detail {
+
+void run_on_threads(unsigned threads, const std::function<void()>& work)
+{
+    if (threads == 0)
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+        pool.emplace_back(work);
+    work();
+    for (auto& thread : pool)
+        thread.join();
+}
 
 uint16_t read_u16(std::string_view data, size_t offset)
 {

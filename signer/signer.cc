@@ -463,12 +463,7 @@ private:
                 }
             }
         };
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < threads; ++t)
-            pool.emplace_back(work);
-        work();
-        for (auto& thread : pool)
-            thread.join();
+        run_on_threads(threads, work);
         if (failure)
             return fail(std::move(*failure));
         std::string chunk;

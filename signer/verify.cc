@@ -178,18 +178,12 @@ private:
                 todo.push_back(rrset.index());
         }
         report_.rrsets_checked = todo.size();
-        unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
         std::atomic<size_t> next = 0, verified = 0;
         auto work = [&] {
             for (size_t k; (k = next.fetch_add(1)) < todo.size();)
                 verified += check_rrset(todo[k]);
         };
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < threads; ++t)
-            pool.emplace_back(work);
-        work();
-        for (auto& thread : pool)
-            thread.join();
+        run_on_threads(options_.threads, work);
         report_.signatures_checked = verified;
     }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,6 +40,10 @@ Bytes rrsig_prefix(dns::RRType covered, uint8_t algorithm, uint8_t labels, uint3
 // `rdatas` need not be sorted.
 void append_signed_rrs(Bytes& data, std::string_view owner_canonical, dns::RRType type, uint32_t ttl,
                        std::span<const std::string_view> rdatas);
+
+// Runs `work` on `threads` threads (0: one per core), this one among them,
+// and returns when all have returned.
+void run_on_threads(unsigned threads, const std::function<void()>& work);
 
 uint16_t read_u16(std::string_view data, size_t offset);
 uint32_t read_u32(std::string_view data, size_t offset);
