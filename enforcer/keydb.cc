@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <signet/dns/rdata.h>
+
 namespace signet::enforcer {
 
 namespace {
@@ -21,7 +23,7 @@ namespace {
 // A migration that has been released never changes: fix or extend the
 // schema by adding the next one. Column names are the contract with
 // anything else that reads the file (sqlite3 on the command line, backups).
-constexpr std::array<std::string_view, 1> migrations {
+constexpr std::array<std::string_view, 3> migrations {
     R"sql(
 CREATE TABLE zone (
     id INTEGER PRIMARY KEY,
@@ -76,6 +78,40 @@ CREATE TABLE key_event (
 
 CREATE INDEX key_event_by_zone ON key_event (zone_id, time);
 CREATE INDEX key_event_by_key ON key_event (key_id);
+)sql",
+    // 2: what the enforcer needs for rollovers: a rollover asked for by
+    // hand, and the largest TTLs that caches may still hold.
+    R"sql(
+ALTER TABLE key ADD COLUMN rollover_requested INTEGER;
+ALTER TABLE key ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1));
+ALTER TABLE zone ADD COLUMN dnskey_ttl_high INTEGER;
+ALTER TABLE zone ADD COLUMN dnskey_ttl_high_until INTEGER;
+ALTER TABLE zone ADD COLUMN zone_ttl_high INTEGER;
+ALTER TABLE zone ADD COLUMN zone_ttl_high_until INTEGER;
+ALTER TABLE zone ADD COLUMN ds_ttl_high INTEGER;
+ALTER TABLE zone ADD COLUMN ds_ttl_high_until INTEGER;
+)sql",
+    // 3: TLSA bindings (tlsa module): the certificate files a zone's TLSA
+    // records are derived from at every signing, and what was published.
+    R"sql(
+CREATE TABLE tlsa_binding (
+    id INTEGER PRIMARY KEY,
+    zone_id INTEGER NOT NULL REFERENCES zone (id) ON DELETE CASCADE,
+    host TEXT NOT NULL,                   -- "mail.example.nl.": absolute, lower-case
+    port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    proto TEXT NOT NULL CHECK (proto IN ('tcp', 'udp', 'sctp')),
+    cert_path TEXT NOT NULL,
+    chain_path TEXT,
+    records TEXT NOT NULL,                -- "3 1 1,2 1 1"
+    next_cert_path TEXT,                  -- the certificate the service changes to next
+    next_chain_path TEXT,
+    ttl INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),
+    published TEXT NOT NULL DEFAULT '',   -- lines "RDATA-HEX SINCE": in the last signed output since SINCE
+    pending TEXT NOT NULL DEFAULT '',     -- the same, for the signing that started at pending_at
+    pending_at INTEGER,
+    created INTEGER NOT NULL,
+    UNIQUE (zone_id, host, port, proto)
+) STRICT;
 )sql",
 };
 
@@ -138,9 +174,10 @@ std::optional<E> value_of(const std::array<Named<E>, N>& names, std::string_view
 
 const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
 
-// Zone columns in the order of the SELECTs and of the parameters ?1..?9.
+// Zone columns in the order of the SELECTs and of the parameters ?1..?15.
 constexpr std::string_view zone_columns
-    = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created";
+    = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created, "
+      "dnskey_ttl_high, dnskey_ttl_high_until, zone_ttl_high, zone_ttl_high_until, ds_ttl_high, ds_ttl_high_until";
 
 void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
 {
@@ -153,6 +190,11 @@ void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
         .bind_optional_text(7, zone.nsec3_salt)
         .bind_optional_time(8, zone.nsec3_salt_created)
         .bind_time(9, zone.created);
+    int index = 10;
+    for (const KeptTtl* kept : { &zone.dnskey_ttl, &zone.zone_ttl, &zone.ds_ttl }) {
+        statement.bind_optional_int(index, kept->ttl).bind_optional_time(index + 1, kept->until);
+        index += 2;
+    }
 }
 
 // A row of "SELECT id, <zone_columns>".
@@ -170,14 +212,21 @@ ZoneEntry read_zone(const sqlite::Statement& row)
     zone.nsec3_salt = row.column_optional_text(7);
     zone.nsec3_salt_created = row.column_optional_time(8);
     zone.created = row.column_time(9);
+    int column = 10;
+    for (KeptTtl* kept : { &zone.dnskey_ttl, &zone.zone_ttl, &zone.ds_ttl }) {
+        if (auto ttl = row.column_optional_int(column))
+            kept->ttl = static_cast<uint32_t>(*ttl);
+        kept->until = row.column_optional_time(column + 1);
+        column += 2;
+    }
     return zone;
 }
 
-// Key columns in the order of the SELECTs and of the parameters ?1..?23.
+// Key columns in the order of the SELECTs and of the parameters ?1..?25.
 constexpr std::string_view key_columns
     = "zone_id, locator, algorithm, bits, role, key_tag, flags, dnskey_rdata, goal, "
       "ds_state, ds_since, dnskey_state, dnskey_since, krrsig_state, krrsig_since, zrrsig_state, zrrsig_since, "
-      "ds_at_parent, created, published, active, retired, removed";
+      "ds_at_parent, created, published, active, retired, removed, rollover_requested, emergency";
 
 void bind_key(sqlite::Statement& statement, const KeyEntry& key)
 {
@@ -200,7 +249,9 @@ void bind_key(sqlite::Statement& statement, const KeyEntry& key)
         .bind_optional_time(20, key.published)
         .bind_optional_time(21, key.active)
         .bind_optional_time(22, key.retired)
-        .bind_optional_time(23, key.removed);
+        .bind_optional_time(23, key.removed)
+        .bind_optional_time(24, key.rollover_requested)
+        .bind_int(25, key.emergency ? 1 : 0);
 }
 
 // Reads the text of an enum column; the CHECK constraints keep other text
@@ -241,6 +292,8 @@ Result<KeyEntry> read_key(const sqlite::Statement& row, const std::string& path)
     key.active = row.column_optional_time(21);
     key.retired = row.column_optional_time(22);
     key.removed = row.column_optional_time(23);
+    key.rollover_requested = row.column_optional_time(24);
+    key.emergency = row.column_int(25) != 0;
     return key;
 }
 
@@ -362,7 +415,7 @@ Result<int64_t> KeyDb::add_zone(ZoneEntry zone)
 {
     zone.name = SIGNET_TRY(normalise_zone_name(zone.name));
     auto insert = SIGNET_TRY(
-        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", zone_columns)));
+        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", zone_columns)));
     bind_zone(insert, zone);
     auto done = insert.run();
     if (!done) {
@@ -398,9 +451,10 @@ Result<void> KeyDb::update_zone(const ZoneEntry& zone)
     normal.name = SIGNET_TRY(normalise_zone_name(zone.name));
     auto update = SIGNET_TRY(db_.prepare(
         "UPDATE zone SET name = ?1, input_path = ?2, output_path = ?3, policy = ?4, serial = ?5, signed_at = ?6, "
-        "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9 WHERE id = ?10"));
+        "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9, dnskey_ttl_high = ?10, dnskey_ttl_high_until = ?11, "
+        "zone_ttl_high = ?12, zone_ttl_high_until = ?13, ds_ttl_high = ?14, ds_ttl_high_until = ?15 WHERE id = ?16"));
     bind_zone(update, normal);
-    update.bind_int(10, zone.id);
+    update.bind_int(16, zone.id);
     auto done = update.run();
     if (!done) {
         if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)
@@ -427,7 +481,7 @@ Result<int64_t> KeyDb::add_key(KeyEntry key)
 {
     auto insert = SIGNET_TRY(db_.prepare(fmt::format(
         "INSERT INTO key ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18, ?19, ?20, ?21, ?22, ?23)",
+        "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         key_columns)));
     bind_key(insert, key);
     auto done = insert.run();
@@ -459,9 +513,10 @@ Result<void> KeyDb::update_key(const KeyEntry& key)
         "UPDATE key SET zone_id = ?1, locator = ?2, algorithm = ?3, bits = ?4, role = ?5, key_tag = ?6, flags = ?7, "
         "dnskey_rdata = ?8, goal = ?9, ds_state = ?10, ds_since = ?11, dnskey_state = ?12, dnskey_since = ?13, "
         "krrsig_state = ?14, krrsig_since = ?15, zrrsig_state = ?16, zrrsig_since = ?17, ds_at_parent = ?18, "
-        "created = ?19, published = ?20, active = ?21, retired = ?22, removed = ?23 WHERE id = ?24"));
+        "created = ?19, published = ?20, active = ?21, retired = ?22, removed = ?23, rollover_requested = ?24, "
+        "emergency = ?25 WHERE id = ?26"));
     bind_key(update, key);
-    update.bind_int(24, key.id);
+    update.bind_int(26, key.id);
     auto done = update.run();
     if (!done) {
         if (update.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
@@ -522,6 +577,170 @@ Result<std::vector<KeyEvent>> KeyDb::events_of(int64_t zone_id)
         events.push_back(std::move(event));
     }
     return events;
+}
+
+// ---------------------------------------------------------------------------
+// TLSA bindings (migration 3).
+
+namespace {
+
+// Binding columns in the order of the SELECTs and of the parameters ?1..?14.
+constexpr std::string_view tlsa_columns
+    = "zone_id, host, port, proto, cert_path, chain_path, records, next_cert_path, next_chain_path, ttl, "
+      "published, pending, pending_at, created";
+
+std::optional<std::string> optional_path(const std::optional<std::filesystem::path>& path)
+{
+    return path ? std::optional<std::string>(path->native()) : std::nullopt;
+}
+
+// One line per record: "RDATA-HEX SINCE", SINCE in Unix seconds.
+std::string publications_to_text(const std::vector<TlsaPublication>& publications)
+{
+    std::string out;
+    for (const auto& p : publications)
+        out += fmt::format("{} {}\n", dns::to_hex(p.rdata), p.since.time_since_epoch().count());
+    return out;
+}
+
+Result<std::vector<TlsaPublication>> publications_from_text(std::string_view text, const std::string& path,
+                                                            int64_t id)
+{
+    std::vector<TlsaPublication> out;
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t end = text.find('\n', at);
+        std::string_view line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+        at = end == std::string_view::npos ? text.size() : end + 1;
+        if (line.empty())
+            continue;
+        size_t space = line.find(' ');
+        auto rdata = space == std::string_view::npos ? Result<dns::Bytes>(fail(ErrorCode::Parse, "no time"))
+                                                     : dns::from_hex(line.substr(0, space));
+        int64_t since = 0;
+        bool time_ok = space != std::string_view::npos && !line.substr(space + 1).empty()
+            && std::ranges::all_of(line.substr(space + 1), [](char c) { return c >= '0' && c <= '9'; });
+        if (time_ok)
+            since = std::stoll(std::string(line.substr(space + 1)));
+        if (!rdata || !time_ok)
+            return fail(ErrorCode::Database,
+                        fmt::format("{}: TLSA binding id {}: bad publication '{}'", path, id, line));
+        out.push_back({ std::move(*rdata), TimePoint(std::chrono::seconds(since)) });
+    }
+    return out;
+}
+
+void bind_tlsa(sqlite::Statement& statement, const TlsaBindingEntry& binding)
+{
+    statement.bind_int(1, binding.zone_id)
+        .bind_text(2, binding.host)
+        .bind_int(3, binding.port)
+        .bind_text(4, binding.proto)
+        .bind_text(5, path_string(binding.cert))
+        .bind_optional_text(6, optional_path(binding.chain))
+        .bind_text(7, binding.records)
+        .bind_optional_text(8, optional_path(binding.next_cert))
+        .bind_optional_text(9, optional_path(binding.next_chain))
+        .bind_int(10, binding.ttl)
+        .bind_text(11, publications_to_text(binding.published))
+        .bind_text(12, publications_to_text(binding.pending))
+        .bind_optional_time(13, binding.pending_at)
+        .bind_time(14, binding.created);
+}
+
+// A row of "SELECT id, <tlsa_columns>".
+Result<TlsaBindingEntry> read_tlsa(const sqlite::Statement& row, const std::string& path)
+{
+    TlsaBindingEntry binding;
+    binding.id = row.column_int(0);
+    binding.zone_id = row.column_int(1);
+    binding.host = row.column_text(2);
+    binding.port = static_cast<uint16_t>(row.column_int(3));
+    binding.proto = row.column_text(4);
+    binding.cert = row.column_text(5);
+    if (auto chain = row.column_optional_text(6))
+        binding.chain = *chain;
+    binding.records = row.column_text(7);
+    if (auto next = row.column_optional_text(8))
+        binding.next_cert = *next;
+    if (auto next_chain = row.column_optional_text(9))
+        binding.next_chain = *next_chain;
+    binding.ttl = static_cast<uint32_t>(row.column_int(10));
+    binding.published = SIGNET_TRY(publications_from_text(row.column_text(11), path, binding.id));
+    binding.pending = SIGNET_TRY(publications_from_text(row.column_text(12), path, binding.id));
+    binding.pending_at = row.column_optional_time(13);
+    binding.created = row.column_time(14);
+    return binding;
+}
+
+Error tlsa_conflict(const TlsaBindingEntry& binding)
+{
+    return Error(ErrorCode::Conflict, fmt::format("zone id {} has a TLSA binding for {} port {}/{} already",
+                                                  binding.zone_id, binding.host, binding.port, binding.proto));
+}
+
+} // namespace
+
+Result<int64_t> add_tlsa_binding(KeyDb& db, TlsaBindingEntry binding)
+{
+    binding.host = SIGNET_TRY(normalise_zone_name(binding.host));
+    auto insert = SIGNET_TRY(db.db().prepare(fmt::format(
+        "INSERT INTO tlsa_binding ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        tlsa_columns)));
+    bind_tlsa(insert, binding);
+    auto done = insert.run();
+    if (!done) {
+        if (insert.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return fail(not_found(fmt::format("zone id {} is not registered", binding.zone_id)));
+        if (insert.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(tlsa_conflict(binding));
+        return fail(done.error());
+    }
+    return db.db().last_insert_id();
+}
+
+Result<std::vector<TlsaBindingEntry>> tlsa_bindings_of(KeyDb& db, int64_t zone_id)
+{
+    auto select = SIGNET_TRY(db.db().prepare(fmt::format(
+        "SELECT id, {} FROM tlsa_binding WHERE zone_id = ?1 ORDER BY host, port, proto", tlsa_columns)));
+    select.bind_int(1, zone_id);
+    std::vector<TlsaBindingEntry> bindings;
+    while (SIGNET_TRY(select.step()))
+        bindings.push_back(SIGNET_TRY(read_tlsa(select, db.path())));
+    return bindings;
+}
+
+Result<void> update_tlsa_binding(KeyDb& db, const TlsaBindingEntry& binding)
+{
+    TlsaBindingEntry normal = binding;
+    normal.host = SIGNET_TRY(normalise_zone_name(binding.host));
+    auto update = SIGNET_TRY(db.db().prepare(
+        "UPDATE tlsa_binding SET zone_id = ?1, host = ?2, port = ?3, proto = ?4, cert_path = ?5, chain_path = ?6, "
+        "records = ?7, next_cert_path = ?8, next_chain_path = ?9, ttl = ?10, published = ?11, pending = ?12, "
+        "pending_at = ?13, created = ?14 WHERE id = ?15"));
+    bind_tlsa(update, normal);
+    update.bind_int(15, binding.id);
+    auto done = update.run();
+    if (!done) {
+        if (update.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return fail(not_found(fmt::format("zone id {} is not registered", binding.zone_id)));
+        if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)
+            return fail(tlsa_conflict(normal));
+        return fail(done.error());
+    }
+    if (db.db().changes() == 0)
+        return fail(not_found(fmt::format("TLSA binding id {} is not in the store", binding.id)));
+    return {};
+}
+
+Result<void> remove_tlsa_binding(KeyDb& db, int64_t binding_id)
+{
+    auto remove = SIGNET_TRY(db.db().prepare("DELETE FROM tlsa_binding WHERE id = ?1"));
+    remove.bind_int(1, binding_id);
+    SIGNET_TRY(remove.run());
+    if (db.db().changes() == 0)
+        return fail(not_found(fmt::format("TLSA binding id {} is not in the store", binding_id)));
+    return {};
 }
 
 } // namespace signet::enforcer

@@ -3,7 +3,7 @@
 // The schema is versioned with PRAGMA user_version and migrated forward when
 // an older file is opened; a file from a newer Signet is refused.
 //
-// Tables (migration 1):
+// Tables (migration 1; migration 2 adds rollover requests and kept TTLs):
 //   zone       one row per registered zone; `name` is unique, lower-case,
 //              absolute, with its final dot
 //   key        one row per key of a zone (ON DELETE CASCADE with its zone)
@@ -73,6 +73,18 @@ std::optional<DsAtParent> ds_at_parent_from_text(std::string_view text);
 // presentation form with its final dot ("Example.NL" -> "example.nl.").
 Result<std::string> normalise_zone_name(std::string_view name);
 
+// The largest TTL of one kind of record that caches may still hold: what
+// was published, kept `until` the time a lower TTL is safe to count on
+// (none while it is the TTL in use). The enforcer times its rollovers with
+// the larger of this and the policy's value, so that lowering a TTL in the
+// middle of a rollover cannot cut a wait short.
+struct KeptTtl {
+    std::optional<uint32_t> ttl;
+    std::optional<TimePoint> until;
+
+    bool operator==(const KeptTtl&) const = default;
+};
+
 struct ZoneEntry {
     int64_t id = 0; // set by KeyDb::add_zone
     std::string name; // normalised by add_zone and update_zone
@@ -84,6 +96,9 @@ struct ZoneEntry {
     std::optional<std::string> nsec3_salt; // hex; "" is the empty salt; none before the first NSEC3 signing
     std::optional<TimePoint> nsec3_salt_created;
     TimePoint created {};
+    KeptTtl dnskey_ttl; // of the DNSKEY RRset
+    KeptTtl zone_ttl; // the largest of any signed RRset
+    KeptTtl ds_ttl; // of the DS RRset at the parent
 
     bool operator==(const ZoneEntry&) const = default;
 };
@@ -116,7 +131,9 @@ struct KeyEntry {
     std::optional<TimePoint> published; // DNSKEY first published
     std::optional<TimePoint> active; // first used to sign
     std::optional<TimePoint> retired; // stopped signing
-    std::optional<TimePoint> removed; // DNSKEY withdrawn
+    std::optional<TimePoint> removed; // every record gone from every cache; the key is destroyed
+    std::optional<TimePoint> rollover_requested; // `signet key rollover`: roll now, whatever the lifetime
+    bool emergency = false; // the key is compromised: roll it by the fastest safe path
 
     bool operator==(const KeyEntry&) const = default;
 };
@@ -186,5 +203,51 @@ private:
     sqlite::Db db_;
     int depth_ = 0; // of nested transaction() calls
 };
+
+// ---------------------------------------------------------------------------
+// TLSA bindings (migration 3, table tlsa_binding): for each service of a
+// zone, the certificate files its TLSA records are derived from at every
+// signing, and which records the signed output holds since when. The tlsa
+// module knows nothing of the store; app/tlsa.h converts between the two.
+
+// A TLSA record (RDATA, wire form) and since when a signed output has held
+// it without a break.
+struct TlsaPublication {
+    dns::Bytes rdata;
+    TimePoint since {};
+
+    bool operator==(const TlsaPublication&) const = default;
+};
+
+struct TlsaBindingEntry {
+    int64_t id = 0; // set by add_tlsa_binding
+    int64_t zone_id = 0;
+    std::string host; // normalised as zone names are: "mail.example.nl."
+    uint16_t port = 0;
+    std::string proto = "tcp"; // "tcp", "udp" or "sctp"
+    std::filesystem::path cert; // the certificate the service presents now
+    std::optional<std::filesystem::path> chain; // the rest of its chain
+    std::string records; // the kinds of record to publish: "3 1 1,2 1 1"
+    std::optional<std::filesystem::path> next_cert; // the certificate it presents next
+    std::optional<std::filesystem::path> next_chain;
+    uint32_t ttl = 3600; // of the TLSA RRset
+    // In the zone's last signed output.
+    std::vector<TlsaPublication> published;
+    // Given to the signing that started at `pending_at`; they replace
+    // `published` once the zone's signed_at says that signing was written.
+    std::vector<TlsaPublication> pending;
+    std::optional<TimePoint> pending_at;
+    TimePoint created {};
+
+    bool operator==(const TlsaBindingEntry&) const = default;
+};
+
+// Conflict when the zone has a binding for the same host, port and proto;
+// NotFound when the zone is not there.
+Result<int64_t> add_tlsa_binding(KeyDb& db, TlsaBindingEntry binding);
+// By host, port, proto.
+Result<std::vector<TlsaBindingEntry>> tlsa_bindings_of(KeyDb& db, int64_t zone_id);
+Result<void> update_tlsa_binding(KeyDb& db, const TlsaBindingEntry& binding); // by id; NotFound, Conflict
+Result<void> remove_tlsa_binding(KeyDb& db, int64_t binding_id); // NotFound
 
 } // namespace signet::enforcer
