@@ -1,5 +1,8 @@
 #include <signet/app/pipeline.h>
 
+#include <signet/app/enforce.h>
+#include <signet/enforcer/keystate.h>
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -152,74 +155,31 @@ Result<enforcer::ZoneEntry> Context::zone(std::string_view name)
 
 namespace {
 
-// A new zone has no DS at its parent, so its first keys can be published
-// and used at once without breaking anyone's validation. Later key changes
-// belong to the enforcer's rollovers.
-Result<std::vector<KeyEntry>> generate_first_keys(crypto::p11::KeyStore& token, const enforcer::ZoneEntry& zone,
-                                                  const enforcer::Policy& policy, TimePoint now)
-{
-    std::vector<KeyRole> roles = policy.keys == enforcer::KeyLayout::Csk ? std::vector { KeyRole::CSK }
-                                                                         : std::vector { KeyRole::KSK, KeyRole::ZSK };
-    std::vector<KeyEntry> keys;
-    auto undo = [&] {
-        for (const auto& key : keys)
-            (void)token.destroy(key.locator);
-    };
-    for (KeyRole role : roles) {
-        unsigned bits = crypto::is_rsa(policy.algorithm) ? policy.rsa_bits : crypto::fixed_key_bits(policy.algorithm);
-        std::string label = fmt::format("{} {}", zone.name, enforcer::key_role_to_text(role));
-        auto locator = token.generate(policy.algorithm, bits, label);
-        if (!locator) {
-            undo();
-            return fail(locator.error().with_context(fmt::format("zone '{}'", zone.name)));
-        }
-        KeyEntry key;
-        key.zone_id = zone.id;
-        key.locator = *locator;
-        keys.push_back(key); // so that undo() removes it from here on
-        auto public_key = token.public_key(*locator, policy.algorithm);
-        if (!public_key) {
-            undo();
-            return fail(public_key.error().with_context(fmt::format("zone '{}'", zone.name)));
-        }
-        KeyEntry& k = keys.back();
-        k.algorithm = policy.algorithm;
-        k.bits = bits;
-        k.role = role;
-        k.flags = role == KeyRole::ZSK ? crypto::dnskey_flag_zone : crypto::dnskey_flag_zone | crypto::dnskey_flag_sep;
-        k.dnskey_rdata = crypto::make_dnskey_rdata(k.flags, policy.algorithm, *public_key);
-        k.key_tag = crypto::key_tag(k.dnskey_rdata);
-        k.goal = enforcer::KeyGoal::Present;
-        bool signs_keyset = role != KeyRole::ZSK, signs_zone = role != KeyRole::KSK;
-        k.dnskey = { RecordState::Rumoured, now };
-        k.krrsig = { signs_keyset ? RecordState::Rumoured : RecordState::NotApplicable, now };
-        k.zrrsig = { signs_zone ? RecordState::Rumoured : RecordState::NotApplicable, now };
-        k.ds = { signs_keyset ? RecordState::Hidden : RecordState::NotApplicable, now };
-        k.ds_at_parent = signs_keyset ? enforcer::DsAtParent::Submit : enforcer::DsAtParent::Unsubmitted;
-        k.created = now;
-        k.published = now;
-        k.active = now;
-    }
-    return keys;
-}
-
 signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone,
                               const std::vector<KeyEntry>& keys, const dns::Name& apex)
 {
     signer::SigningPlan plan;
+    // The key states say what the zone publishes: a DNSKEY while it is
+    // rumoured or omnipresent, signatures likewise, and CDS/CDNSKEY for
+    // every key whose DS the parent should hold now (RFC 7344).
+    auto shown = [](const enforcer::RecordStatus& status) {
+        return status.state == RecordState::Rumoured || status.state == RecordState::Omnipresent;
+    };
+    const bool first_ds = enforcer::before_first_ds(keys);
     for (const auto& key : keys) {
-        if (key.goal != enforcer::KeyGoal::Present)
+        if (key.removed)
             continue;
         signer::PlannedKey planned;
         planned.locator = key.locator;
         planned.algorithm = key.algorithm;
         planned.dnskey = key.dnskey_rdata;
-        planned.publish = true;
-        planned.signs_keyset = key.role != KeyRole::ZSK;
-        planned.signs_zone = key.role != KeyRole::KSK;
-        plan.keys.push_back(planned);
-        if (policy.cds && planned.signs_keyset) {
-            // RFC 7344: CDS/CDNSKEY show the DS set the parent should hold.
+        planned.publish = shown(key.dnskey);
+        planned.signs_keyset = shown(key.krrsig);
+        planned.signs_zone = shown(key.zrrsig);
+        if (planned.publish || planned.signs_keyset || planned.signs_zone)
+            plan.keys.push_back(planned);
+        const bool first = first_ds && key.goal == enforcer::KeyGoal::Present && key.role != KeyRole::ZSK;
+        if (policy.cds && (shown(key.ds) || first)) {
             if (auto ds = crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest))
                 plan.cds.push_back(*ds);
             plan.cdnskey.push_back(key.dnskey_rdata);
@@ -294,28 +254,25 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (const auto& warning : diagnostics.warnings)
         report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
 
+    // The enforcer's step first: it decides which keys the zone publishes
+    // and signs with now, and makes any new key it needs in the token.
+    uint32_t max_ttl = 0;
+    for (size_t i = 0; i < input->size(); ++i)
+        max_ttl = std::max(max_ttl, input->rrset(i).ttl());
+    ZoneStep zs = SIGNET_TRY(step_zone(context, zone, now, true, max_ttl));
     auto* token = SIGNET_TRY(context.token());
-    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
-    bool has_present = std::any_of(keys.begin(), keys.end(),
-                                   [](const KeyEntry& k) { return k.goal == enforcer::KeyGoal::Present; });
-    std::vector<KeyEntry> new_keys;
-    if (!has_present) {
-        new_keys = SIGNET_TRY(generate_first_keys(*token, zone, policy, now));
-        keys.insert(keys.end(), new_keys.begin(), new_keys.end());
-    }
     // From here on, a failure must also take the new keys out of the token.
     struct Undo {
-        crypto::p11::KeyStore* token;
-        std::vector<KeyEntry>* keys;
+        Context& context;
+        ZoneStep& zs;
         bool keep = false;
         ~Undo()
         {
-            if (!keep) {
-                for (const auto& key : *keys)
-                    (void)token->destroy(key.locator);
-            }
+            if (!keep)
+                discard_generated(context, zs);
         }
-    } undo { token, &new_keys };
+    } undo { context, zs };
+    const auto& keys = zs.step.keys;
 
     enforcer::ZoneEntry updated = zone;
     if (policy.denial == enforcer::Denial::Nsec3
@@ -357,26 +314,25 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
 
     updated.serial = stats->serial;
     updated.signed_at = now;
+    // The store and the output change together: the file is renamed into
+    // place as the last step of the transaction, so a failure of either
+    // leaves both as they were.
     SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
-        for (auto& key : new_keys) {
-            key.id = SIGNET_TRY(context.db.add_key(key));
-            SIGNET_TRY(context.db.add_event({ 0, zone.id, key.id, now, "generate",
-                                              fmt::format("{} {} {} generated and published", enforcer::key_role_to_text(key.role),
-                                                          key.key_tag, crypto::algorithm_to_text(key.algorithm)) }));
-        }
+        SIGNET_TRY(store_step(context, zs, now, true));
+        updated.dnskey_ttl = zs.zone.dnskey_ttl;
+        updated.zone_ttl = zs.zone.zone_ttl;
+        updated.ds_ttl = zs.zone.ds_ttl;
         SIGNET_TRY(context.db.update_zone(updated));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
                                           fmt::format("serial {}, {} signatures", stats->serial, stats->signatures) }));
+        if (auto committed = file.commit(); !committed)
+            return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
         return {};
     }));
-    if (auto committed = file.commit(); !committed) {
-        // The store already says "signed"; put it back as it was.
-        (void)context.db.update_zone(zone);
-        for (const auto& key : new_keys)
-            (void)context.db.remove_key(key.id);
-        return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
-    }
     undo.keep = true;
+    zs.zone = updated;
+    for (auto& warning : finish_step(context, zs, now))
+        report.stats.warnings.push_back(warning);
 
     report.stats.serial = stats->serial;
     auto warnings = std::move(report.stats.warnings);
@@ -384,12 +340,38 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     warnings.insert(warnings.end(), report.stats.warnings.begin(), report.stats.warnings.end());
     report.stats.warnings = std::move(warnings);
     report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
-    report.new_keys = new_keys;
+    for (size_t index : zs.generated)
+        report.new_keys.push_back(zs.step.keys[index]);
+    report.next_event = zs.step.next_event;
+    report.todo = operator_todo(updated, zs.step.keys);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!policy.notify_command.empty())
         report.notify_failure = run_notify(policy.notify_command, zone.name);
     return report;
 }
+
+namespace {
+
+// When the first DS of a new zone may go to the parent: the time the
+// enforcer moves it, found by stepping the stored keys forward.
+Result<std::optional<TimePoint>> first_ds_time(Context& context, const enforcer::ZoneEntry& zone,
+                                               const enforcer::Policy& policy)
+{
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    TimePoint now = zone.signed_at.value_or(zone.created);
+    for (int i = 0; i < 16; ++i) {
+        auto step = enforcer::advance(keys, policy, now);
+        keys = step.keys;
+        if (!enforcer::before_first_ds(keys))
+            return std::optional(now);
+        if (!step.next_event || !step.to_generate.empty())
+            break;
+        now = *step.next_event;
+    }
+    return std::optional<TimePoint>();
+}
+
+} // namespace
 
 Result<std::vector<DsRecord>> ds_records(Context& context, std::string_view zone_name)
 {
@@ -398,7 +380,9 @@ Result<std::vector<DsRecord>> ds_records(Context& context, std::string_view zone
     const dns::Name root;
     dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
     std::vector<DsRecord> out;
-    for (const auto& key : SIGNET_TRY(context.db.keys_of(zone.id))) {
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    const bool first_ds = enforcer::before_first_ds(keys);
+    for (const auto& key : keys) {
         if (key.role == KeyRole::ZSK)
             continue;
         DsRecord record;
@@ -416,7 +400,14 @@ Result<std::vector<DsRecord>> ds_records(Context& context, std::string_view zone
         case DsAtParent::Seen: record.action = "keep"; break;
         case DsAtParent::Retract:
         case DsAtParent::Retracted: record.action = "remove"; break;
-        case DsAtParent::Unsubmitted: continue;
+        case DsAtParent::Unsubmitted:
+            if (!first_ds || key.goal != enforcer::KeyGoal::Present || key.removed)
+                continue;
+            // A new zone: the DS goes to the parent once the zone is
+            // signed in every cache.
+            record.action = "pending";
+            record.from = SIGNET_TRY(first_ds_time(context, zone, policy));
+            break;
         }
         out.push_back(std::move(record));
     }

@@ -19,7 +19,9 @@ Result<int> ds(const Globals& globals, const std::string& zone)
         for (const auto& r : records)
             out.push_back({ { "key_tag", r.key.key_tag },
                             { "role", enforcer::key_role_to_text(r.key.role) },
+                            { "algorithm", static_cast<int>(r.key.algorithm) },
                             { "action", r.action },
+                            { "from", r.from ? nlohmann::json(format_time(*r.from)) : nlohmann::json(nullptr) },
                             { "ds", r.ds },
                             { "dnskey", r.dnskey } });
         fmt::print("{}\n", out.dump(2));
@@ -29,13 +31,19 @@ Result<int> ds(const Globals& globals, const std::string& zone)
         fmt::print("{}: no keys yet; `signet sign {}` generates them\n", zone, zone);
         return 0;
     }
-    for (const auto& action : { "add", "keep", "remove" }) {
+    for (const auto& action : { "pending", "add", "keep", "remove" }) {
         bool header = false;
         for (const auto& r : records) {
             if (r.action != action)
                 continue;
             if (!header) {
-                fmt::print("; {}\n", std::string_view(action) == "add" ? "the parent must add (submit to the registry):"
+                std::string from = r.from ? format_time(*r.from) : std::string("a later signing");
+                if (std::string_view(action) == "pending")
+                    fmt::print("; for the parent (submit to the registry) once the zone is signed in every cache, "
+                               "from {}:\n",
+                               from);
+                else
+                    fmt::print("; {}\n", std::string_view(action) == "add" ? "the parent must add (submit to the registry):"
                                    : std::string_view(action) == "keep" ? "the parent holds (keep):"
                                                                         : "the parent must remove:");
                 header = true;

@@ -40,6 +40,8 @@ int run(int argc, char** argv)
     add_init_command(app, globals, chosen);
     add_sign_command(app, globals, chosen);
     add_ds_command(app, globals, chosen);
+    add_key_commands(app, globals, chosen);
+    add_enforce_command(app, globals, chosen);
     add_verify_command(app, globals, chosen);
 
     try {

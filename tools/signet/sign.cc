@@ -68,6 +68,9 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
                                 { "denial_records", s.denial_records },
                                 { "new_keys", keys },
                                 { "seconds", report->seconds },
+                                { "next_event", report->next_event ? nlohmann::json(format_time(*report->next_event))
+                                                                   : nlohmann::json(nullptr) },
+                                { "todo", report->todo },
                                 { "earliest_expiration", format_time(s.earliest_expiration) } });
             continue;
         }
@@ -78,8 +81,10 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
         for (const auto& key : report->new_keys)
             fmt::print("  new {} {} ({}) generated in the token and published\n",
                        enforcer::key_role_to_text(key.role), key.key_tag, crypto::algorithm_to_text(key.algorithm));
-        if (!report->new_keys.empty())
-            fmt::print("  the parent needs the DS record: see `signet ds {}`\n", report->zone);
+        if (report->next_event)
+            fmt::print("  the keys move on next at {}\n", format_time(*report->next_event));
+        for (const auto& line : report->todo)
+            fmt::print("  to do: {}\n", line);
     }
     if (globals.json)
         fmt::print("{}\n", results.dump(2));

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signet/app/enforce.h>
 #include <signet/app/pipeline.h>
 #include <signet/crypto/algorithm.h>
 #include <signet/dns/zone.h>
@@ -192,15 +193,63 @@ Result<int> remove(const Globals& globals, const std::string& name)
     return 0;
 }
 
+// The state of a record in words an operator reads at a glance.
+std::string record_words(const enforcer::RecordStatus& status)
+{
+    switch (status.state) {
+    case enforcer::RecordState::NotApplicable: return "-";
+    case enforcer::RecordState::Hidden: return "hidden";
+    case enforcer::RecordState::Rumoured: return fmt::format("rumoured since {}", format_time(status.since));
+    case enforcer::RecordState::Omnipresent: return "omnipresent";
+    case enforcer::RecordState::Unretentive: return fmt::format("unretentive since {}", format_time(status.since));
+    }
+    return "?";
+}
+
+std::string key_stage(const enforcer::KeyEntry& k)
+{
+    using enforcer::RecordState;
+    if (k.removed)
+        return fmt::format("removed {}", format_time(*k.removed));
+    if (k.goal == enforcer::KeyGoal::Absent)
+        return "retiring: its records are being withdrawn";
+    bool signs = k.krrsig.state == RecordState::Omnipresent || k.zrrsig.state == RecordState::Omnipresent;
+    if (k.dnskey.state == RecordState::Hidden)
+        return "new: waiting to be published";
+    if (k.dnskey.state == RecordState::Rumoured)
+        return "being published";
+    if (!signs)
+        return "published, not yet signing everywhere";
+    if (k.ds.state == RecordState::Rumoured)
+        return "active; its DS is being introduced at the parent";
+    return "active";
+}
+
 Result<int> status(const Globals& globals, const std::string& name)
 {
     auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
     auto zone = SIGNET_TRY(context.zone(name));
+    const auto& policy = *SIGNET_TRY(context.policy(zone.policy));
     auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
-    auto ds = SIGNET_TRY(app::ds_records(context, zone.name));
+    auto todo = app::operator_todo(zone, keys);
+    auto clock = SIGNET_TRY(globals.clock());
+    const TimePoint now = clock->now();
+    // What the enforcer would do now, without doing it: a move due now
+    // waits for the next signing.
+    auto preview = enforcer::advance(keys, policy, now, false);
+    std::optional<TimePoint> zone_next = preview.needs_signing ? std::optional(now) : preview.next_event;
+    auto next_of = [&](const enforcer::KeyEntry& k) {
+        auto at = app::key_next_transition(k, policy);
+        return at && *at > now ? at : std::nullopt;
+    };
+    auto time_or_null = [](const std::optional<TimePoint>& t) {
+        return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+    };
     if (globals.json) {
         nlohmann::json out_keys = nlohmann::json::array();
-        for (const auto& k : keys)
+        for (const auto& k : keys) {
+            if (k.removed)
+                continue;
             out_keys.push_back({ { "key_tag", k.key_tag },
                                  { "role", enforcer::key_role_to_text(k.role) },
                                  { "algorithm", crypto::algorithm_to_text(k.algorithm) },
@@ -210,37 +259,42 @@ Result<int> status(const Globals& globals, const std::string& name)
                                  { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
                                  { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
                                  { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
+                                 { "stage", key_stage(k) },
+                                 { "next_transition", time_or_null(next_of(k)) },
                                  { "locator", k.locator } });
-        nlohmann::json todo = nlohmann::json::array();
-        for (const auto& r : ds)
-            if (r.action != "keep")
-                todo.push_back({ { "action", r.action }, { "ds", r.ds } });
+        }
         fmt::print("{}\n", nlohmann::json { { "zone", zone.name },
                                             { "policy", zone.policy },
                                             { "serial", zone.serial ? nlohmann::json(*zone.serial) : nlohmann::json(nullptr) },
-                                            { "signed", zone.signed_at ? nlohmann::json(format_time(*zone.signed_at))
-                                                                       : nlohmann::json(nullptr) },
+                                            { "signed", time_or_null(zone.signed_at) },
                                             { "keys", out_keys },
-                                            { "parent_actions", todo } }
+                                            { "next_event", time_or_null(zone_next) },
+                                            { "todo", todo } }
                                .dump(2));
         return 0;
     }
     fmt::print("zone {}  policy {}\n", zone.name, zone.policy);
     fmt::print("  {}\n", zone.signed_at ? fmt::format("serial {} signed {}", *zone.serial, format_time(*zone.signed_at))
                                         : std::string("not signed yet"));
-    for (const auto& k : keys)
-        fmt::print("  {} {} {}  goal {}  DS {}  DNSKEY {}  KRRSIG {}  ZRRSIG {}  DS at parent: {}\n",
-                   enforcer::key_role_to_text(k.role), k.key_tag, crypto::algorithm_to_text(k.algorithm),
-                   enforcer::key_goal_to_text(k.goal), enforcer::record_state_to_text(k.ds.state),
-                   enforcer::record_state_to_text(k.dnskey.state), enforcer::record_state_to_text(k.krrsig.state),
-                   enforcer::record_state_to_text(k.zrrsig.state), enforcer::ds_at_parent_to_text(k.ds_at_parent));
-    for (const auto& r : ds) {
-        if (r.action == "add")
-            fmt::print("  to do: give the parent this DS record, then run `signet key ds-seen {} {}`:\n    {}\n",
-                       zone.name, r.key.key_tag, r.ds);
-        else if (r.action == "remove")
-            fmt::print("  to do: have the parent remove this DS record:\n    {}\n", r.ds);
+    for (const auto& k : keys) {
+        if (k.removed)
+            continue;
+        fmt::print("  {} {} {}: {}\n", enforcer::key_role_to_text(k.role), k.key_tag,
+                   crypto::algorithm_to_text(k.algorithm), key_stage(k));
+        fmt::print("    DNSKEY {}; KRRSIG {}; ZRRSIG {}; DS {} (parent: {})\n", record_words(k.dnskey),
+                   record_words(k.krrsig), record_words(k.zrrsig), record_words(k.ds),
+                   enforcer::ds_at_parent_to_text(k.ds_at_parent));
+        if (auto at = next_of(k))
+            fmt::print("    next transition: {}\n", format_time(*at));
     }
+    if (preview.needs_signing)
+        fmt::print("  the keys can move on now: run `signet sign {}`\n", zone.name);
+    else if (zone_next)
+        fmt::print("  next event: {} (run `signet sign {}` then, or from cron)\n", format_time(*zone_next), zone.name);
+    if (todo.empty())
+        fmt::print("  nothing for you to do now\n");
+    for (const auto& line : todo)
+        fmt::print("  to do now: {}\n", line);
     return 0;
 }
 

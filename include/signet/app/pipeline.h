@@ -68,6 +68,9 @@ struct SignReport {
     std::vector<enforcer::KeyEntry> new_keys;
     double seconds = 0;
     std::optional<std::string> notify_failure;
+    std::optional<TimePoint> next_event; // the enforcer's: when the keys move on next
+    std::vector<std::string> todo; // what the operator must do now
+
 };
 
 // Reads the zone's input, gives it keys when it has none, signs it, checks
@@ -80,7 +83,8 @@ struct DsRecord {
     enforcer::KeyEntry key;
     std::string ds; // presentation form, one line
     std::string dnskey;
-    std::string action; // "add", "keep", "remove"
+    std::string action; // "add", "keep", "remove"; "pending" for a new zone's first DS
+    std::optional<TimePoint> from; // "pending": when it may go to the parent
 };
 
 // The DS records the parent should hold for `zone`, with what to do.

@@ -1,0 +1,75 @@
+// The enforcer run against the store and the token: one zone's step at a
+// time (keys generated as the step asks, everything stored in one
+// transaction), the parent's confirmations, rollovers by hand, and what the
+// operator must do now, in plain words.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <signet/app/pipeline.h>
+#include <signet/enforcer/keystate.h>
+
+namespace signet::app {
+
+// One zone's step, with the keys it asked for already in the token.
+struct ZoneStep {
+    enforcer::ZoneEntry zone;
+    enforcer::Policy policy; // as configured
+    enforcer::Policy timing; // the policy with its TTLs raised to what caches may still hold
+    std::vector<enforcer::KeyEntry> stored; // the keys as they were
+    enforcer::Step step;
+    std::vector<size_t> generated; // keys of step.keys made in the token by this step
+    std::vector<std::string> reasons; // why, for each of `generated`
+    uint32_t published_zone_ttl = 0; // the largest TTL the signed zone carries
+};
+
+// Runs the enforcer for `zone` at `now`; `signing` as for enforcer::advance.
+// `published_max_ttl` is the largest TTL the signed zone will carry, when
+// known. On error the token is as it was.
+Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
+                           std::optional<uint32_t> published_max_ttl = std::nullopt);
+// Takes the step's new keys out of the token again (after a failure).
+void discard_generated(Context& context, const ZoneStep& step);
+// Writes the step's keys, the zone's kept TTLs (when `signed_now`) and the
+// history; call inside KeyDb::transaction.
+Result<void> store_step(Context& context, ZoneStep& step, TimePoint now, bool signed_now);
+// After the store has committed: destroys the keys whose records have left
+// every cache, and runs the ds-submit/ds-retract commands. Returns warnings.
+std::vector<std::string> finish_step(Context& context, ZoneStep& step, TimePoint now);
+
+// What the operator must do now for the zone ("submit the DS of KSK 12345
+// to the parent, then run `signet key ds-seen …`"), empty when nothing.
+std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<enforcer::KeyEntry>& keys);
+
+// The time a key's next timed move falls due, if one is waiting on time.
+std::optional<TimePoint> key_next_transition(const enforcer::KeyEntry& key, const enforcer::Policy& policy);
+
+struct EnforceReport {
+    std::string zone;
+    std::vector<std::string> changes; // one line per move, key made or key removed
+    std::optional<TimePoint> next_event;
+    bool needs_signing = false;
+    std::vector<std::string> todo;
+    std::vector<std::string> warnings;
+};
+
+// `signet enforce`: the step without signing, stored.
+Result<EnforceReport> enforce_zone(Context& context, std::string_view zone, const Clock& clock);
+
+// `signet key ds-seen` / `ds-gone`.
+Result<enforcer::KeyEntry> confirm_ds(Context& context, std::string_view zone, uint16_t key_tag, bool seen,
+                                      const Clock& clock);
+
+struct RolloverReport {
+    std::vector<enforcer::KeyEntry> keys; // the keys to be rolled
+    Duration expected {}; // how long the rollover takes at the least
+};
+
+// `signet key rollover`: the zone's current key(s) of `role` roll at the
+// next enforce or sign; `emergency` marks them compromised.
+Result<RolloverReport> request_rollover(Context& context, std::string_view zone, enforcer::KeyRole role,
+                                        bool emergency, const Clock& clock);
+
+} // namespace signet::app

@@ -1,0 +1,406 @@
+#include <signet/app/enforce.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include <signet/crypto/dnssec.h>
+#include <signet/dns/zone_writer.h>
+
+namespace signet::app {
+
+using enforcer::DsAtParent;
+using enforcer::KeyEntry;
+using enforcer::KeyRole;
+using enforcer::RecordState;
+
+namespace {
+
+// The larger of the policy's TTL and one that caches may still hold.
+Duration kept_or(const enforcer::KeptTtl& kept, Duration policy, TimePoint now)
+{
+    if (kept.ttl && (!kept.until || now < *kept.until))
+        return std::max(policy, Duration(std::chrono::seconds(*kept.ttl)));
+    return policy;
+}
+
+// After publishing `ttl`: a lower TTL than the kept one becomes safe to
+// count on once the kept one has run out in every cache.
+void remember(enforcer::KeptTtl& kept, uint32_t ttl, TimePoint now)
+{
+    if (!kept.ttl || ttl >= *kept.ttl || (kept.until && now >= *kept.until)) {
+        kept = { ttl, std::nullopt };
+        return;
+    }
+    if (!kept.until)
+        kept.until = now + std::chrono::seconds(*kept.ttl);
+}
+
+uint32_t seconds(Duration d) { return static_cast<uint32_t>(d.count()); }
+
+Result<KeyEntry> make_key(crypto::p11::KeyStore& token, const enforcer::ZoneEntry& zone,
+                          const enforcer::KeyRequest& request, TimePoint now)
+{
+    std::string label = fmt::format("{} {}", zone.name, enforcer::key_role_to_text(request.role));
+    auto locator = token.generate(request.algorithm, request.bits, label);
+    if (!locator)
+        return fail(locator.error().with_context(fmt::format("zone '{}'", zone.name)));
+    auto public_key = token.public_key(*locator, request.algorithm);
+    if (!public_key) {
+        (void)token.destroy(*locator);
+        return fail(public_key.error().with_context(fmt::format("zone '{}'", zone.name)));
+    }
+    KeyEntry key;
+    key.zone_id = zone.id;
+    key.locator = *locator;
+    key.algorithm = request.algorithm;
+    key.bits = request.bits;
+    key.role = request.role;
+    key.flags = request.role == KeyRole::ZSK ? crypto::dnskey_flag_zone
+                                             : crypto::dnskey_flag_zone | crypto::dnskey_flag_sep;
+    key.dnskey_rdata = crypto::make_dnskey_rdata(key.flags, request.algorithm, *public_key);
+    key.key_tag = crypto::key_tag(key.dnskey_rdata);
+    key.goal = enforcer::KeyGoal::Present;
+    const bool keyset = request.role != KeyRole::ZSK, zone_data = request.role != KeyRole::KSK;
+    key.dnskey = { RecordState::Hidden, now };
+    key.krrsig = { keyset ? RecordState::Hidden : RecordState::NotApplicable, now };
+    key.zrrsig = { zone_data ? RecordState::Hidden : RecordState::NotApplicable, now };
+    key.ds = { keyset ? RecordState::Hidden : RecordState::NotApplicable, now };
+    key.created = now;
+    return key;
+}
+
+std::string key_name(const KeyEntry& key)
+{
+    return fmt::format("{} {} ({})", enforcer::key_role_to_text(key.role), key.key_tag,
+                       crypto::algorithm_to_text(key.algorithm));
+}
+
+// Runs a ds-submit/ds-retract command with the records on stdin.
+std::optional<std::string> run_with_input(const std::string& command, const std::string& zone,
+                                          const std::string& input)
+{
+    std::string line = command;
+    for (size_t at; (at = line.find("{zone}")) != std::string::npos;)
+        line.replace(at, 6, zone);
+    FILE* pipe = ::popen(line.c_str(), "w");
+    if (!pipe)
+        return fmt::format("cannot run `{}`", line);
+    std::fwrite(input.data(), 1, input.size(), pipe);
+    int status = ::pclose(pipe);
+    if (status == 0)
+        return std::nullopt;
+    return fmt::format("`{}` failed (exit status {})", line, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+Result<std::string> ds_text(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy, const KeyEntry& key)
+{
+    const dns::Name root;
+    dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
+    auto ds = SIGNET_TRY(crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest));
+    std::string out;
+    dns::append_record(out, apex, seconds(policy.parent_ds_ttl), dns::RRType::DS, ds);
+    dns::append_record(out, apex, seconds(policy.dnskey_ttl), dns::RRType::DNSKEY, key.dnskey_rdata);
+    return out;
+}
+
+} // namespace
+
+Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
+                           std::optional<uint32_t> published_max_ttl)
+{
+    ZoneStep out;
+    out.zone = zone;
+    out.policy = *SIGNET_TRY(context.policy(zone.policy));
+    out.timing = out.policy;
+    out.timing.dnskey_ttl = kept_or(zone.dnskey_ttl, out.policy.dnskey_ttl, now);
+    Duration zone_ttl = std::max(out.policy.max_zone_ttl, out.policy.dnskey_ttl);
+    if (published_max_ttl)
+        zone_ttl = std::max(zone_ttl, Duration(std::chrono::seconds(*published_max_ttl)));
+    out.published_zone_ttl = seconds(zone_ttl);
+    out.timing.max_zone_ttl = kept_or(zone.zone_ttl, zone_ttl, now);
+    out.timing.parent_ds_ttl = kept_or(zone.ds_ttl, out.policy.parent_ds_ttl, now);
+    out.stored = SIGNET_TRY(context.db.keys_of(zone.id));
+
+    out.step = enforcer::advance(out.stored, out.timing, now, signing);
+    std::vector<KeyEntry> keys = out.stored;
+    // New keys start hidden; the step after their generation sets them moving.
+    for (int round = 0; round < 2 && !out.step.to_generate.empty(); ++round) {
+        auto* token = SIGNET_TRY(context.token());
+        for (const auto& request : out.step.to_generate) {
+            auto key = make_key(*token, zone, request, now);
+            if (!key) {
+                for (size_t index : out.generated)
+                    (void)token->destroy(keys[index].locator);
+                return fail(key.error());
+            }
+            keys.push_back(std::move(*key));
+            out.generated.push_back(keys.size() - 1);
+            out.reasons.push_back(request.reason);
+        }
+        // The step starts again from the stored keys plus the new ones, so
+        // that its transitions are reported against what was stored.
+        out.step = enforcer::advance(keys, out.timing, now, signing);
+    }
+    return out;
+}
+
+void discard_generated(Context& context, const ZoneStep& step)
+{
+    auto token = context.token();
+    if (!token)
+        return;
+    for (size_t index : step.generated)
+        (void)(*token)->destroy(step.step.keys[index].locator);
+}
+
+Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now, bool signed_now)
+{
+    auto& keys = zs.step.keys;
+    auto event = [&](std::optional<int64_t> key_id, std::string kind, std::string detail) -> Result<void> {
+        SIGNET_TRY(context.db.add_event({ 0, zs.zone.id, key_id, now, std::move(kind), std::move(detail) }));
+        return {};
+    };
+    for (size_t index : zs.generated) {
+        keys[index].id = SIGNET_TRY(context.db.add_key(keys[index]));
+    }
+    for (size_t i = 0; i < zs.generated.size(); ++i) {
+        const KeyEntry& key = keys[zs.generated[i]];
+        SIGNET_TRY(event(key.id, "generate", fmt::format("{} generated: {}", key_name(key), zs.reasons[i])));
+    }
+    for (size_t i = 0; i < keys.size() && i < zs.stored.size(); ++i) {
+        if (!(keys[i] == zs.stored[i]))
+            SIGNET_TRY(context.db.update_key(keys[i]));
+    }
+    for (size_t index : zs.step.retired)
+        SIGNET_TRY(event(keys[index].id, "retire", fmt::format("{} has a successor and will be retired", key_name(keys[index]))));
+    for (const auto& t : zs.step.transitions)
+        SIGNET_TRY(event(keys[t.key].id, std::string(enforcer::record_to_text(t.record)),
+                         fmt::format("{} {} {} -> {}", key_name(keys[t.key]), enforcer::record_to_text(t.record),
+                                     enforcer::record_state_to_text(t.from), enforcer::record_state_to_text(t.to))));
+    for (size_t index : zs.step.removed)
+        SIGNET_TRY(event(keys[index].id, "remove",
+                         fmt::format("{} has left every cache and is destroyed in the token", key_name(keys[index]))));
+    if (signed_now) {
+        enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zs.zone.name));
+        remember(zone.dnskey_ttl, seconds(zs.policy.dnskey_ttl), now);
+        remember(zone.zone_ttl, zs.published_zone_ttl, now);
+        remember(zone.ds_ttl, seconds(zs.policy.parent_ds_ttl), now);
+        SIGNET_TRY(context.db.update_zone(zone));
+        zs.zone = zone;
+    }
+    return {};
+}
+
+std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint now)
+{
+    std::vector<std::string> warnings;
+    if (!zs.step.removed.empty()) {
+        if (auto token = context.token()) {
+            for (size_t index : zs.step.removed) {
+                if (auto gone = (*token)->destroy(zs.step.keys[index].locator); !gone)
+                    warnings.push_back(gone.error().to_string());
+            }
+        } else {
+            warnings.push_back(token.error().to_string());
+        }
+    }
+    // The parent: hand the records to the configured commands.
+    for (auto& key : zs.step.keys) {
+        bool submit = key.ds_at_parent == DsAtParent::Submit && !zs.policy.ds_submit_command.empty();
+        bool retract = key.ds_at_parent == DsAtParent::Retract && !zs.policy.ds_retract_command.empty();
+        if (!submit && !retract)
+            continue;
+        auto text = ds_text(zs.zone, zs.policy, key);
+        if (!text) {
+            warnings.push_back(text.error().to_string());
+            continue;
+        }
+        const std::string& command = submit ? zs.policy.ds_submit_command : zs.policy.ds_retract_command;
+        if (auto failure = run_with_input(command, zs.zone.name, *text)) {
+            warnings.push_back(fmt::format("zone '{}': {}; the DS of key {} stays to be {}", zs.zone.name, *failure,
+                                           key.key_tag, submit ? "submitted" : "withdrawn"));
+            continue;
+        }
+        key.ds_at_parent = submit ? DsAtParent::Submitted : DsAtParent::Retracted;
+        auto stored = context.db.transaction([&]() -> Result<void> {
+            SIGNET_TRY(context.db.update_key(key));
+            SIGNET_TRY(context.db.add_event({ 0, zs.zone.id, key.id, now, submit ? "ds-submitted" : "ds-retracted",
+                                              fmt::format("{} given to `{}`", key_name(key), command) }));
+            return {};
+        });
+        if (!stored)
+            warnings.push_back(stored.error().to_string());
+    }
+    return warnings;
+}
+
+std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<KeyEntry>& keys)
+{
+    std::vector<std::string> todo;
+    if (enforcer::before_first_ds(keys) && !keys.empty())
+        todo.push_back(fmt::format("nothing yet: the zone's first DS goes to the parent once its signatures are in "
+                                   "every cache; `signet ds {}` shows the record and from when",
+                                   zone.name));
+    for (const auto& key : keys) {
+        if (key.removed)
+            continue;
+        switch (key.ds_at_parent) {
+        case DsAtParent::Submit:
+            todo.push_back(fmt::format("submit the DS of {} to the parent (`signet ds {}` shows it), then run "
+                                       "`signet key ds-seen {} {}` once the parent publishes it",
+                                       key_name(key), zone.name, zone.name, key.key_tag));
+            break;
+        case DsAtParent::Submitted:
+            todo.push_back(fmt::format("the DS of {} was submitted; run `signet key ds-seen {} {}` once the parent "
+                                       "publishes it",
+                                       key_name(key), zone.name, key.key_tag));
+            break;
+        case DsAtParent::Retract:
+            todo.push_back(fmt::format("ask the parent to remove the DS of {} (`signet ds {}`), then run "
+                                       "`signet key ds-gone {} {}` once it is gone",
+                                       key_name(key), zone.name, zone.name, key.key_tag));
+            break;
+        case DsAtParent::Retracted:
+            todo.push_back(fmt::format("the removal of the DS of {} was asked; run `signet key ds-gone {} {}` once "
+                                       "the parent no longer publishes it",
+                                       key_name(key), zone.name, key.key_tag));
+            break;
+        default: break;
+        }
+    }
+    return todo;
+}
+
+std::optional<TimePoint> key_next_transition(const KeyEntry& key, const enforcer::Policy& policy)
+{
+    if (key.removed)
+        return std::nullopt;
+    std::optional<TimePoint> next;
+    auto consider = [&](enforcer::Record record, const enforcer::RecordStatus& status) {
+        bool introducing = status.state == RecordState::Rumoured;
+        if (!introducing && status.state != RecordState::Unretentive)
+            return;
+        if (record == enforcer::Record::Ds
+            && (introducing ? key.ds_at_parent != DsAtParent::Seen : key.ds_at_parent != DsAtParent::Unsubmitted))
+            return;
+        TimePoint at = status.since + enforcer::propagation_time(policy, record, introducing);
+        if (!next || at < *next)
+            next = at;
+    };
+    consider(enforcer::Record::Ds, key.ds);
+    consider(enforcer::Record::Dnskey, key.dnskey);
+    consider(enforcer::Record::Krrsig, key.krrsig);
+    consider(enforcer::Record::Zrrsig, key.zrrsig);
+    if (key.goal == enforcer::KeyGoal::Present) {
+        if (auto due = enforcer::rollover_due(key, policy); due && (!next || *due < *next))
+            next = due;
+    }
+    return next;
+}
+
+Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name, const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    ZoneStep zs = SIGNET_TRY(step_zone(context, zone, now, false));
+    auto stored = context.db.transaction([&] { return store_step(context, zs, now, false); });
+    if (!stored) {
+        discard_generated(context, zs);
+        return fail(stored.error());
+    }
+    EnforceReport report;
+    report.zone = zone.name;
+    report.warnings = finish_step(context, zs, now);
+    for (size_t index : zs.generated)
+        report.changes.push_back(fmt::format("{} generated", key_name(zs.step.keys[index])));
+    for (const auto& t : zs.step.transitions)
+        report.changes.push_back(fmt::format("{} {} {} -> {}", key_name(zs.step.keys[t.key]),
+                                             enforcer::record_to_text(t.record), enforcer::record_state_to_text(t.from),
+                                             enforcer::record_state_to_text(t.to)));
+    for (size_t index : zs.step.removed)
+        report.changes.push_back(fmt::format("{} removed", key_name(zs.step.keys[index])));
+    report.needs_signing = zs.step.needs_signing || !zs.generated.empty() || !zone.signed_at;
+    report.next_event = zs.step.next_event;
+    if (report.needs_signing)
+        report.next_event = now;
+    report.todo = operator_todo(zone, zs.step.keys);
+    if (report.needs_signing)
+        report.todo.insert(report.todo.begin(), fmt::format("sign the zone now (`signet sign {}`): its keys have "
+                                                            "moved on",
+                                                            zone.name));
+    return report;
+}
+
+Result<KeyEntry> confirm_ds(Context& context, std::string_view zone_name, uint16_t key_tag, bool seen,
+                            const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    KeyEntry* found = nullptr;
+    for (auto& key : keys) {
+        if (key.key_tag == key_tag && !key.removed && key.role != KeyRole::ZSK) {
+            bool waiting = seen ? (key.ds_at_parent == DsAtParent::Submit || key.ds_at_parent == DsAtParent::Submitted)
+                                : (key.ds_at_parent == DsAtParent::Retract || key.ds_at_parent == DsAtParent::Retracted);
+            if (!found || waiting)
+                found = &key;
+        }
+    }
+    if (!found)
+        return fail(ErrorCode::NotFound,
+                    fmt::format("zone '{}' has no KSK or CSK with key tag {}; `signet key list {}` shows its keys",
+                                zone.name, key_tag, zone.name));
+    auto confirmed = seen ? enforcer::confirm_ds_seen(*found, now) : enforcer::confirm_ds_gone(*found, now);
+    if (!confirmed)
+        return fail(confirmed.error().with_context(fmt::format("zone '{}'", zone.name)));
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        SIGNET_TRY(context.db.update_key(*found));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, found->id, now, seen ? "ds-seen" : "ds-gone",
+                                          fmt::format("the parent {} the DS of {}", seen ? "publishes" : "no longer publishes",
+                                                      key_name(*found)) }));
+        return {};
+    }));
+    return *found;
+}
+
+Result<RolloverReport> request_rollover(Context& context, std::string_view zone_name, KeyRole role, bool emergency,
+                                        const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    RolloverReport report;
+    for (auto& key : keys) {
+        if (key.removed || key.goal != enforcer::KeyGoal::Present || key.role != role)
+            continue;
+        key.rollover_requested = now;
+        key.emergency = key.emergency || emergency;
+        report.keys.push_back(key);
+    }
+    if (report.keys.empty())
+        return fail(ErrorCode::NotFound,
+                    fmt::format("zone '{}' has no {} in use to roll (its policy '{}' uses {})", zone.name,
+                                enforcer::key_role_to_text(role), policy.name,
+                                enforcer::key_layout_to_text(policy.keys)));
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        for (const auto& key : report.keys) {
+            SIGNET_TRY(context.db.update_key(key));
+            SIGNET_TRY(context.db.add_event({ 0, zone.id, key.id, now, emergency ? "emergency" : "rollover",
+                                              fmt::format("{} rollover of {} asked for", emergency ? "emergency" : "a",
+                                                          key_name(key)) }));
+        }
+        return {};
+    }));
+    switch (role) {
+    case KeyRole::KSK: report.expected = enforcer::ksk_rollover_time(policy); break;
+    case KeyRole::ZSK: report.expected = enforcer::zsk_rollover_time(policy); break;
+    case KeyRole::CSK: report.expected = enforcer::csk_rollover_time(policy); break;
+    }
+    return report;
+}
+
+} // namespace signet::app

@@ -1,0 +1,225 @@
+// signet key …: a zone's keys (list, history), the parent's confirmations
+// (ds-seen, ds-gone) and rollovers by hand; and signet enforce.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <signet/app/enforce.h>
+#include <signet/crypto/algorithm.h>
+
+#include "command.h"
+
+namespace signet::cli {
+
+namespace {
+
+nlohmann::json time_or_null(const std::optional<TimePoint>& t)
+{
+    return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+}
+
+Result<int> list(const Globals& globals, const std::string& only)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    std::vector<enforcer::ZoneEntry> zones;
+    if (only.empty())
+        zones = SIGNET_TRY(context.db.list_zones());
+    else
+        zones.push_back(SIGNET_TRY(context.zone(only)));
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& zone : zones) {
+        for (const auto& k : SIGNET_TRY(context.db.keys_of(zone.id))) {
+            if (globals.json) {
+                out.push_back({ { "zone", zone.name },
+                                { "key_tag", k.key_tag },
+                                { "role", enforcer::key_role_to_text(k.role) },
+                                { "algorithm", crypto::algorithm_to_text(k.algorithm) },
+                                { "bits", k.bits },
+                                { "goal", enforcer::key_goal_to_text(k.goal) },
+                                { "ds", enforcer::record_state_to_text(k.ds.state) },
+                                { "dnskey", enforcer::record_state_to_text(k.dnskey.state) },
+                                { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
+                                { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
+                                { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
+                                { "created", format_time(k.created) },
+                                { "published", time_or_null(k.published) },
+                                { "active", time_or_null(k.active) },
+                                { "retired", time_or_null(k.retired) },
+                                { "removed", time_or_null(k.removed) },
+                                { "locator", k.locator } });
+                continue;
+            }
+            fmt::print("{} {} {} {} {}  goal {}  DS {} DNSKEY {} KRRSIG {} ZRRSIG {}  created {}{}\n", zone.name,
+                       enforcer::key_role_to_text(k.role), k.key_tag, crypto::algorithm_to_text(k.algorithm), k.bits,
+                       enforcer::key_goal_to_text(k.goal), enforcer::record_state_to_text(k.ds.state),
+                       enforcer::record_state_to_text(k.dnskey.state), enforcer::record_state_to_text(k.krrsig.state),
+                       enforcer::record_state_to_text(k.zrrsig.state), format_time(k.created),
+                       k.removed ? fmt::format("  removed {}", format_time(*k.removed)) : std::string());
+        }
+    }
+    if (globals.json)
+        fmt::print("{}\n", out.dump(2));
+    return 0;
+}
+
+Result<uint16_t> parse_key_tag(const std::string& text)
+{
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value > 65535)
+        return fail(ErrorCode::Usage, fmt::format("'{}' is not a key tag (0-65535)", text));
+    return static_cast<uint16_t>(value);
+}
+
+Result<int> confirm(const Globals& globals, const std::string& zone, const std::string& tag, bool seen)
+{
+    uint16_t key_tag = SIGNET_TRY(parse_key_tag(tag));
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto key = SIGNET_TRY(app::confirm_ds(context, zone, key_tag, seen, *clock));
+    fmt::print("{}: the parent {} the DS of {} {}; `signet sign` moves the keys on\n", zone,
+               seen ? "publishes" : "no longer publishes", enforcer::key_role_to_text(key.role), key.key_tag);
+    return 0;
+}
+
+Result<int> rollover(const Globals& globals, const std::string& zone, const std::string& role_text, bool emergency)
+{
+    auto role = enforcer::key_role_from_text(role_text);
+    if (!role)
+        return fail(ErrorCode::Usage, fmt::format("--role must be ksk, zsk or csk, not '{}'", role_text));
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto report = SIGNET_TRY(app::request_rollover(context, zone, *role, emergency, *clock));
+    for (const auto& key : report.keys)
+        fmt::print("{}: {} rollover of {} {} starts at the next `signet sign {}`\n", zone,
+                   emergency ? "an emergency" : "a", enforcer::key_role_to_text(key.role), key.key_tag, zone);
+    auto hours = std::chrono::duration_cast<std::chrono::hours>(report.expected).count();
+    fmt::print("  it takes at least {} h ({:.1f} days) with this policy{}; `signet zone status {}` follows it\n", hours,
+               static_cast<double>(hours) / 24.0,
+               *role == enforcer::KeyRole::ZSK ? "" : ", plus the time the parent takes to publish the new DS", zone);
+    if (emergency)
+        fmt::print("  the compromised key stays published until its successor is in every cache: removing it "
+                   "sooner would break validation for resolvers that still hold it\n");
+    return 0;
+}
+
+Result<int> history(const Globals& globals, const std::string& name)
+{
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto zone = SIGNET_TRY(context.zone(name));
+    auto events = SIGNET_TRY(context.db.events_of(zone.id));
+    if (globals.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& e : events)
+            out.push_back({ { "time", format_time(e.time) }, { "event", e.event }, { "detail", e.detail } });
+        fmt::print("{}\n", out.dump(2));
+        return 0;
+    }
+    for (const auto& e : events)
+        fmt::print("{}  {:<12} {}\n", format_time(e.time), e.event, e.detail);
+    return 0;
+}
+
+Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
+{
+    if (all == !zone.empty())
+        return fail(ErrorCode::Usage, "name a zone, or give --all");
+    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto clock = SIGNET_TRY(globals.clock());
+    std::vector<std::string> zones;
+    if (all) {
+        for (const auto& z : SIGNET_TRY(context.db.list_zones()))
+            zones.push_back(z.name);
+    } else {
+        zones.push_back(zone);
+    }
+    nlohmann::json out = nlohmann::json::array();
+    int status = 0;
+    for (const auto& name : zones) {
+        auto report = app::enforce_zone(context, name, *clock);
+        if (!report) {
+            fmt::print(stderr, "{}\n", report.error().to_string());
+            out.push_back({ { "zone", name }, { "ok", false }, { "error", report.error().to_string() } });
+            status = 1;
+            continue;
+        }
+        for (const auto& warning : report->warnings)
+            fmt::print(stderr, "warning: {}\n", warning);
+        if (globals.json) {
+            out.push_back({ { "zone", report->zone },
+                            { "ok", true },
+                            { "next_event", time_or_null(report->next_event) },
+                            { "needs_signing", report->needs_signing },
+                            { "changes", report->changes },
+                            { "todo", report->todo } });
+            continue;
+        }
+        fmt::print("{}: next event {}\n", report->zone,
+                   report->next_event ? format_time(*report->next_event) : std::string("none (waiting for you)"));
+        for (const auto& change : report->changes)
+            fmt::print("  {}\n", change);
+        for (const auto& line : report->todo)
+            fmt::print("  to do: {}\n", line);
+    }
+    if (globals.json)
+        fmt::print("{}\n", out.dump(2));
+    return status;
+}
+
+} // namespace
+
+void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
+{
+    auto* key = app.add_subcommand("key", "keys: list, ds-seen, ds-gone, rollover, history");
+    key->require_subcommand(1);
+
+    auto list_zone = std::make_shared<std::string>();
+    auto* list_cmd = key->add_subcommand("list", "the keys of one zone or of all");
+    list_cmd->add_option("zone", *list_zone, "the zone (default: all)");
+    list_cmd->callback([&globals, &chosen, list_zone] { chosen = [&globals, list_zone] { return list(globals, *list_zone); }; });
+
+    for (bool seen : { true, false }) {
+        auto zone = std::make_shared<std::string>();
+        auto tag = std::make_shared<std::string>();
+        auto* cmd = key->add_subcommand(seen ? "ds-seen" : "ds-gone",
+                                        seen ? "confirm that the parent publishes the DS of a key"
+                                             : "confirm that the parent no longer publishes the DS of a key");
+        cmd->add_option("zone", *zone, "the zone")->required();
+        cmd->add_option("keytag", *tag, "the key tag of the KSK or CSK")->required();
+        cmd->callback([&globals, &chosen, zone, tag, seen] {
+            chosen = [&globals, zone, tag, seen] { return confirm(globals, *zone, *tag, seen); };
+        });
+    }
+
+    auto roll_zone = std::make_shared<std::string>();
+    auto roll_role = std::make_shared<std::string>();
+    auto emergency = std::make_shared<bool>(false);
+    auto* roll_cmd = key->add_subcommand("rollover", "roll a zone's key of one role now, whatever its lifetime");
+    roll_cmd->add_option("zone", *roll_zone, "the zone")->required();
+    roll_cmd->add_option("--role", *roll_role, "ksk, zsk or csk")->required();
+    roll_cmd->add_flag("--emergency", *emergency, "the key is compromised: take the fastest safe path");
+    roll_cmd->callback([&globals, &chosen, roll_zone, roll_role, emergency] {
+        chosen = [&globals, roll_zone, roll_role, emergency] {
+            return rollover(globals, *roll_zone, *roll_role, *emergency);
+        };
+    });
+
+    auto history_zone = std::make_shared<std::string>();
+    auto* history_cmd = key->add_subcommand("history", "every key event of a zone, oldest first");
+    history_cmd->add_option("zone", *history_zone, "the zone")->required();
+    history_cmd->callback(
+        [&globals, &chosen, history_zone] { chosen = [&globals, history_zone] { return history(globals, *history_zone); }; });
+}
+
+void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen)
+{
+    auto zone = std::make_shared<std::string>();
+    auto all = std::make_shared<bool>(false);
+    auto* cmd = app.add_subcommand("enforce", "run the enforcer at --now and print each zone's next event");
+    cmd->add_option("zone", *zone, "the zone");
+    cmd->add_flag("--all", *all, "every registered zone");
+    cmd->callback([&globals, &chosen, zone, all] { chosen = [&globals, zone, all] { return enforce(globals, *zone, *all); }; });
+}
+
+} // namespace signet::cli
