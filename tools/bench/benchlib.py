@@ -248,6 +248,46 @@ def describe_machine():
     return s + ", " + m["kernel"]
 
 
+def cpu_busy_seconds():
+    """CPU seconds that all processes on this machine have used since boot
+    (user, nice, system, irq, softirq, steal from /proc/stat), or None.
+    The difference over an interval, less a child's own CPU time, is what
+    other processes used meanwhile."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    ticks = [int(x) for x in fields[1:]]
+    busy = sum(ticks[:3]) + sum(ticks[5:8])   # not idle (3) nor iowait (4)
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(max_wait_s, threshold_cpus=0.15, sample_s=1.0,
+                    log=None):
+    """Wait (up to max_wait_s) until the machine's CPU use over sample_s
+    is below threshold_cpus CPUs; returns the last use seen (in CPUs)."""
+    start = time.monotonic()
+    logged = None
+    while True:
+        before = cpu_busy_seconds()
+        time.sleep(sample_s)
+        after = cpu_busy_seconds()
+        if before is None or after is None:
+            return None
+        used = (after - before) / sample_s
+        now = time.monotonic()
+        if used < threshold_cpus or now - start >= max_wait_s:
+            return used
+        if log and (logged is None or now - logged >= 60):
+            log("  waiting: other processes use %.1f CPUs (%.0f s so far)"
+                % (used, now - start))
+            logged = now
+        time.sleep(4)
+
+
 def now_utc():
     """The current time, e.g. '2024-05-01 12:34 UTC'."""
     return datetime.datetime.now(datetime.timezone.utc).strftime(
