@@ -1,6 +1,7 @@
 #include <signet/app/pipeline.h>
 
 #include <signet/app/enforce.h>
+#include <signet/app/tlsa.h>
 #include <signet/enforcer/keystate.h>
 
 #include <sys/stat.h>
@@ -253,6 +254,8 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     report.output = zone.output;
     for (const auto& warning : diagnostics.warnings)
         report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
+    // The TLSA records of the zone's bindings, from the certificates as they are now.
+    SIGNET_TRY(add_tlsa_records(context.db, zone, *input, now));
 
     // The enforcer's step first: it decides which keys the zone publishes
     // and signs with now, and makes any new key it needs in the token.

@@ -37,6 +37,7 @@ void add_sign_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_ds_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen);
+void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen);
 
 // A zone name given on the command line (absolute with or without the dot).
 Result<dns::Name> parse_zone_name(std::string_view text, std::string_view what);

@@ -42,6 +42,7 @@ int run(int argc, char** argv)
     add_ds_command(app, globals, chosen);
     add_key_commands(app, globals, chosen);
     add_enforce_command(app, globals, chosen);
+    add_tlsa_commands(app, globals, chosen);
     add_verify_command(app, globals, chosen);
 
     try {
