@@ -252,11 +252,12 @@ class Change:
     new TTLs in the zone, a manual rollover. `when` decides; it is asked
     before each signing with the zone as last published."""
 
-    def __init__(self, note, policy=None, zone_ttl=None, rollover=None):
+    def __init__(self, note, policy=None, zone_ttl=None, rollover=None, emergency=False):
         self.note = note
         self.policy = policy or {}
         self.zone_ttl = zone_ttl
         self.rollover = rollover
+        self.emergency = emergency
         self.done_at = None
 
     def due(self, sim, t):
@@ -277,8 +278,22 @@ class Change:
             sim.zone_ttl = self.zone_ttl
             sim.write_zone()
         if self.rollover:
-            sim.signet.run(t, ["key", "rollover", ORIGIN, "--role", self.rollover])
+            sim.signet.run(t, ["key", "rollover", ORIGIN, "--role", self.rollover]
+                           + (["--emergency"] if self.emergency else []))
         sim.note(t, "change: %s" % self.note)
+
+    def check(self, sim):
+        """After a rollover by hand, a new key of the role must be
+        published within two days (the next signings)."""
+        if not self.rollover or self.done_at is None:
+            return []
+        new = [k for i, k in sim.keys.items() if sim.role_of(k) == self.rollover
+               and self.done_at <= sim.first_seen[i] <= self.done_at + 2 * DAY]
+        if not new:
+            return ["`signet key rollover --role %s%s` at %s: no new %s was published "
+                    "within two days" % (self.rollover, " --emergency" if self.emergency else "",
+                                         ds.rfc3339(self.done_at), self.rollover.upper())]
+        return []
 
 
 class At(Change):
@@ -712,6 +727,9 @@ class Simulation:
         if self.zero_progress:
             self.note(end, "note: next_event was not in the future %d times"
                       % self.zero_progress)
+        for change in self.changes:
+            for problem in change.check(self):
+                self.fail(end, problem)
         if self.expect:
             for problem in self.expect(self):
                 self.fail(end, problem)
@@ -852,16 +870,27 @@ def scenarios(days):
     out = []
 
     p = policy(zsk_lifetime="30d", ksk_lifetime="90d")
-    out.append(("zsk30-ksk90", "ZSK 30d / KSK 90d, ECDSA P-256, prompt parent and operator",
+    manual = START + days * 2 // 5 * DAY + 7 * HOUR
+    emergency = START + days * 13 // 20 * DAY + 13 * HOUR
+    out.append(("zsk30-ksk90", "ZSK 30d / KSK 90d, ECDSA P-256, prompt parent and operator; "
+                "a KSK rollover by hand on day %d, an emergency ZSK rollover on day %d"
+                % ((manual - START) // DAY, (emergency - START) // DAY),
                 dict(policy=p, parent_delay=HOUR, seen_delay=30 * 60, gone_delay=30 * 60,
+                     changes=[At(manual, "signet key rollover --role ksk", rollover="ksk"),
+                              At(emergency, "signet key rollover --role zsk --emergency",
+                                 rollover="zsk", emergency=True)],
                      expect=all_of(rollover_count("zsk", 30 * DAY, zsk_slack(p)),
                                    rollover_count("ksk", 90 * DAY, ksk_slack(p, 2 * HOUR)),
                                    parent_matches_zone))))
 
     p = policy(keys="csk", csk_lifetime="60d", ksk_lifetime="unlimited",
                zsk_lifetime="unlimited")
-    out.append(("csk60", "one combined signing key, 60d lifetime",
+    emergency = START + days // 2 * DAY + 5 * HOUR
+    out.append(("csk60", "one combined signing key, 60d lifetime; an emergency rollover on day %d"
+                % ((emergency - START) // DAY),
                 dict(policy=p, parent_delay=2 * HOUR, seen_delay=HOUR, gone_delay=HOUR,
+                     changes=[At(emergency, "signet key rollover --role csk --emergency",
+                                 rollover="csk", emergency=True)],
                      expect=all_of(rollover_count("csk", 60 * DAY, ksk_slack(p, 4 * HOUR)
                                                   + dur(p["max-zone-ttl"])),
                                    parent_matches_zone))))
@@ -893,6 +922,8 @@ def scenarios(days):
                 dict(policy=p, zone_ttl=HOUR, parent_delay=HOUR, seen_delay=HOUR, gone_delay=HOUR,
                      changes=[up1, down1, up2, down2],
                      expect=all_of(ttl_changes_happened, parent_matches_zone,
+                                   rollover_count("ksk", 90 * DAY, ksk_slack(
+                                       policy(dnskey_ttl="2d", max_zone_ttl="2d"), 2 * HOUR)),
                                    rollover_count("zsk", 30 * DAY, zsk_slack(
                                        policy(dnskey_ttl="2d", max_zone_ttl="2d")))))))
 
@@ -900,12 +931,14 @@ def scenarios(days):
     out.append(("late-operator", "the operator confirms DS changes days late (ds-seen +4d, ds-gone +6d)",
                 dict(policy=p, parent_delay=HOUR, seen_delay=4 * DAY, gone_delay=6 * DAY,
                      expect=all_of(rollover_count("ksk", 60 * DAY, ksk_slack(p, 10 * DAY)),
+                                   rollover_count("zsk", 30 * DAY, zsk_slack(p)),
                                    parent_matches_zone))))
 
     p = policy(zsk_lifetime="30d", ksk_lifetime="60d", parent_registration_delay="1d")
     out.append(("slow-parent", "the parent takes a day to act on every DS change",
                 dict(policy=p, parent_delay=DAY, seen_delay=HOUR, gone_delay=HOUR,
                      expect=all_of(rollover_count("ksk", 60 * DAY, ksk_slack(p, 2 * DAY)),
+                                   rollover_count("zsk", 30 * DAY, zsk_slack(p)),
                                    parent_matches_zone))))
     return out
 
@@ -980,7 +1013,9 @@ def property_cases(seed, runs, days):
         if rng.random() < 0.5:
             role = "csk" if p["keys"] == "csk" else rng.choice(["ksk", "zsk"])
             at = START + rng.randint(days // 5, 4 * days // 5) * DAY + rng.randint(0, DAY)
-            changes.append(At(at, "manual %s rollover" % role, rollover=role))
+            emergency = rng.random() < 0.5
+            changes.append(At(at, "%s %s rollover" % ("emergency" if emergency else "manual", role),
+                              rollover=role, emergency=emergency))
         note = ("seed %d run %d: %s; parent delay %s, ds-seen after %s, ds-gone after %s; %s"
                 % (seed, i, ", ".join("%s=%s" % kv for kv in sorted(p.items())),
                    ds.span(parent_delay), ds.span(seen_delay), ds.span(gone_delay),
