@@ -8,10 +8,12 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <signet/base/clock.h>
 #include <signet/base/error.h>
 #include <signet/dns/zone.h>
+#include <signet/enforcer/keydb.h>
 
 namespace signet::cli {
 
@@ -38,6 +40,11 @@ void add_ds_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen);
+
+// An optional time as RFC 3339 text, or null.
+nlohmann::json time_json(const std::optional<TimePoint>& time);
+// A key as `key list --json` and `zone status --json` show it.
+nlohmann::json key_json(const enforcer::KeyEntry& key);
 
 // A zone name given on the command line (absolute with or without the dot).
 Result<dns::Name> parse_zone_name(std::string_view text, std::string_view what);

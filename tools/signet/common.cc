@@ -2,6 +2,8 @@
 // the same messages.
 #include <fmt/format.h>
 
+#include <signet/crypto/algorithm.h>
+
 #include "command.h"
 
 namespace signet::cli {
@@ -33,6 +35,31 @@ Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const d
                                       diagnostics.full() ? " (stopped early)" : "")));
     }
     return zone;
+}
+
+nlohmann::json time_json(const std::optional<TimePoint>& time)
+{
+    return time ? nlohmann::json(format_time(*time)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json key_json(const enforcer::KeyEntry& k)
+{
+    return { { "key_tag", k.key_tag },
+             { "role", enforcer::key_role_to_text(k.role) },
+             { "algorithm", crypto::algorithm_to_text(k.algorithm) },
+             { "bits", k.bits },
+             { "goal", enforcer::key_goal_to_text(k.goal) },
+             { "ds", enforcer::record_state_to_text(k.ds.state) },
+             { "dnskey", enforcer::record_state_to_text(k.dnskey.state) },
+             { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
+             { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
+             { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
+             { "created", format_time(k.created) },
+             { "published", time_json(k.published) },
+             { "active", time_json(k.active) },
+             { "retired", time_json(k.retired) },
+             { "removed", time_json(k.removed) },
+             { "locator", k.locator } };
 }
 
 } // namespace signet::cli

@@ -14,11 +14,6 @@ namespace signet::cli {
 
 namespace {
 
-nlohmann::json time_or_null(const std::optional<TimePoint>& t)
-{
-    return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
-}
-
 Result<int> list(const Globals& globals, const std::string& only)
 {
     auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
@@ -31,23 +26,9 @@ Result<int> list(const Globals& globals, const std::string& only)
     for (const auto& zone : zones) {
         for (const auto& k : SIGNET_TRY(context.db.keys_of(zone.id))) {
             if (globals.json) {
-                out.push_back({ { "zone", zone.name },
-                                { "key_tag", k.key_tag },
-                                { "role", enforcer::key_role_to_text(k.role) },
-                                { "algorithm", crypto::algorithm_to_text(k.algorithm) },
-                                { "bits", k.bits },
-                                { "goal", enforcer::key_goal_to_text(k.goal) },
-                                { "ds", enforcer::record_state_to_text(k.ds.state) },
-                                { "dnskey", enforcer::record_state_to_text(k.dnskey.state) },
-                                { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
-                                { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
-                                { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
-                                { "created", format_time(k.created) },
-                                { "published", time_or_null(k.published) },
-                                { "active", time_or_null(k.active) },
-                                { "retired", time_or_null(k.retired) },
-                                { "removed", time_or_null(k.removed) },
-                                { "locator", k.locator } });
+                nlohmann::json entry = key_json(k);
+                entry["zone"] = zone.name;
+                out.push_back(std::move(entry));
                 continue;
             }
             fmt::print("{} {} {} {} {}  goal {}  DS {} DNSKEY {} KRRSIG {} ZRRSIG {}  created {}{}\n", zone.name,
@@ -149,7 +130,7 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         if (globals.json) {
             out.push_back({ { "zone", report->zone },
                             { "ok", true },
-                            { "next_event", time_or_null(report->next_event) },
+                            { "next_event", time_json(report->next_event) },
                             { "needs_signing", report->needs_signing },
                             { "changes", report->changes },
                             { "todo", report->todo } });

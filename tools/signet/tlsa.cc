@@ -18,11 +18,6 @@ namespace {
 
 using enforcer::TlsaBindingEntry;
 
-nlohmann::json time_or_null(const std::optional<TimePoint>& time)
-{
-    return time ? nlohmann::json(format_time(*time)) : nlohmann::json(nullptr);
-}
-
 nlohmann::json path_or_null(const std::optional<std::filesystem::path>& path)
 {
     return path ? nlohmann::json(path->string()) : nlohmann::json(nullptr);
@@ -260,8 +255,8 @@ Result<int> status(const Globals& globals, const std::string& name)
             for (const auto& r : s.plan.records)
                 records.push_back({ { "record", tlsa::to_text(r.record) },
                                     { "role", tlsa::role_to_text(r.role) },
-                                    { "published_since", time_or_null(r.since) },
-                                    { "in_every_cache_from", time_or_null(r.everywhere_at) } });
+                                    { "published_since", time_json(r.since) },
+                                    { "in_every_cache_from", time_json(r.everywhere_at) } });
             nlohmann::json unannounced = nlohmann::json::array();
             for (const auto& r : s.plan.unannounced)
                 unannounced.push_back(tlsa::to_text(r));
@@ -271,7 +266,7 @@ Result<int> status(const Globals& globals, const std::string& name)
             nlohmann::json item = binding_json(s.binding, s.owner);
             item["published"] = records;
             item["switch"] = { { "state", tlsa::switch_state_to_text(s.plan.switch_state) },
-                               { "safe_from", time_or_null(s.plan.switch_at) } };
+                               { "safe_from", time_json(s.plan.switch_at) } };
             item["ca_change"] = s.ca_change;
             item["drop_when_switched"] = old_only;
             item["unannounced"] = unannounced;
@@ -280,7 +275,7 @@ Result<int> status(const Globals& globals, const std::string& name)
         }
         fmt::print("{}\n", nlohmann::json { { "zone", zone.name },
                                             { "now", format_time(clock->now()) },
-                                            { "signed", time_or_null(zone.signed_at) },
+                                            { "signed", time_json(zone.signed_at) },
                                             { "bindings", out } }
                                .dump(2));
         return 0;

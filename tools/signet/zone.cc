@@ -242,33 +242,22 @@ Result<int> status(const Globals& globals, const std::string& name)
         auto at = app::key_next_transition(k, policy);
         return at && *at > now ? at : std::nullopt;
     };
-    auto time_or_null = [](const std::optional<TimePoint>& t) {
-        return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
-    };
     if (globals.json) {
         nlohmann::json out_keys = nlohmann::json::array();
         for (const auto& k : keys) {
             if (k.removed)
                 continue;
-            out_keys.push_back({ { "key_tag", k.key_tag },
-                                 { "role", enforcer::key_role_to_text(k.role) },
-                                 { "algorithm", crypto::algorithm_to_text(k.algorithm) },
-                                 { "goal", enforcer::key_goal_to_text(k.goal) },
-                                 { "ds", enforcer::record_state_to_text(k.ds.state) },
-                                 { "dnskey", enforcer::record_state_to_text(k.dnskey.state) },
-                                 { "krrsig", enforcer::record_state_to_text(k.krrsig.state) },
-                                 { "zrrsig", enforcer::record_state_to_text(k.zrrsig.state) },
-                                 { "ds_at_parent", enforcer::ds_at_parent_to_text(k.ds_at_parent) },
-                                 { "stage", key_stage(k) },
-                                 { "next_transition", time_or_null(next_of(k)) },
-                                 { "locator", k.locator } });
+            nlohmann::json entry = key_json(k);
+            entry["stage"] = key_stage(k);
+            entry["next_transition"] = time_json(next_of(k));
+            out_keys.push_back(std::move(entry));
         }
         fmt::print("{}\n", nlohmann::json { { "zone", zone.name },
                                             { "policy", zone.policy },
                                             { "serial", zone.serial ? nlohmann::json(*zone.serial) : nlohmann::json(nullptr) },
-                                            { "signed", time_or_null(zone.signed_at) },
+                                            { "signed", time_json(zone.signed_at) },
                                             { "keys", out_keys },
-                                            { "next_event", time_or_null(zone_next) },
+                                            { "next_event", time_json(zone_next) },
                                             { "todo", todo } }
                                .dump(2));
         return 0;
