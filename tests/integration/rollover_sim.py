@@ -40,16 +40,34 @@ checked, not just the current one, which is what makes this stronger than
 signing and validating the newest zone: the failures that rollovers cause
 are a cached old DNSKEY RRset meeting a new DS set or new signatures.
 
-Besides: no signature is served outside its validity period; the zone
-always has a key chain (the invariant covers it once secure); rollovers
-really happen (distinct ZSK/KSK/CSK key tags over the run against what the
-lifetimes imply; algorithm 8 really gives way to 13); the parent's DS set
-and what `signet ds` says stay consistent.
+A version stops being cacheable at the instant replaced + lag + TTL (a
+copy fetched at the last moment has expired then), so an enforcer that acts
+at exactly that instant, as zero safety margins allow, passes.
 
-Property mode: random policies (lifetimes, TTLs, delays, signatures within
-ranges that pass signet's own policy checks) and random parent and operator
-delays, from a seeded RNG (the seed is printed; --seed repeats a run), over
-one simulated year each, with the same checks.
+Besides: no signature is served outside its validity period, nor served by
+a secondary after it expired; the zone never has zero usable keys (some key
+signs the DNSKEY RRset, and once the parent has a DS, a key it points to
+does); rollovers really happen (distinct ZSK/KSK/CSK key tags over the run
+against what the lifetimes imply; algorithm 8 really gives way to 13, at
+the zone and at the parent); a rollover by hand (`key rollover`, also with
+--emergency) publishes a new key within two days; the parent's DS set and
+what `signet ds` says stay consistent (nothing the parent holds goes
+unmentioned, "keep" only for what it holds, "add"/"remove" stop within a
+day of ds-seen/ds-gone). Differences between the CDS RRset and the DS set
+`signet ds` wants are noted, not failed. The checker first tests itself on
+made-up histories with known answers.
+
+Property mode: random policies (algorithm, KSK+ZSK or CSK, lifetimes, TTLs,
+delays, signatures, within ranges that pass signet's own policy checks),
+random parent and operator delays, and half the time a TTL change and a
+rollover by hand (manual or emergency) at a random moment, from a seeded RNG
+(the seed is printed; --seed repeats a run), over one simulated year each,
+with the same checks.
+
+Quick mode (--quick, SIGNET_SIM_QUICK=1, or a signet path containing
+"asan"): 240 days per scenario and one property run of 120 days; see main().
+Scenarios run in parallel, --jobs or SIGNET_SIM_JOBS at a time (default 2).
+SIGNET_KEEP_WORK=1 keeps the state dirs of a failed run.
 
 Exit status 0 when every scenario passes. On a failure the scenario prints
 the time, the combination that does not validate with every version in it,
