@@ -26,7 +26,18 @@ RecordStatus& status(KeyEntry& key, Record record)
     return key.dnskey;
 }
 
-S state(const KeyEntry& key, Record record) { return status(const_cast<KeyEntry&>(key), record).state; }
+const RecordStatus& status(const KeyEntry& key, Record record)
+{
+    switch (record) {
+    case Record::Ds: return key.ds;
+    case Record::Dnskey: return key.dnskey;
+    case Record::Krrsig: return key.krrsig;
+    case Record::Zrrsig: return key.zrrsig;
+    }
+    return key.dnskey;
+}
+
+S state(const KeyEntry& key, Record record) { return status(key, record).state; }
 
 bool is(const KeyEntry& key, Record record, std::initializer_list<S> states)
 {
@@ -249,7 +260,7 @@ std::optional<TimePoint> due_at(const KeyEntry& key, Record record, S from, cons
         if (from == S::Unretentive && key.ds_at_parent != DsAtParent::Unsubmitted)
             return std::nullopt;
     }
-    return status(const_cast<KeyEntry&>(key), record).since + propagation_time(policy, record, from == S::Rumoured);
+    return status(key, record).since + propagation_time(policy, record, from == S::Rumoured);
 }
 
 unsigned policy_bits(const Policy& policy)
@@ -388,6 +399,19 @@ Duration propagation_time(const Policy& policy, Record record, bool introducing)
     return Duration {};
 }
 
+std::optional<TimePoint> timed_move_due(const KeyEntry& key, const Policy& policy)
+{
+    std::optional<TimePoint> next;
+    for (Record record : all_records) {
+        S from = state(key, record);
+        if (!desired(key, from) || (from != S::Rumoured && from != S::Unretentive))
+            continue;
+        if (auto due = due_at(key, record, from, policy))
+            note(next, *due);
+    }
+    return next;
+}
+
 std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy)
 {
     if (key.emergency || key.rollover_requested)
@@ -481,13 +505,8 @@ Step advance(const std::vector<KeyEntry>& keys, const Policy& policy, TimePoint 
             step.removed.push_back(i);
             continue;
         }
-        for (Record record : all_records) {
-            S from = state(key, record);
-            if (!desired(key, from))
-                continue;
-            if (auto due = due_at(key, record, from, policy); due && *due > now)
-                note(step.next_event, *due);
-        }
+        if (auto due = timed_move_due(key, policy); due && *due > now)
+            note(step.next_event, *due);
     }
     return step;
 }

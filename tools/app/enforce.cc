@@ -156,7 +156,7 @@ void discard_generated(Context& context, const ZoneStep& step)
         (void)(*token)->destroy(step.step.keys[index].locator);
 }
 
-Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now, bool signed_now)
+Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now)
 {
     auto& keys = zs.step.keys;
     auto event = [&](std::optional<int64_t> key_id, std::string kind, std::string detail) -> Result<void> {
@@ -183,15 +183,14 @@ Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now, bool sign
     for (size_t index : zs.step.removed)
         SIGNET_TRY(event(keys[index].id, "remove",
                          fmt::format("{} has left every cache and is destroyed in the token", key_name(keys[index]))));
-    if (signed_now) {
-        enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zs.zone.name));
-        remember(zone.dnskey_ttl, seconds(zs.policy.dnskey_ttl), now);
-        remember(zone.zone_ttl, zs.published_zone_ttl, now);
-        remember(zone.ds_ttl, seconds(zs.policy.parent_ds_ttl), now);
-        SIGNET_TRY(context.db.update_zone(zone));
-        zs.zone = zone;
-    }
     return {};
+}
+
+void remember_published_ttls(enforcer::ZoneEntry& zone, const ZoneStep& zs, TimePoint now)
+{
+    remember(zone.dnskey_ttl, seconds(zs.policy.dnskey_ttl), now);
+    remember(zone.zone_ttl, zs.published_zone_ttl, now);
+    remember(zone.ds_ttl, seconds(zs.policy.parent_ds_ttl), now);
 }
 
 std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint now)
@@ -278,22 +277,7 @@ std::optional<TimePoint> key_next_transition(const KeyEntry& key, const enforcer
 {
     if (key.removed)
         return std::nullopt;
-    std::optional<TimePoint> next;
-    auto consider = [&](enforcer::Record record, const enforcer::RecordStatus& status) {
-        bool introducing = status.state == RecordState::Rumoured;
-        if (!introducing && status.state != RecordState::Unretentive)
-            return;
-        if (record == enforcer::Record::Ds
-            && (introducing ? key.ds_at_parent != DsAtParent::Seen : key.ds_at_parent != DsAtParent::Unsubmitted))
-            return;
-        TimePoint at = status.since + enforcer::propagation_time(policy, record, introducing);
-        if (!next || at < *next)
-            next = at;
-    };
-    consider(enforcer::Record::Ds, key.ds);
-    consider(enforcer::Record::Dnskey, key.dnskey);
-    consider(enforcer::Record::Krrsig, key.krrsig);
-    consider(enforcer::Record::Zrrsig, key.zrrsig);
+    auto next = enforcer::timed_move_due(key, policy);
     if (key.goal == enforcer::KeyGoal::Present) {
         if (auto due = enforcer::rollover_due(key, policy); due && (!next || *due < *next))
             next = due;
@@ -306,7 +290,7 @@ Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name,
     TimePoint now = clock.now();
     enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
     ZoneStep zs = SIGNET_TRY(step_zone(context, zone, now, false));
-    auto stored = context.db.transaction([&] { return store_step(context, zs, now, false); });
+    auto stored = context.db.transaction([&] { return store_step(context, zs, now); });
     if (!stored) {
         discard_generated(context, zs);
         return fail(stored.error());

@@ -321,10 +321,8 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     // place as the last step of the transaction, so a failure of either
     // leaves both as they were.
     SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
-        SIGNET_TRY(store_step(context, zs, now, true));
-        updated.dnskey_ttl = zs.zone.dnskey_ttl;
-        updated.zone_ttl = zs.zone.zone_ttl;
-        updated.ds_ttl = zs.zone.ds_ttl;
+        SIGNET_TRY(store_step(context, zs, now));
+        remember_published_ttls(updated, zs, now);
         SIGNET_TRY(context.db.update_zone(updated));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
                                           fmt::format("serial {}, {} signatures", stats->serial, stats->signatures) }));

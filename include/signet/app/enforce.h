@@ -32,9 +32,11 @@ Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, Ti
                            std::optional<uint32_t> published_max_ttl = std::nullopt);
 // Takes the step's new keys out of the token again (after a failure).
 void discard_generated(Context& context, const ZoneStep& step);
-// Writes the step's keys, the zone's kept TTLs (when `signed_now`) and the
-// history; call inside KeyDb::transaction.
-Result<void> store_step(Context& context, ZoneStep& step, TimePoint now, bool signed_now);
+// Writes the step's keys and the history; call inside KeyDb::transaction.
+Result<void> store_step(Context& context, ZoneStep& step, TimePoint now);
+// After a signing with the step: the TTLs just published, kept in `zone`
+// while caches may still hold larger ones (the caller stores the zone).
+void remember_published_ttls(enforcer::ZoneEntry& zone, const ZoneStep& step, TimePoint now);
 // After the store has committed: destroys the keys whose records have left
 // every cache, and runs the ds-submit/ds-retract commands. Returns warnings.
 std::vector<std::string> finish_step(Context& context, ZoneStep& step, TimePoint now);

@@ -81,6 +81,11 @@ bool is_valid_dnssec_state(const std::vector<KeyEntry>& keys);
 // RRset. For DS the clock starts at the parent's confirmation.
 Duration propagation_time(const Policy& policy, Record record, bool introducing);
 
+// The earliest time one of the key's records may next move on time alone
+// (rumoured to omnipresent, unretentive to hidden; a DS once the parent has
+// confirmed), whatever the rules then say; none when nothing waits on time.
+std::optional<TimePoint> timed_move_due(const KeyEntry& key, const Policy& policy);
+
 // When the key's life ends and its successor must be started; none for an
 // unlimited lifetime. A requested rollover is due at once.
 std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy);
