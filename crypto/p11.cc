@@ -337,7 +337,18 @@ struct KeyStore::State {
     mutable std::mutex mutex;
     std::vector<CK_SESSION_HANDLE> idle; // sessions not lent out
     size_t open_sessions = 0;
-    std::unordered_map<std::string, CK_OBJECT_HANDLE> private_keys; // by CKA_ID
+    // Handles found so far, by locator. Token object handles stay valid in
+    // every session of this process until the object is destroyed.
+    struct Handles {
+        CK_OBJECT_HANDLE private_key = CK_INVALID_HANDLE;
+        CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
+    };
+    std::unordered_map<std::string, Handles> known;
+    // Searches for one key before the whole token is indexed instead.
+    static constexpr size_t searches_before_index = 4;
+    size_t searches = 0;
+    bool indexed = false;
+    std::mutex index_mutex; // one thread indexes; taken before `mutex`
 
     CK_FUNCTION_LIST_PTR f() const { return module->f; }
 
@@ -433,20 +444,114 @@ struct KeyStore::State {
         return Error(ErrorCode::NotFound, fmt::format("key {} not found in token '{}'", locator, label));
     }
 
-    Result<CK_OBJECT_HANDLE> private_key(CK_SESSION_HANDLE session, std::string_view locator)
+    static CK_OBJECT_HANDLE& slot_of(Handles& handles, CK_OBJECT_CLASS object_class)
     {
-        {
-            std::lock_guard lock(mutex);
-            if (auto it = private_keys.find(std::string(locator)); it != private_keys.end())
-                return it->second;
+        return object_class == CKO_PRIVATE_KEY ? handles.private_key : handles.public_key;
+    }
+
+    std::optional<CK_OBJECT_HANDLE> remembered(const std::string& locator, CK_OBJECT_CLASS object_class)
+    {
+        std::lock_guard lock(mutex);
+        auto it = known.find(locator);
+        if (it == known.end() || slot_of(it->second, object_class) == CK_INVALID_HANDLE)
+            return std::nullopt;
+        return slot_of(it->second, object_class);
+    }
+
+    void remember(const std::string& locator, CK_OBJECT_CLASS object_class, CK_OBJECT_HANDLE handle)
+    {
+        std::lock_guard lock(mutex);
+        slot_of(known[locator], object_class) = handle;
+    }
+
+    void forget(const std::string& locator)
+    {
+        std::lock_guard lock(mutex);
+        known.erase(locator);
+    }
+
+    // Reads the CKA_ID of every key in the token once: two searches and one
+    // attribute read per key, instead of one search of the token per key.
+    Result<void> index(CK_SESSION_HANDLE session)
+    {
+        std::unordered_map<std::string, Handles> found;
+        for (CK_OBJECT_CLASS object_class : { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY }) {
+            for (CK_OBJECT_HANDLE handle : SIGNET_TRY(find(session, object_class, {}))) {
+                std::string id = SIGNET_TRY(attribute(session, handle, CKA_ID));
+                if (id.empty())
+                    continue; // not one of ours: keys we make all carry a CKA_ID
+                CK_OBJECT_HANDLE& slot = slot_of(found[hex(id)], object_class);
+                if (slot == CK_INVALID_HANDLE)
+                    slot = handle;
+            }
         }
+        std::lock_guard lock(mutex);
+        for (auto& [locator, handles] : found) {
+            Handles& have = known[locator];
+            if (have.private_key == CK_INVALID_HANDLE)
+                have.private_key = handles.private_key;
+            if (have.public_key == CK_INVALID_HANDLE)
+                have.public_key = handles.public_key;
+        }
+        indexed = true;
+        return {};
+    }
+
+    // The handle of the private or public half of the key `locator`.
+    Result<CK_OBJECT_HANDLE> lookup(CK_SESSION_HANDLE session, std::string_view locator, CK_OBJECT_CLASS object_class)
+    {
+        std::string key(locator);
+        if (auto handle = remembered(key, object_class))
+            return *handle;
         std::string id = SIGNET_TRY(unhex(locator));
-        auto handles = SIGNET_TRY(find(session, CKO_PRIVATE_KEY, id));
+        {
+            std::lock_guard index_lock(index_mutex);
+            bool index_now;
+            {
+                std::lock_guard lock(mutex);
+                index_now = !indexed && ++searches > searches_before_index;
+            }
+            if (index_now) {
+                SIGNET_TRY(index(session));
+                if (auto handle = remembered(key, object_class))
+                    return *handle;
+            }
+        }
+        // Not indexed yet, or made by another process since.
+        auto handles = SIGNET_TRY(find(session, object_class, id));
         if (handles.empty())
             return std::unexpected(not_found(locator));
-        std::lock_guard lock(mutex);
-        private_keys.emplace(std::string(locator), handles.front());
+        remember(key, object_class, handles.front());
         return handles.front();
+    }
+
+    // The public key `handle` in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).
+    Result<Bytes> public_key(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE handle, std::string_view locator,
+                             Algorithm algorithm)
+    {
+        if (is_rsa(algorithm)) {
+            std::string modulus = SIGNET_TRY(attribute(session, handle, CKA_MODULUS));
+            std::string exponent = SIGNET_TRY(attribute(session, handle, CKA_PUBLIC_EXPONENT));
+            while (exponent.size() > 1 && exponent.front() == '\0')
+                exponent.erase(0, 1);
+            Bytes out;
+            if (exponent.size() < 256) {
+                out.push_back(static_cast<char>(exponent.size()));
+            } else {
+                out.push_back('\0');
+                out.push_back(static_cast<char>(exponent.size() >> 8));
+                out.push_back(static_cast<char>(exponent.size() & 0xff));
+            }
+            return out + exponent + modulus;
+        }
+        std::string point = SIGNET_TRY(attribute(session, handle, CKA_EC_POINT));
+        auto raw = unwrap_ec_point(point, raw_point_size(algorithm));
+        if (!raw)
+            return fail(ErrorCode::Pkcs11,
+                        fmt::format("key {} in token '{}' is not a {} key", locator, label, algorithm_to_text(algorithm)));
+        if (algorithm == Algorithm::ECDSAP256SHA256 || algorithm == Algorithm::ECDSAP384SHA384)
+            return raw->substr(1); // drop the 0x04 "uncompressed" prefix
+        return *raw;
     }
 
     Result<void> check_mechanism(Algorithm algorithm) const
@@ -513,7 +618,7 @@ size_t KeyStore::session_count() const
     return state_->open_sessions;
 }
 
-Result<std::string> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label)
+Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label)
 {
     SIGNET_TRY(state_->check_mechanism(algorithm));
     if (is_rsa(algorithm) && (bits < 2048 || bits > 4096))
@@ -553,41 +658,23 @@ Result<std::string> KeyStore::generate(Algorithm algorithm, unsigned bits, std::
         return std::unexpected(p11_error(
             fmt::format("generating a {} key in token '{}'", algorithm_to_text(algorithm), state_->label), rv));
     std::string locator = hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
-    std::lock_guard lock(state_->mutex);
-    state_->private_keys.emplace(locator, priv_handle);
-    return locator;
+    state_->remember(locator, CKO_PRIVATE_KEY, priv_handle);
+    state_->remember(locator, CKO_PUBLIC_KEY, pub_handle);
+    auto public_key = state_->public_key(lease->session, pub_handle, locator, algorithm);
+    if (!public_key) {
+        state_->forget(locator);
+        state_->f()->C_DestroyObject(lease->session, priv_handle);
+        state_->f()->C_DestroyObject(lease->session, pub_handle);
+        return std::unexpected(public_key.error());
+    }
+    return Generated { std::move(locator), std::move(*public_key) };
 }
 
 Result<Bytes> KeyStore::public_key(std::string_view locator, Algorithm algorithm)
 {
-    std::string id = SIGNET_TRY(unhex(locator));
     auto lease = SIGNET_TRY(state_->lease());
-    auto handles = SIGNET_TRY(state_->find(lease->session, CKO_PUBLIC_KEY, id));
-    if (handles.empty())
-        return std::unexpected(state_->not_found(locator));
-    if (is_rsa(algorithm)) {
-        std::string modulus = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_MODULUS));
-        std::string exponent = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_PUBLIC_EXPONENT));
-        while (exponent.size() > 1 && exponent.front() == '\0')
-            exponent.erase(0, 1);
-        Bytes out;
-        if (exponent.size() < 256) {
-            out.push_back(static_cast<char>(exponent.size()));
-        } else {
-            out.push_back('\0');
-            out.push_back(static_cast<char>(exponent.size() >> 8));
-            out.push_back(static_cast<char>(exponent.size() & 0xff));
-        }
-        return out + exponent + modulus;
-    }
-    std::string point = SIGNET_TRY(state_->attribute(lease->session, handles.front(), CKA_EC_POINT));
-    auto raw = unwrap_ec_point(point, raw_point_size(algorithm));
-    if (!raw)
-        return fail(ErrorCode::Pkcs11, fmt::format("key {} in token '{}' is not a {} key", locator, state_->label,
-                                                   algorithm_to_text(algorithm)));
-    if (algorithm == Algorithm::ECDSAP256SHA256 || algorithm == Algorithm::ECDSAP384SHA384)
-        return raw->substr(1); // drop the 0x04 "uncompressed" prefix
-    return *raw;
+    CK_OBJECT_HANDLE handle = SIGNET_TRY(state_->lookup(lease->session, locator, CKO_PUBLIC_KEY));
+    return state_->public_key(lease->session, handle, locator, algorithm);
 }
 
 Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std::string_view data)
@@ -600,13 +687,12 @@ Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std:
         data = std::string_view(reinterpret_cast<char*>(digest), digest_length);
     }
     auto lease = SIGNET_TRY(state_->lease());
-    CK_OBJECT_HANDLE key = SIGNET_TRY(state_->private_key(lease->session, locator));
+    CK_OBJECT_HANDLE key = SIGNET_TRY(state_->lookup(lease->session, locator, CKO_PRIVATE_KEY));
     CK_MECHANISM mechanism { m.sign, nullptr, 0 };
     auto* f = state_->f();
     CK_RV rv = f->C_SignInit(lease->session, &mechanism, key);
     if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
-        std::lock_guard lock(state_->mutex);
-        state_->private_keys.erase(std::string(locator));
+        state_->forget(std::string(locator)); // destroyed by another process
         return std::unexpected(state_->not_found(locator));
     }
     if (rv != CKR_OK)
@@ -622,22 +708,22 @@ Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std:
 
 Result<void> KeyStore::destroy(std::string_view locator)
 {
-    std::string id = SIGNET_TRY(unhex(locator));
     auto lease = SIGNET_TRY(state_->lease());
-    auto privs = SIGNET_TRY(state_->find(lease->session, CKO_PRIVATE_KEY, id));
-    auto pubs = SIGNET_TRY(state_->find(lease->session, CKO_PUBLIC_KEY, id));
-    if (privs.empty() && pubs.empty())
-        return std::unexpected(state_->not_found(locator));
-    {
-        std::lock_guard lock(state_->mutex);
-        state_->private_keys.erase(std::string(locator));
+    std::vector<CK_OBJECT_HANDLE> halves;
+    for (CK_OBJECT_CLASS object_class : { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY }) {
+        auto handle = state_->lookup(lease->session, locator, object_class);
+        if (handle)
+            halves.push_back(*handle);
+        else if (handle.error().code() != ErrorCode::NotFound)
+            return std::unexpected(handle.error());
     }
-    for (auto handles : { privs, pubs }) {
-        for (CK_OBJECT_HANDLE handle : handles) {
-            CK_RV rv = state_->f()->C_DestroyObject(lease->session, handle);
-            if (rv != CKR_OK)
-                return std::unexpected(p11_error(fmt::format("destroying key {}", locator), rv));
-        }
+    if (halves.empty())
+        return std::unexpected(state_->not_found(locator));
+    state_->forget(std::string(locator));
+    for (CK_OBJECT_HANDLE handle : halves) {
+        CK_RV rv = state_->f()->C_DestroyObject(lease->session, handle);
+        if (rv != CKR_OK && rv != CKR_OBJECT_HANDLE_INVALID)
+            return std::unexpected(p11_error(fmt::format("destroying key {}", locator), rv));
     }
     return {};
 }

@@ -38,18 +38,21 @@ TEST_P(SignEveryAlgorithm, TokenSignatureVerifiesWithOpenSsl)
         EXPECT_NE(failed.error().message().find("does not support"), std::string::npos);
         GTEST_SKIP() << "SoftHSM2 here lacks " << algorithm_to_text(c.algorithm);
     }
-    auto locator = store.generate(c.algorithm, c.bits, "test");
-    ASSERT_TRUE(locator) << locator.error().to_string();
-    EXPECT_EQ(locator->size(), 40u); // 20 random octets in hex
-    auto public_key = store.public_key(*locator, c.algorithm);
+    auto generated = store.generate(c.algorithm, c.bits, "test");
+    ASSERT_TRUE(generated) << generated.error().to_string();
+    const std::string& locator = generated->locator;
+    EXPECT_EQ(locator.size(), 40u); // 20 random octets in hex
+    EXPECT_EQ(generated->public_key.size(), c.public_key_size);
+    // Found again by its locator, the same key.
+    auto public_key = store.public_key(locator, c.algorithm);
     ASSERT_TRUE(public_key) << public_key.error().to_string();
-    EXPECT_EQ(public_key->size(), c.public_key_size);
+    EXPECT_EQ(*public_key, generated->public_key);
 
     Bytes dnskey = make_dnskey_rdata(dnskey_flag_zone, c.algorithm, *public_key);
     auto key = PublicKey::from_dnskey(dnskey);
     ASSERT_TRUE(key) << key.error().to_string();
     std::string data = "RRSIG RDATA and canonical RRs would be here";
-    auto signature = store.sign(*locator, c.algorithm, data);
+    auto signature = store.sign(locator, c.algorithm, data);
     ASSERT_TRUE(signature) << signature.error().to_string();
     EXPECT_EQ(signature->size(), c.signature_size);
     EXPECT_TRUE(key->verify(data, *signature));
@@ -58,11 +61,11 @@ TEST_P(SignEveryAlgorithm, TokenSignatureVerifiesWithOpenSsl)
     bad[bad.size() / 2] ^= 0x01;
     EXPECT_FALSE(key->verify(data, bad));
 
-    ASSERT_TRUE(store.destroy(*locator));
-    auto gone = store.sign(*locator, c.algorithm, data);
+    ASSERT_TRUE(store.destroy(locator));
+    auto gone = store.sign(locator, c.algorithm, data);
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error().code(), ErrorCode::NotFound);
-    EXPECT_NE(gone.error().message().find(*locator), std::string::npos);
+    EXPECT_NE(gone.error().message().find(locator), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, SignEveryAlgorithm,
@@ -77,15 +80,16 @@ INSTANTIATE_TEST_SUITE_P(Algorithms, SignEveryAlgorithm,
 TEST(KeyStore, PrivateKeysAreSensitiveAndListed)
 {
     auto& store = *test_token().store;
-    auto locator = store.generate(Algorithm::ECDSAP256SHA256, 0, "listed");
-    ASSERT_TRUE(locator);
+    auto generated = store.generate(Algorithm::ECDSAP256SHA256, 0, "listed");
+    ASSERT_TRUE(generated);
+    const std::string& locator = generated->locator;
     auto all = store.list();
     ASSERT_TRUE(all);
-    EXPECT_NE(std::find(all->begin(), all->end(), *locator), all->end());
-    ASSERT_TRUE(store.destroy(*locator));
+    EXPECT_NE(std::find(all->begin(), all->end(), locator), all->end());
+    ASSERT_TRUE(store.destroy(locator));
     all = store.list();
     ASSERT_TRUE(all);
-    EXPECT_EQ(std::find(all->begin(), all->end(), *locator), all->end());
+    EXPECT_EQ(std::find(all->begin(), all->end(), locator), all->end());
 }
 
 TEST(KeyStore, RsaSizeOutsidePolicyRefused)
@@ -145,11 +149,11 @@ TEST(KeyStore, SecondTokenWithSameLabelRefused)
 TEST(KeyStore, ParallelSigningUsesOneSessionPerThread)
 {
     auto& store = *test_token().store;
-    auto locator = store.generate(Algorithm::ECDSAP256SHA256, 0, "parallel");
-    ASSERT_TRUE(locator);
+    auto generated = store.generate(Algorithm::ECDSAP256SHA256, 0, "parallel");
+    ASSERT_TRUE(generated);
+    const std::string& locator = generated->locator;
     auto key = PublicKey::from_dnskey(
-        make_dnskey_rdata(dnskey_flag_zone, Algorithm::ECDSAP256SHA256,
-                          *store.public_key(*locator, Algorithm::ECDSAP256SHA256)));
+        make_dnskey_rdata(dnskey_flag_zone, Algorithm::ECDSAP256SHA256, generated->public_key));
     ASSERT_TRUE(key);
     std::atomic<int> good = 0;
     std::vector<std::thread> threads;
@@ -157,7 +161,7 @@ TEST(KeyStore, ParallelSigningUsesOneSessionPerThread)
         threads.emplace_back([&, t] {
             for (int i = 0; i < 50; ++i) {
                 std::string data = std::to_string(t) + "/" + std::to_string(i);
-                auto signature = store.sign(*locator, Algorithm::ECDSAP256SHA256, data);
+                auto signature = store.sign(locator, Algorithm::ECDSAP256SHA256, data);
                 if (signature && key->verify(data, *signature))
                     ++good;
             }
@@ -168,7 +172,52 @@ TEST(KeyStore, ParallelSigningUsesOneSessionPerThread)
     EXPECT_EQ(good, 200);
     EXPECT_GE(store.session_count(), 1u);
     EXPECT_LE(store.session_count(), 5u);
-    ASSERT_TRUE(store.destroy(*locator));
+    ASSERT_TRUE(store.destroy(locator));
+}
+
+// A second KeyStore on the same token stands for another process: it finds
+// keys by searching for the first few, then by reading every CKA_ID once;
+// keys made after that are still found, and destroyed ones are reported.
+TEST(KeyStore, FindsKeysMadeElsewhereBeforeAndAfterIndexing)
+{
+    auto& token = test_token();
+    auto& maker = *token.store;
+    std::vector<p11::KeyStore::Generated> made;
+    for (int i = 0; i < 12; ++i) {
+        auto generated = maker.generate(Algorithm::ECDSAP256SHA256, 0, "elsewhere");
+        ASSERT_TRUE(generated) << generated.error().to_string();
+        made.push_back(std::move(*generated));
+    }
+    auto opened = p11::KeyStore::open(token.config, token.user_pin);
+    ASSERT_TRUE(opened) << opened.error().to_string();
+    auto& other = **opened;
+    auto signs_with = [&](const p11::KeyStore::Generated& key) {
+        auto verifier = PublicKey::from_dnskey(
+            make_dnskey_rdata(dnskey_flag_zone, Algorithm::ECDSAP256SHA256, key.public_key));
+        auto signature = other.sign(key.locator, Algorithm::ECDSAP256SHA256, key.locator);
+        return verifier && signature && verifier->verify(key.locator, *signature);
+    };
+    for (const auto& key : made) {
+        EXPECT_TRUE(signs_with(key)) << key.locator;
+        EXPECT_EQ(*other.public_key(key.locator, Algorithm::ECDSAP256SHA256), key.public_key);
+    }
+    auto later = maker.generate(Algorithm::ECDSAP256SHA256, 0, "elsewhere, later");
+    ASSERT_TRUE(later);
+    EXPECT_TRUE(signs_with(*later));
+
+    ASSERT_TRUE(maker.destroy(made.front().locator));
+    auto gone = other.sign(made.front().locator, Algorithm::ECDSAP256SHA256, "x");
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code(), ErrorCode::NotFound);
+    EXPECT_EQ(other.destroy(made.front().locator).error().code(), ErrorCode::NotFound);
+    for (size_t i = 1; i < made.size(); ++i)
+        ASSERT_TRUE(other.destroy(made[i].locator)) << made[i].locator;
+    ASSERT_TRUE(other.destroy(later->locator));
+    auto listed = maker.list();
+    ASSERT_TRUE(listed);
+    for (const auto& key : made)
+        EXPECT_EQ(std::find(listed->begin(), listed->end(), key.locator), listed->end());
+    EXPECT_FALSE(maker.sign(made.back().locator, Algorithm::ECDSAP256SHA256, "x"));
 }
 
 TEST(ReadPin, FileMustBePrivate)

@@ -93,8 +93,9 @@ Keys make_keys(crypto::Algorithm algorithm)
     for (auto* key : { &keys.ksk, &keys.zsk }) {
         bool ksk = key == &keys.ksk;
         key->algorithm = algorithm;
-        key->locator = *store.generate(algorithm, 2048, ksk ? "ksk" : "zsk");
-        key->dnskey = crypto::make_dnskey_rdata(ksk ? 257 : 256, algorithm, *store.public_key(key->locator, algorithm));
+        auto generated = store.generate(algorithm, 2048, ksk ? "ksk" : "zsk");
+        key->locator = generated->locator;
+        key->dnskey = crypto::make_dnskey_rdata(ksk ? 257 : 256, algorithm, generated->public_key);
         key->signs_keyset = ksk;
         key->signs_zone = !ksk;
     }

@@ -2,7 +2,9 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -44,23 +46,18 @@ Result<KeyEntry> make_key(crypto::p11::KeyStore& token, const enforcer::ZoneEntr
                           const enforcer::KeyRequest& request, TimePoint now)
 {
     std::string label = fmt::format("{} {}", zone.name, enforcer::key_role_to_text(request.role));
-    auto locator = token.generate(request.algorithm, request.bits, label);
-    if (!locator)
-        return fail(locator.error().with_context(fmt::format("zone '{}'", zone.name)));
-    auto public_key = token.public_key(*locator, request.algorithm);
-    if (!public_key) {
-        (void)token.destroy(*locator);
-        return fail(public_key.error().with_context(fmt::format("zone '{}'", zone.name)));
-    }
+    auto generated = token.generate(request.algorithm, request.bits, label);
+    if (!generated)
+        return fail(generated.error().with_context(fmt::format("zone '{}'", zone.name)));
     KeyEntry key;
     key.zone_id = zone.id;
-    key.locator = *locator;
+    key.locator = generated->locator;
     key.algorithm = request.algorithm;
     key.bits = request.bits;
     key.role = request.role;
     key.flags = request.role == KeyRole::ZSK ? crypto::dnskey_flag_zone
                                              : crypto::dnskey_flag_zone | crypto::dnskey_flag_sep;
-    key.dnskey_rdata = crypto::make_dnskey_rdata(key.flags, request.algorithm, *public_key);
+    key.dnskey_rdata = crypto::make_dnskey_rdata(key.flags, request.algorithm, generated->public_key);
     key.key_tag = crypto::key_tag(key.dnskey_rdata);
     key.goal = enforcer::KeyGoal::Present;
     const bool keyset = request.role != KeyRole::ZSK, zone_data = request.role != KeyRole::KSK;
@@ -108,11 +105,12 @@ Result<std::string> ds_text(const enforcer::ZoneEntry& zone, const enforcer::Pol
 
 } // namespace
 
-Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
+Result<ZoneStep> plan_step(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
                            std::optional<uint32_t> published_max_ttl)
 {
     ZoneStep out;
     out.zone = zone;
+    out.signing = signing;
     out.policy = *SIGNET_TRY(context.policy(zone.policy));
     out.timing = out.policy;
     out.timing.dnskey_ttl = kept_or(zone.dnskey_ttl, out.policy.dnskey_ttl, now);
@@ -123,28 +121,85 @@ Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, Ti
     out.timing.max_zone_ttl = kept_or(zone.zone_ttl, zone_ttl, now);
     out.timing.parent_ds_ttl = kept_or(zone.ds_ttl, out.policy.parent_ds_ttl, now);
     out.stored = SIGNET_TRY(context.db.keys_of(zone.id));
-
     out.step = enforcer::advance(out.stored, out.timing, now, signing);
-    std::vector<KeyEntry> keys = out.stored;
+    return out;
+}
+
+Result<void> make_keys(Context& context, ZoneStep& zs, TimePoint now)
+{
+    std::vector<KeyEntry> keys = zs.stored;
     // New keys start hidden; the step after their generation sets them moving.
-    for (int round = 0; round < 2 && !out.step.to_generate.empty(); ++round) {
+    for (int round = 0; round < 2 && !zs.step.to_generate.empty(); ++round) {
         auto* token = SIGNET_TRY(context.token());
-        for (const auto& request : out.step.to_generate) {
-            auto key = make_key(*token, zone, request, now);
+        for (const auto& request : zs.step.to_generate) {
+            auto key = [&]() -> Result<KeyEntry> {
+                if (auto made = context.premade.take(zs.zone.id, request))
+                    return std::move(*made);
+                return make_key(*token, zs.zone, request, now);
+            }();
             if (!key) {
-                for (size_t index : out.generated)
+                for (size_t index : zs.generated)
                     (void)token->destroy(keys[index].locator);
+                zs.generated.clear();
                 return fail(key.error());
             }
             keys.push_back(std::move(*key));
-            out.generated.push_back(keys.size() - 1);
-            out.reasons.push_back(request.reason);
+            zs.generated.push_back(keys.size() - 1);
+            zs.reasons.push_back(request.reason);
         }
         // The step starts again from the stored keys plus the new ones, so
         // that its transitions are reported against what was stored.
-        out.step = enforcer::advance(keys, out.timing, now, signing);
+        zs.step = enforcer::advance(keys, zs.timing, now, zs.signing);
     }
+    return {};
+}
+
+Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
+                           std::optional<uint32_t> published_max_ttl)
+{
+    ZoneStep out = SIGNET_TRY(plan_step(context, zone, now, signing, published_max_ttl));
+    SIGNET_TRY(make_keys(context, out, now));
     return out;
+}
+
+size_t premake_keys(Context& context, const std::vector<ZoneStep>& plans, TimePoint now, unsigned threads)
+{
+    struct Job {
+        const ZoneStep* plan;
+        const enforcer::KeyRequest* request;
+        std::optional<Result<KeyEntry>> key;
+    };
+    std::vector<Job> jobs;
+    for (const auto& plan : plans) {
+        for (const auto& request : plan.step.to_generate)
+            jobs.push_back({ &plan, &request, std::nullopt });
+    }
+    if (jobs.empty())
+        return 0;
+    auto token = context.shared_token();
+    if (!token)
+        return 0; // each step meets the error again and reports it
+    if (threads == 0)
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(jobs.size()));
+    std::atomic<size_t> next = 0;
+    auto work = [&] {
+        for (size_t i; (i = next++) < jobs.size();)
+            jobs[i].key = make_key(**token, jobs[i].plan->zone, *jobs[i].request, now);
+    };
+    std::vector<std::jthread> workers;
+    for (unsigned t = 1; t < threads; ++t)
+        workers.emplace_back(work);
+    work();
+    workers.clear(); // joins
+    size_t made = 0;
+    for (auto& job : jobs) {
+        if (job.key && *job.key) {
+            context.premade.add(*token, std::move(**job.key));
+            ++made;
+        }
+    }
+    return made;
 }
 
 void discard_generated(Context& context, const ZoneStep& step)
@@ -285,11 +340,13 @@ std::optional<TimePoint> key_next_transition(const KeyEntry& key, const enforcer
     return next;
 }
 
-Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name, const Clock& clock)
+namespace {
+
+// The rest of `signet enforce` for one zone once its step is planned.
+Result<EnforceReport> enforce_planned(Context& context, ZoneStep& zs, TimePoint now)
 {
-    TimePoint now = clock.now();
-    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
-    ZoneStep zs = SIGNET_TRY(step_zone(context, zone, now, false));
+    SIGNET_TRY(make_keys(context, zs, now));
+    const enforcer::ZoneEntry& zone = zs.zone;
     auto stored = context.db.transaction([&] { return store_step(context, zs, now); });
     if (!stored) {
         discard_generated(context, zs);
@@ -316,6 +373,34 @@ Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name,
                                                             "moved on",
                                                             zone.name));
     return report;
+}
+
+} // namespace
+
+Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name, const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    ZoneStep zs = SIGNET_TRY(plan_step(context, zone, now, false));
+    return enforce_planned(context, zs, now);
+}
+
+std::vector<Result<EnforceReport>> enforce_zones(Context& context, const std::vector<enforcer::ZoneEntry>& zones,
+                                                 const Clock& clock, unsigned threads)
+{
+    TimePoint now = clock.now();
+    std::vector<Result<ZoneStep>> plans;
+    std::vector<ZoneStep> planned;
+    for (const auto& zone : zones) {
+        plans.push_back(plan_step(context, zone, now, false));
+        if (plans.back() && !plans.back()->step.to_generate.empty())
+            planned.push_back(*plans.back());
+    }
+    premake_keys(context, planned, now, threads);
+    std::vector<Result<EnforceReport>> out;
+    for (auto& plan : plans)
+        out.push_back(plan ? enforce_planned(context, *plan, now) : fail(plan.error()));
+    return out;
 }
 
 Result<KeyEntry> confirm_ds(Context& context, std::string_view zone_name, uint16_t key_tag, bool seen,

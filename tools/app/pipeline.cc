@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -128,13 +129,54 @@ Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs:
     return Context(std::move(config), std::move(db));
 }
 
-Result<crypto::p11::KeyStore*> Context::token()
+Result<std::shared_ptr<crypto::p11::KeyStore>> Context::shared_token()
 {
     if (!token_) {
         std::string pin = SIGNET_TRY(crypto::p11::read_pin(config.hsm.pin_file));
         token_ = SIGNET_TRY(crypto::p11::KeyStore::open(config.hsm.token_config(), pin));
     }
-    return token_.get();
+    return token_;
+}
+
+Result<crypto::p11::KeyStore*> Context::token() { return SIGNET_TRY(shared_token()).get(); }
+
+Context::Premade::Premade(Premade&& other) noexcept
+    : token_(std::move(other.token_))
+    , keys_(std::move(other.keys_))
+{
+    other.keys_.clear();
+}
+
+Context::Premade::~Premade()
+{
+    for (const auto& [zone, keys] : keys_) {
+        for (const auto& key : keys)
+            (void)token_->destroy(key.locator);
+    }
+}
+
+void Context::Premade::add(std::shared_ptr<crypto::p11::KeyStore> token, KeyEntry key)
+{
+    token_ = std::move(token);
+    keys_[key.zone_id].push_back(std::move(key));
+}
+
+std::optional<KeyEntry> Context::Premade::take(int64_t zone_id, const enforcer::KeyRequest& request)
+{
+    auto zone = keys_.find(zone_id);
+    if (zone == keys_.end())
+        return std::nullopt;
+    auto& keys = zone->second;
+    auto match = std::find_if(keys.begin(), keys.end(), [&](const KeyEntry& key) {
+        return key.role == request.role && key.algorithm == request.algorithm && key.bits == request.bits;
+    });
+    if (match == keys.end())
+        return std::nullopt;
+    KeyEntry key = std::move(*match);
+    keys.erase(match);
+    if (keys.empty())
+        keys_.erase(zone);
+    return key;
 }
 
 Result<const enforcer::Policy*> Context::policy(std::string_view name) const

@@ -130,7 +130,7 @@ int main(int argc, char** argv)
         return 1;
     }
     // One signature first, so that finding the key handle is not timed.
-    if (auto s = store.sign(*key, algorithm, std::string(32, 'x')); !s) {
+    if (auto s = store.sign(key->locator, algorithm, std::string(32, 'x')); !s) {
         std::fprintf(stderr, "bench_token_rate: %s\n", s.error().to_string().c_str());
         return 1;
     }
@@ -149,7 +149,7 @@ int main(int argc, char** argv)
                 std::this_thread::yield();
             while (!stop.load(std::memory_order_relaxed)) {
                 std::memcpy(message, &n, sizeof n); // a different message each time
-                auto s = store.sign(*key, algorithm, std::string_view(message, sizeof message));
+                auto s = store.sign(key->locator, algorithm, std::string_view(message, sizeof message));
                 if (!s) {
                     std::fprintf(stderr, "bench_token_rate: %s\n", s.error().to_string().c_str());
                     failed = true;

@@ -108,17 +108,17 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         return fail(ErrorCode::Usage, "name a zone, or give --all");
     auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
     auto clock = SIGNET_TRY(globals.clock());
-    std::vector<std::string> zones;
-    if (all) {
-        for (const auto& z : SIGNET_TRY(context.db.list_zones()))
-            zones.push_back(z.name);
-    } else {
-        zones.push_back(zone);
-    }
+    std::vector<enforcer::ZoneEntry> zones;
+    if (all)
+        zones = SIGNET_TRY(context.db.list_zones());
+    else
+        zones.push_back(SIGNET_TRY(context.zone(zone)));
+    auto reports = app::enforce_zones(context, zones, *clock);
     nlohmann::json out = nlohmann::json::array();
     int status = 0;
-    for (const auto& name : zones) {
-        auto report = app::enforce_zone(context, name, *clock);
+    for (size_t i = 0; i < zones.size(); ++i) {
+        const std::string& name = zones[i].name;
+        auto& report = reports[i];
         if (!report) {
             fmt::print(stderr, "{}\n", report.error().to_string());
             out.push_back({ { "zone", name }, { "ok", false }, { "error", report.error().to_string() } });

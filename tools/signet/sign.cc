@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signet/app/enforce.h>
 #include <signet/app/pipeline.h>
 #include <signet/crypto/algorithm.h>
 
@@ -32,8 +33,15 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
     auto clock = SIGNET_TRY(globals.clock());
     std::vector<std::string> zones = command.zones;
     if (command.all) {
-        for (const auto& zone : SIGNET_TRY(context.db.list_zones()))
+        std::vector<app::ZoneStep> plans;
+        const TimePoint now = clock->now();
+        for (const auto& zone : SIGNET_TRY(context.db.list_zones())) {
             zones.push_back(zone.name);
+            if (auto plan = app::plan_step(context, zone, now, true); plan && !plan->step.to_generate.empty())
+                plans.push_back(std::move(*plan));
+        }
+        // The keys new zones need, made on every session at once.
+        app::premake_keys(context, plans, now, command.threads);
     }
     nlohmann::json results = nlohmann::json::array();
     int status = 0;

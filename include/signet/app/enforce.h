@@ -16,6 +16,7 @@ namespace signet::app {
 // One zone's step, with the keys it asked for already in the token.
 struct ZoneStep {
     enforcer::ZoneEntry zone;
+    bool signing = false; // as for enforcer::advance
     enforcer::Policy policy; // as configured
     enforcer::Policy timing; // the policy with its TTLs raised to what caches may still hold
     std::vector<enforcer::KeyEntry> stored; // the keys as they were
@@ -27,9 +28,21 @@ struct ZoneStep {
 
 // Runs the enforcer for `zone` at `now`; `signing` as for enforcer::advance.
 // `published_max_ttl` is the largest TTL the signed zone will carry, when
-// known. On error the token is as it was.
+// known. On error the token is as it was. The same as plan_step + make_keys.
 Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
                            std::optional<uint32_t> published_max_ttl = std::nullopt);
+// The step as the stored keys allow it, before any key it asks for is made.
+Result<ZoneStep> plan_step(Context& context, const enforcer::ZoneEntry& zone, TimePoint now, bool signing,
+                           std::optional<uint32_t> published_max_ttl = std::nullopt);
+// Makes the keys a planned step asks for (taking those made ahead first) and
+// steps again with them. On error the token is as it was.
+Result<void> make_keys(Context& context, ZoneStep& step, TimePoint now);
+// Makes the keys that `plans` ask for ahead, on up to `threads` sessions at
+// once (0: one per core), and leaves them in context.premade for the steps
+// to take. A run over many zones keeps the token busy on every session
+// instead of waiting on it zone after zone. Returns how many were made; a key
+// that fails is left for its zone's own step to meet and report.
+size_t premake_keys(Context& context, const std::vector<ZoneStep>& plans, TimePoint now, unsigned threads = 0);
 // Takes the step's new keys out of the token again (after a failure).
 void discard_generated(Context& context, const ZoneStep& step);
 // Writes the step's keys and the history; call inside KeyDb::transaction.
@@ -59,6 +72,10 @@ struct EnforceReport {
 
 // `signet enforce`: the step without signing, stored.
 Result<EnforceReport> enforce_zone(Context& context, std::string_view zone, const Clock& clock);
+// `signet enforce --all`: enforce_zone for each of `zones` in turn, with the
+// keys they need made ahead (premake_keys). One result per zone, in order.
+std::vector<Result<EnforceReport>> enforce_zones(Context& context, const std::vector<enforcer::ZoneEntry>& zones,
+                                                 const Clock& clock, unsigned threads = 0);
 
 // `signet key ds-seen` / `ds-gone`.
 Result<enforcer::KeyEntry> confirm_ds(Context& context, std::string_view zone, uint16_t key_tag, bool seen,

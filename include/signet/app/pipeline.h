@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include <signet/base/clock.h>
 #include <signet/crypto/p11.h>
 #include <signet/enforcer/keydb.h>
+#include <signet/enforcer/keystate.h>
 #include <signet/signer/plan.h>
 #include <signet/signer/signer.h>
 
@@ -42,9 +44,29 @@ public:
     enforcer::KeyDb db;
 
     Result<crypto::p11::KeyStore*> token();
+    Result<std::shared_ptr<crypto::p11::KeyStore>> shared_token();
     Result<const enforcer::Policy*> policy(std::string_view name) const;
     // The zone or a NotFound error naming it.
     Result<enforcer::ZoneEntry> zone(std::string_view name);
+
+    // Keys made in the token ahead of the steps that ask for them (see
+    // premake_keys), by zone id. Those no step takes are destroyed with the
+    // context, so the token never keeps a key the store does not know.
+    class Premade {
+    public:
+        Premade() = default;
+        Premade(Premade&& other) noexcept;
+        Premade& operator=(Premade&&) = delete;
+        ~Premade();
+        void add(std::shared_ptr<crypto::p11::KeyStore> token, enforcer::KeyEntry key);
+        // A key of the zone made for `request`, if one is waiting.
+        std::optional<enforcer::KeyEntry> take(int64_t zone_id, const enforcer::KeyRequest& request);
+
+    private:
+        std::shared_ptr<crypto::p11::KeyStore> token_;
+        std::map<int64_t, std::vector<enforcer::KeyEntry>> keys_;
+    };
+    Premade premade;
 
 private:
     Context(Config config, enforcer::KeyDb db)
@@ -52,7 +74,7 @@ private:
         , db(std::move(db))
     {
     }
-    std::unique_ptr<crypto::p11::KeyStore> token_;
+    std::shared_ptr<crypto::p11::KeyStore> token_; // shared with `premade`
 };
 
 struct SignOptions {
