@@ -108,16 +108,21 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         return fail(ErrorCode::Usage, "name a zone, or give --all");
     auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
     auto clock = SIGNET_TRY(globals.clock());
-    std::vector<enforcer::ZoneEntry> zones;
-    if (all)
-        zones = SIGNET_TRY(context.db.list_zones());
-    else
-        zones.push_back(SIGNET_TRY(context.zone(zone)));
-    auto reports = app::enforce_zones(context, zones, *clock);
+    std::vector<std::string> names;
+    std::vector<Result<app::EnforceReport>> reports;
+    if (all) {
+        auto zones = SIGNET_TRY(context.db.list_zones());
+        for (const auto& z : zones)
+            names.push_back(z.name);
+        reports = app::enforce_zones(context, zones, *clock);
+    } else {
+        names.push_back(zone);
+        reports.push_back(app::enforce_zone(context, zone, *clock));
+    }
     nlohmann::json out = nlohmann::json::array();
     int status = 0;
-    for (size_t i = 0; i < zones.size(); ++i) {
-        const std::string& name = zones[i].name;
+    for (size_t i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
         auto& report = reports[i];
         if (!report) {
             fmt::print(stderr, "{}\n", report.error().to_string());
