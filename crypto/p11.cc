@@ -477,10 +477,10 @@ struct KeyStore::State {
         std::unordered_map<std::string, Handles> found;
         for (CK_OBJECT_CLASS object_class : { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY }) {
             for (CK_OBJECT_HANDLE handle : SIGNET_TRY(find(session, object_class, {}))) {
-                std::string id = SIGNET_TRY(attribute(session, handle, CKA_ID));
-                if (id.empty())
-                    continue; // not one of ours: keys we make all carry a CKA_ID
-                CK_OBJECT_HANDLE& slot = slot_of(found[hex(id)], object_class);
+                auto id = attribute(session, handle, CKA_ID);
+                if (!id || id->empty())
+                    continue; // not one of ours: keys we make all carry a readable CKA_ID
+                CK_OBJECT_HANDLE& slot = slot_of(found[hex(*id)], object_class);
                 if (slot == CK_INVALID_HANDLE)
                     slot = handle;
             }
@@ -493,7 +493,6 @@ struct KeyStore::State {
             if (have.public_key == CK_INVALID_HANDLE)
                 have.public_key = handles.public_key;
         }
-        indexed = true;
         return {};
     }
 
@@ -505,18 +504,20 @@ struct KeyStore::State {
             return *handle;
         std::string id = SIGNET_TRY(unhex(locator));
         {
+            // Other threads wait here while one indexes, then look again.
             std::lock_guard index_lock(index_mutex);
             bool index_now;
             {
                 std::lock_guard lock(mutex);
                 index_now = !indexed && ++searches > searches_before_index;
+                indexed = indexed || index_now; // tried once, whatever comes of it
             }
-            if (index_now) {
-                SIGNET_TRY(index(session));
-                if (auto handle = remembered(key, object_class))
-                    return *handle;
-            }
+            // A module that cannot list its keys is still searched key by key.
+            if (index_now)
+                (void)index(session);
         }
+        if (auto handle = remembered(key, object_class))
+            return *handle;
         // Not indexed yet, or made by another process since.
         auto handles = SIGNET_TRY(find(session, object_class, id));
         if (handles.empty())
