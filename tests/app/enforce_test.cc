@@ -140,9 +140,9 @@ TEST(EnforceZones, KeysMadeAheadAndNotTakenAreDestroyed)
         Context context = open_context();
         before = token_keys(context);
         auto zones = add_zones(context, "untaken", 3);
-        std::vector<ZoneStep> plans;
+        std::vector<Result<ZoneStep>> plans;
         for (const auto& zone : zones)
-            plans.push_back(*plan_step(context, zone, t0, false));
+            plans.push_back(plan_step(context, zone, t0, false));
         size_t made = premake_keys(context, plans, t0, 2);
         EXPECT_GT(made, 0u);
         std::set<std::string> ahead;

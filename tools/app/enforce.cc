@@ -162,7 +162,7 @@ Result<ZoneStep> step_zone(Context& context, const enforcer::ZoneEntry& zone, Ti
     return out;
 }
 
-size_t premake_keys(Context& context, const std::vector<ZoneStep>& plans, TimePoint now, unsigned threads)
+size_t premake_keys(Context& context, const std::vector<Result<ZoneStep>>& plans, TimePoint now, unsigned threads)
 {
     struct Job {
         const ZoneStep* plan;
@@ -171,8 +171,10 @@ size_t premake_keys(Context& context, const std::vector<ZoneStep>& plans, TimePo
     };
     std::vector<Job> jobs;
     for (const auto& plan : plans) {
-        for (const auto& request : plan.step.to_generate)
-            jobs.push_back({ &plan, &request, std::nullopt });
+        if (!plan)
+            continue;
+        for (const auto& request : plan->step.to_generate)
+            jobs.push_back({ &*plan, &request, std::nullopt });
     }
     if (jobs.empty())
         return 0;
@@ -385,18 +387,21 @@ Result<EnforceReport> enforce_zone(Context& context, std::string_view zone_name,
     return enforce_planned(context, zs, now);
 }
 
+std::vector<Result<ZoneStep>> plan_steps(Context& context, const std::vector<enforcer::ZoneEntry>& zones,
+                                         TimePoint now, bool signing, unsigned threads)
+{
+    std::vector<Result<ZoneStep>> plans;
+    for (const auto& zone : zones)
+        plans.push_back(plan_step(context, zone, now, signing));
+    premake_keys(context, plans, now, threads);
+    return plans;
+}
+
 std::vector<Result<EnforceReport>> enforce_zones(Context& context, const std::vector<enforcer::ZoneEntry>& zones,
                                                  const Clock& clock, unsigned threads)
 {
     TimePoint now = clock.now();
-    std::vector<Result<ZoneStep>> plans;
-    std::vector<ZoneStep> planned;
-    for (const auto& zone : zones) {
-        plans.push_back(plan_step(context, zone, now, false));
-        if (plans.back() && !plans.back()->step.to_generate.empty())
-            planned.push_back(*plans.back());
-    }
-    premake_keys(context, planned, now, threads);
+    auto plans = plan_steps(context, zones, now, false, threads);
     std::vector<Result<EnforceReport>> out;
     for (auto& plan : plans)
         out.push_back(plan ? enforce_planned(context, *plan, now) : fail(plan.error()));

@@ -33,15 +33,12 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
     auto clock = SIGNET_TRY(globals.clock());
     std::vector<std::string> zones = command.zones;
     if (command.all) {
-        std::vector<app::ZoneStep> plans;
-        const TimePoint now = clock->now();
-        for (const auto& zone : SIGNET_TRY(context.db.list_zones())) {
+        auto all = SIGNET_TRY(context.db.list_zones());
+        for (const auto& zone : all)
             zones.push_back(zone.name);
-            if (auto plan = app::plan_step(context, zone, now, true); plan && !plan->step.to_generate.empty())
-                plans.push_back(std::move(*plan));
-        }
-        // The keys new zones need, made on every session at once.
-        app::premake_keys(context, plans, now, command.threads);
+        // The keys the zones will ask for, made on every session at once;
+        // each sign_zone() plans again with its input's largest TTL.
+        app::plan_steps(context, all, clock->now(), true, command.threads);
     }
     nlohmann::json results = nlohmann::json::array();
     int status = 0;

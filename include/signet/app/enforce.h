@@ -42,7 +42,11 @@ Result<void> make_keys(Context& context, ZoneStep& step, TimePoint now);
 // to take. A run over many zones keeps the token busy on every session
 // instead of waiting on it zone after zone. Returns how many were made; a key
 // that fails is left for its zone's own step to meet and report.
-size_t premake_keys(Context& context, const std::vector<ZoneStep>& plans, TimePoint now, unsigned threads = 0);
+size_t premake_keys(Context& context, const std::vector<Result<ZoneStep>>& plans, TimePoint now,
+                    unsigned threads = 0);
+// plan_step for each of `zones`, in order, then premake_keys for them all.
+std::vector<Result<ZoneStep>> plan_steps(Context& context, const std::vector<enforcer::ZoneEntry>& zones,
+                                         TimePoint now, bool signing, unsigned threads = 0);
 // Takes the step's new keys out of the token again (after a failure).
 void discard_generated(Context& context, const ZoneStep& step);
 // Writes the step's keys and the history; call inside KeyDb::transaction.
