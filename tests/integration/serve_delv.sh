@@ -17,9 +17,7 @@ cleanup() {
 trap cleanup EXIT
 export SIGNET_STATE=$work/state
 unset SIGNET_PIN SIGNET_NOW
-failures=0
-pass() { echo "ok   $*"; }
-failed() { echo "FAIL $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # The quick-start zone plus an unsigned delegation, whose child NSD serves
 # too (unsigned).

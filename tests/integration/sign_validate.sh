@@ -15,9 +15,7 @@ state=$work/state
 export SIGNET_STATE=$state
 unset SIGNET_PIN SIGNET_NOW
 
-failures=0
-pass() { echo "ok   $*"; }
-failed() { echo "FAIL $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 "$signet" init >/dev/null
 
@@ -105,23 +103,6 @@ snapshot() { # what must not change: outputs, store rows, key objects
     sqlite3 "$state/signet.db" 'select * from zone; select * from key;' | sha256sum
     find "$state/tokens" -type f -name '*.object' ! -name token.object | sort | xargs sha256sum
   } >"$1"
-}
-expect_failure() { # label expected-message command...
-  local label=$1 message=$2
-  shift 2
-  snapshot "$work/before"
-  local status=0
-  "$@" >"$work/out" 2>"$work/err" || status=$?
-  snapshot "$work/after"
-  if [ $status -ne 1 ]; then
-    failed "$label: exit status $status, not 1"
-  elif ! grep -q -- "$message" "$work/err"; then
-    failed "$label: stderr lacks '$message': $(head -3 "$work/err")"
-  elif ! cmp -s "$work/before" "$work/after"; then
-    failed "$label: output, store or token changed: $(diff "$work/before" "$work/after" | head -4)"
-  else
-    pass "$label: clear error, output, store and token unchanged"
-  fi
 }
 
 cp "$src/conf/example.nl.zone" "$work/good.zone"

@@ -31,9 +31,7 @@ trap cleanup EXIT
 export SIGNET_STATE=$work/state
 unset SIGNET_PIN SIGNET_NOW
 
-failures=0
-pass() { echo "ok   $*"; }
-failed() { echo "FAIL $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/lib.sh"
 lower() { tr 'A-F' 'a-f'; }
 
 # --- certificates ------------------------------------------------------------
@@ -384,22 +382,6 @@ snapshot() { # the output and the store
   { sha256sum "$work/example.test.signed"
     sqlite3 "$SIGNET_STATE/signet.db" 'select * from zone; select * from key; select * from tlsa_binding;' | sha256sum
   } >"$1"
-}
-expect_failure() { # label expected-message command...
-  local label=$1 message=$2 status=0
-  shift 2
-  snapshot "$work/before"
-  "$@" >"$work/out" 2>"$work/err" || status=$?
-  snapshot "$work/after"
-  if [ $status -ne 1 ]; then
-    failed "$label: exit status $status, not 1"
-  elif ! grep -q -- "$message" "$work/err"; then
-    failed "$label: stderr lacks '$message': $(head -3 "$work/err")"
-  elif ! cmp -s "$work/before" "$work/after"; then
-    failed "$label: the output or the store changed"
-  else
-    pass "$label: clear error, exit 1, output and store unchanged"
-  fi
 }
 "$signet" sign example.test >/dev/null 2>&1 || failed "sign before the failure cases"
 mv "$work/leaf1.pem" "$work/leaf1.pem.away"

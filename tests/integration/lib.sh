@@ -1,0 +1,24 @@
+# Shared by the integration scripts (sourced): counting results, and the
+# check that a failing command leaves everything as it was. A script that
+# uses expect_failure defines snapshot FILE, which writes what must not
+# change, and sets $work.
+failures=0
+pass() { echo "ok   $*"; }
+failed() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+expect_failure() { # label expected-message command...
+  local label=$1 message=$2 status=0
+  shift 2
+  snapshot "$work/before"
+  "$@" >"$work/out" 2>"$work/err" || status=$?
+  snapshot "$work/after"
+  if [ $status -ne 1 ]; then
+    failed "$label: exit status $status, not 1"
+  elif ! grep -q -- "$message" "$work/err"; then
+    failed "$label: stderr lacks '$message': $(head -3 "$work/err")"
+  elif ! cmp -s "$work/before" "$work/after"; then
+    failed "$label: what must not change changed: $(diff "$work/before" "$work/after" | head -4)"
+  else
+    pass "$label: clear error, exit 1, nothing changed"
+  fi
+}
