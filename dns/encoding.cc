@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 #include "detail/rdata_internal.h"
 
 namespace signet::dns {
@@ -223,7 +225,7 @@ Result<Bytes> from_base64(std::string_view text)
     out.reserve(text.size() / 4 * 3 + 3);
     detail::Base64Stream stream;
     if (!stream.feed(text, out) || !stream.finish())
-        return fail(ErrorCode::Parse, fmt::format("bad base64 data '{}'", text));
+        return fail(ErrorCode::Parse, fmt::format("bad base64 data '{}'", excerpt(text)));
     return out;
 }
 
@@ -239,7 +241,7 @@ Result<Bytes> from_base32hex(std::string_view text)
     Bytes out;
     out.reserve(text.size() * 5 / 8 + 1);
     if (!detail::decode_base32hex(text, out))
-        return fail(ErrorCode::Parse, fmt::format("bad base32hex data '{}'", text));
+        return fail(ErrorCode::Parse, fmt::format("bad base32hex data '{}'", excerpt(text)));
     return out;
 }
 
@@ -256,9 +258,9 @@ Result<Bytes> from_hex(std::string_view text)
     out.reserve(text.size() / 2);
     detail::HexStream stream;
     if (!stream.feed(text, out))
-        return fail(ErrorCode::Parse, fmt::format("bad hex digit in '{}'", text));
+        return fail(ErrorCode::Parse, fmt::format("bad hex digit in '{}'", excerpt(text)));
     if (!stream.finish())
-        return fail(ErrorCode::Parse, fmt::format("odd number of hex digits in '{}'", text));
+        return fail(ErrorCode::Parse, fmt::format("odd number of hex digits in '{}'", excerpt(text)));
     return out;
 }
 

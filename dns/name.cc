@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 namespace signet::dns {
 
 namespace {
@@ -290,13 +292,16 @@ Result<void> Name::append_from_text(std::string_view text, std::optional<NameVie
                 i = end;
             } else {
                 if (i + 1 >= n)
-                    return fail(ErrorCode::Parse, fmt::format("domain name '{}' ends in a lone backslash", text));
+                    return fail(ErrorCode::Parse,
+                        fmt::format("domain name '{}' ends in a lone backslash", excerpt(text)));
                 if (is_digit(text[i + 1])) {
                     if (i + 3 >= n || !is_digit(text[i + 2]) || !is_digit(text[i + 3]))
-                        return fail(ErrorCode::Parse, fmt::format("bad \\DDD escape in domain name '{}'", text));
+                        return fail(ErrorCode::Parse,
+                            fmt::format("bad \\DDD escape in domain name '{}'", excerpt(text)));
                     int value = (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
                     if (value > 255)
-                        return fail(ErrorCode::Parse, fmt::format("\\DDD escape above 255 in domain name '{}'", text));
+                        return fail(ErrorCode::Parse,
+                            fmt::format("\\DDD escape above 255 in domain name '{}'", excerpt(text)));
                     out.push_back(static_cast<char>(value));
                     i += 4;
                 } else {
@@ -305,15 +310,17 @@ Result<void> Name::append_from_text(std::string_view text, std::optional<NameVie
                 }
             }
             if (out.size() - label_start - 1 > max_label_length)
-                return fail(ErrorCode::Parse, fmt::format("label longer than 63 octets in domain name '{}'", text));
+                return fail(ErrorCode::Parse,
+                    fmt::format("label longer than 63 octets in domain name '{}'", excerpt(text)));
         }
         size_t length = out.size() - label_start - 1;
         if (length == 0)
-            return fail(ErrorCode::Parse, fmt::format("empty label in domain name '{}'", text));
+            return fail(ErrorCode::Parse, fmt::format("empty label in domain name '{}'", excerpt(text)));
         out[label_start] = static_cast<char>(length);
         if (i == n) {
             if (!origin)
-                return fail(ErrorCode::Parse, fmt::format("relative domain name '{}' but no origin is known", text));
+                return fail(ErrorCode::Parse,
+                    fmt::format("relative domain name '{}' but no origin is known", excerpt(text)));
             out += origin->wire();
             break;
         }
@@ -324,7 +331,7 @@ Result<void> Name::append_from_text(std::string_view text, std::optional<NameVie
         }
     }
     if (out.size() - start > max_wire_length)
-        return fail(ErrorCode::Parse, fmt::format("domain name '{}' is longer than 255 octets", text));
+        return fail(ErrorCode::Parse, fmt::format("domain name '{}' is longer than 255 octets", excerpt(text)));
     return {};
 }
 

@@ -3,6 +3,8 @@
 // sizes as a power of ten, so it has its own codec rather than a field list.
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 #include "detail/rdata_internal.h"
 
 namespace signet::dns::detail {
@@ -92,7 +94,7 @@ Result<uint32_t> parse_coordinate(std::span<const Token> tokens, size_t& next, b
     auto degrees = parse_decimal(degrees_token.text, static_cast<uint64_t>(max_degrees));
     if (!degrees)
         return fail(token_error(degrees_token, fmt::format("bad {} degrees '{}' for LOC: expected 0 to {}", what,
-                                                           degrees_token.text, max_degrees)));
+                                                           excerpt(degrees_token.text), max_degrees)));
     uint64_t minutes = 0;
     int64_t thousandths = 0;
     if (next < tokens.size() && is_number(tokens[next])) {
@@ -100,14 +102,14 @@ Result<uint32_t> parse_coordinate(std::span<const Token> tokens, size_t& next, b
         auto value = parse_decimal(minutes_token.text, 59);
         if (!value)
             return fail(token_error(minutes_token, fmt::format("bad {} minutes '{}' for LOC: expected 0 to 59", what,
-                                                               minutes_token.text)));
+                                                               excerpt(minutes_token.text))));
         minutes = *value;
         if (next < tokens.size() && is_number(tokens[next])) {
             const Token& seconds_token = tokens[next++];
             auto seconds = parse_fixed(seconds_token.text, 3, false, false);
             if (!seconds || *seconds > 59'999)
                 return fail(token_error(seconds_token, fmt::format("bad {} seconds '{}' for LOC: expected 0 to 59.999",
-                                                                   what, seconds_token.text)));
+                                                                   what, excerpt(seconds_token.text))));
             thousandths = *seconds;
         }
     }
@@ -117,7 +119,7 @@ Result<uint32_t> parse_coordinate(std::span<const Token> tokens, size_t& next, b
     char h = hemisphere.text.size() == 1 ? static_cast<char>(hemisphere.text[0] & ~0x20) : '\0';
     if (h != positive && h != negative)
         return fail(token_error(hemisphere, fmt::format("bad {} hemisphere '{}' for LOC: expected {} or {}", what,
-                                                        hemisphere.text, positive, negative)));
+                                                        excerpt(hemisphere.text), positive, negative)));
     int64_t value = (static_cast<int64_t>(*degrees) * 3600 + static_cast<int64_t>(minutes) * 60) * 1000 + thousandths;
     if (value > max_degrees * thousandths_per_degree)
         return fail(token_error(degrees_token, fmt::format("{} is beyond {} degrees", what, max_degrees)));
@@ -137,7 +139,7 @@ Result<void> loc_from_text(RRType, std::span<const Token> tokens, NameView, Byte
     if (stored < 0 || stored > int64_t(0xffffffff))
         return fail(token_error(altitude_token, fmt::format("bad altitude '{}' for LOC: expected -100000.00m to "
                                                             "42849672.95m",
-                                                            altitude_token.text)));
+                                                            excerpt(altitude_token.text))));
 
     uint8_t precisions[3] = { default_size, default_horizontal, default_vertical };
     static constexpr const char* names[3] = { "size", "horizontal precision", "vertical precision" };
@@ -147,11 +149,12 @@ Result<void> loc_from_text(RRType, std::span<const Token> tokens, NameView, Byte
         auto encoded = centimetres ? encode_precision(*centimetres) : std::nullopt;
         if (!encoded)
             return fail(token_error(token, fmt::format("bad {} '{}' for LOC: expected 0 to 90000000.00m", names[i],
-                                                       token.text)));
+                                                       excerpt(token.text))));
         precisions[i] = *encoded;
     }
     if (next < tokens.size())
-        return fail(token_error(tokens[next], fmt::format("trailing data '{}' after LOC RDATA", tokens[next].text)));
+        return fail(token_error(tokens[next],
+            fmt::format("trailing data '{}' after LOC RDATA", excerpt(tokens[next].text))));
 
     out.push_back('\0'); // VERSION 0, the only one defined
     for (uint8_t precision : precisions)

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 #include "detail/rdata_internal.h"
 
 namespace signet::dns::detail {
@@ -137,7 +139,7 @@ Result<void> encode_value(uint16_t key, std::string_view value, const Token& tok
     auto bad = [&](std::string_view why) {
         std::string name;
         append_key_text(name, key);
-        return fail(token_error(token, fmt::format("bad SvcParam '{}': {} {}", token.text, name, why)));
+        return fail(token_error(token, fmt::format("bad SvcParam '{}': {} {}", excerpt(token.text), name, why)));
     };
     // RFC 9460 §7 and §8: every key but no-default-alpn and the generic ones
     // needs a non-empty value.
@@ -225,13 +227,14 @@ Result<void> svcb_from_text(RRType type, std::span<const Token> tokens, NameView
     auto priority = parse_decimal(tokens[0].text, 65535);
     if (!priority)
         return fail(token_error(tokens[0], fmt::format("bad SvcPriority '{}' for {}: expected a number from 0 to 65535",
-                                                       tokens[0].text, type_name)));
+                                                       excerpt(tokens[0].text), type_name)));
     if (tokens.size() < 2)
         return fail(parse_error(fmt::format("missing RDATA field 'TargetName' for {}", type_name)));
     auto target = Name::from_text(tokens[1].text, origin);
     if (!target)
-        return fail(token_error(tokens[1], fmt::format("bad TargetName '{}' for {}: {}", tokens[1].text, type_name,
-                                                       target.error().message())));
+        return fail(token_error(tokens[1],
+            fmt::format("bad TargetName '{}' for {}: {}", excerpt(tokens[1].text), type_name,
+                        target.error().message())));
     append_u16(out, static_cast<uint16_t>(*priority));
     out += target->wire();
     if (tokens.size() == 2)
@@ -244,19 +247,21 @@ Result<void> svcb_from_text(RRType type, std::span<const Token> tokens, NameView
     for (size_t i = 2; i < tokens.size();) {
         const Token& token = tokens[i++];
         if (token.quoted)
-            return fail(token_error(token, fmt::format("expected an SvcParam key, not the quoted string '{}'", token.text)));
+            return fail(token_error(token,
+                fmt::format("expected an SvcParam key, not the quoted string '{}'", excerpt(token.text))));
         std::string_view text = token.text;
         size_t equals = text.find('=');
         auto key = key_from_text(text.substr(0, equals));
         if (!key)
-            return fail(token_error(token, fmt::format("unknown SvcParamKey '{}' for {}", text.substr(0, equals), type_name)));
+            return fail(token_error(token,
+                fmt::format("unknown SvcParamKey '{}' for {}", excerpt(text.substr(0, equals)), type_name)));
         decoded.clear();
         if (equals != std::string_view::npos) {
             std::string_view value = text.substr(equals + 1);
             if (value.empty() && i < tokens.size() && value_follows(token, tokens[i]))
                 value = tokens[i++].text;
             if (!decode_escapes(value, decoded))
-                return fail(token_error(token, fmt::format("malformed escape in SvcParam '{}'", token.text)));
+                return fail(token_error(token, fmt::format("malformed escape in SvcParam '{}'", excerpt(token.text))));
         }
         Param param { *key, values.size(), 0, &token };
         SIGNET_TRY(encode_value(*key, decoded, token, values));

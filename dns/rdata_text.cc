@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 #include "detail/rdata_internal.h"
 
 namespace signet::dns {
@@ -327,9 +329,11 @@ private:
     Error bad(const Token& token, const Field& field, std::string_view why = {}) const
     {
         if (why.empty())
-            return token_error(token, fmt::format("bad {} '{}' for {}", field.name, token.text, type_to_text(type_)));
+            return token_error(token,
+                fmt::format("bad {} '{}' for {}", field.name, excerpt(token.text), type_to_text(type_)));
         return token_error(token,
-                           fmt::format("bad {} '{}' for {}: {}", field.name, token.text, type_to_text(type_), why));
+                           fmt::format("bad {} '{}' for {}: {}", field.name, excerpt(token.text),
+                                       type_to_text(type_), why));
     }
     Result<void> number(const Field& field, uint64_t max, int octets);
     Result<void> char_string(const Token& token, const Field& field);
@@ -363,7 +367,7 @@ Result<void> FieldParser::char_string(const Token& token, const Field& field)
     // RFC 1035 §3.3: a <character-string> is at most 255 octets.
     if (length > 255)
         return fail(token_error(token, fmt::format("character-string '{}...' is {} octets long; the limit is 255",
-                                                  token.text.substr(0, 24), length)));
+                                                  excerpt(token.text.substr(0, 24)), length)));
     out_[at] = static_cast<char>(length);
     return {};
 }
@@ -428,7 +432,7 @@ Result<void> FieldParser::parse(const Field& field)
         const Token& token = *SIGNET_TRY(take(field));
         uint8_t address[4];
         if (!parse_ipv4(token.text, address))
-            return fail(token_error(token, fmt::format("bad IPv4 address '{}'", token.text)));
+            return fail(token_error(token, fmt::format("bad IPv4 address '{}'", excerpt(token.text))));
         out_.append(reinterpret_cast<const char*>(address), 4);
         return {};
     }
@@ -436,7 +440,7 @@ Result<void> FieldParser::parse(const Field& field)
         const Token& token = *SIGNET_TRY(take(field));
         uint8_t address[16];
         if (!parse_ipv6(token.text, address))
-            return fail(token_error(token, fmt::format("bad IPv6 address '{}'", token.text)));
+            return fail(token_error(token, fmt::format("bad IPv6 address '{}'", excerpt(token.text))));
         out_.append(reinterpret_cast<const char*>(address), 16);
         return {};
     }
@@ -560,12 +564,13 @@ Result<void> generic_from_text(RRType type, std::span<const Token> tokens, Bytes
     const Token& length_token = tokens[1];
     auto length = parse_decimal(length_token.text, max_rdata_length);
     if (!length)
-        return fail(token_error(length_token, fmt::format("bad RDATA length '{}' after '\\#'", length_token.text)));
+        return fail(token_error(length_token,
+            fmt::format("bad RDATA length '{}' after '\\#'", excerpt(length_token.text))));
     out.reserve(*length);
     HexStream stream;
     for (size_t i = 2; i < tokens.size(); ++i) {
         if (!stream.feed(tokens[i].text, out))
-            return fail(token_error(tokens[i], fmt::format("bad hex '{}' in generic RDATA", tokens[i].text)));
+            return fail(token_error(tokens[i], fmt::format("bad hex '{}' in generic RDATA", excerpt(tokens[i].text))));
     }
     if (!stream.finish())
         return fail(token_error(tokens.back(), "odd number of hex digits in generic RDATA"));
@@ -625,7 +630,8 @@ Result<void> rdata_from_text(RRType type, std::span<const Token> tokens, NameVie
             SIGNET_TRY(parser.parse(field));
         if (parser.next() < tokens.size()) {
             const Token& extra = tokens[parser.next()];
-            return fail(token_error(extra, fmt::format("trailing data '{}' after {} RDATA", extra.text, type_to_text(type))));
+            return fail(token_error(extra,
+                fmt::format("trailing data '{}' after {} RDATA", excerpt(extra.text), type_to_text(type))));
         }
     }
     if (out.size() > max_rdata_length)

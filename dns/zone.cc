@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 namespace signet::dns {
 
 std::string_view role_to_text(Role role)
@@ -28,6 +30,7 @@ std::string_view role_to_text(Role role)
 namespace {
 
 constexpr uint32_t outside = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t max_message_size = 65535;
 // How many items ahead to prefetch when gathering scattered staging data.
 constexpr size_t prefetch_distance = 8;
 
@@ -219,11 +222,16 @@ NameView staged_name(const char* at)
     return NameView::from_valid_wire(std::string_view(at + 1, static_cast<uint8_t>(at[0])));
 }
 
+// An owner name as messages show it: names come from the input, and one of
+// 255 octets of escapes would fill a screen. 80 characters keep a full
+// ip6.arpa name.
+std::string shown(NameView name) { return excerpt(name.to_text(), 80); }
+
 std::string rrset_text(NameView owner, uint16_t type, uint16_t covers)
 {
     if (static_cast<RRType>(type) == RRType::RRSIG)
-        return fmt::format("{} RRSIG({})", owner.to_text(), type_to_text(static_cast<RRType>(covers)));
-    return fmt::format("{} {}", owner.to_text(), type_to_text(static_cast<RRType>(type)));
+        return fmt::format("{} RRSIG({})", shown(owner), type_to_text(static_cast<RRType>(covers)));
+    return fmt::format("{} {}", shown(owner), type_to_text(static_cast<RRType>(type)));
 }
 
 } // namespace
@@ -474,7 +482,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             inside_rdata -= header.length;
             if (!diag.full())
                 report(header.file, header.line,
-                       fmt::format("'{}' is outside the zone '{}'", st.owner(header.owner).to_text(), origin_text));
+                       fmt::format("'{}' is outside the zone '{}'", shown(st.owner(header.owner)), origin_text));
         });
     }
 
@@ -671,11 +679,11 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                 const char* at = base + members[k].offset;
                 StagedHeader header = header_at(at);
                 if (header.ttl != slot.ttl && type != RRType::RRSIG) {
-                    diag.warnings.emplace_back(
+                    diag.warn(Error(
                         ErrorCode::Parse,
                         fmt::format("TTL {} differs from TTL {} of the RRset {}; using {} (RFC 2181 §5.2)", header.ttl,
                                     slot.ttl, rrset_text(owner, slot.type, slot.covers), slot.ttl),
-                        diag.where(header.file, header.line));
+                        diag.where(header.file, header.line)));
                 }
                 std::string_view original(at + sizeof header, header.length);
                 size_t canonical = std::string_view::npos;
@@ -703,21 +711,35 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                 });
             }
             uint32_t count = 0;
+            uint64_t rdata_octets = 0;
             for (size_t k = 0; k < rdatas.size(); ++k) {
                 if (k > 0 && rdatas[k].key == rdatas[k - 1].key) {
                     StagedHeader header = header_at(base + rdatas[k].offset);
-                    diag.warnings.emplace_back(
+                    diag.warn(Error(
                         ErrorCode::Parse,
                         fmt::format("duplicate record in {} ignored", rrset_text(owner, slot.type, slot.covers)),
-                        diag.where(header.file, header.line));
+                        diag.where(header.file, header.line)));
                     continue;
                 }
                 std::string_view data = rdatas[k].original;
                 zone.rdata_.push_back(static_cast<char>(data.size() >> 8));
                 zone.rdata_.push_back(static_cast<char>(data.size() & 0xff));
                 zone.rdata_.insert(zone.rdata_.end(), data.begin(), data.end());
+                rdata_octets += data.size();
                 ++count;
             }
+            // Every answer carries a whole RRset (RFC 2181 §5), and no DNS
+            // message exceeds 65535 octets (RFC 1035 §4.2.2). The smallest
+            // answer: header, question, then each RR with its owner
+            // compressed to a pointer, its type, class, TTL and length. An
+            // RRset that cannot fit even that, before any RRSIG, could be
+            // neither served nor transferred, and other servers refuse it.
+            const uint64_t answer = 12 + owner.wire().size() + 4 + uint64_t(count) * (2 + 10) + rdata_octets;
+            if (answer > max_message_size)
+                report(first.file, first.line,
+                       fmt::format("the RRset {} ({} records) is too large for a DNS message: answering a query for "
+                                   "it takes {} octets, above the limit of 65535 (RFC 1035 §4.2.2)",
+                                   rrset_text(owner, slot.type, slot.covers), count, answer));
             slot.count = count;
             zone.record_count_ += count;
             zone.slots_.push_back(slot);
@@ -745,12 +767,12 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
             else if (type == RRType::CNAME) {
                 cname_index = i;
                 if (sets[i].count > 1)
-                    report_at(i, fmt::format("more than one CNAME record at '{}'", owner.to_text()));
+                    report_at(i, fmt::format("more than one CNAME record at '{}'", shown(owner)));
             } else if (type == RRType::DNAME && sets[i].count > 1) {
-                report_at(i, fmt::format("more than one DNAME record at '{}'", owner.to_text()));
+                report_at(i, fmt::format("more than one DNAME record at '{}'", shown(owner)));
             } else if (type == RRType::SOA) {
                 if (!apex)
-                    report_at(i, fmt::format("SOA record at '{}', which is not the zone apex '{}'", owner.to_text(),
+                    report_at(i, fmt::format("SOA record at '{}', which is not the zone apex '{}'", shown(owner),
                                              origin_.to_text()));
                 else if (sets[i].count > 1)
                     report_at(i, "more than one SOA record at the zone apex");
@@ -768,7 +790,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
         }
         if (cname_index && has_other)
             report_at(*cname_index, fmt::format("CNAME at '{}' beside other data ({}); RFC 1034 §3.6.2 forbids it",
-                                                owner.to_text(), type_to_text(other)));
+                                                shown(owner), type_to_text(other)));
         if (apex)
             apex_ns = has_ns;
         if (has_ds && (apex || !has_ns)) {
@@ -776,7 +798,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                 if (static_cast<RRType>(sets[i].type) == RRType::DS)
                     report_at(i, apex ? std::string("DS record at the zone apex: it belongs in the parent zone")
                                       : fmt::format("DS record at '{}', which is not a delegation (no NS)",
-                                                    owner.to_text()));
+                                                    shown(owner)));
             }
         }
 
@@ -804,12 +826,13 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
                     role = Role::Occluded;
             }
             sets[i].role = role;
-            if (role == Role::Occluded && !diag.full())
+            if (role == Role::Occluded && !diag.full()
+                && diag.warnings.size() + late_warnings.size() < diag.max_warnings)
                 late_warnings.emplace_back(
                     ErrorCode::Parse,
                     fmt::format("{} is occluded by the {} at '{}' and will not be served or signed",
                                 rrset_text(owner, sets[i].type, sets[i].covers), below_dname ? "DNAME" : "delegation",
-                                below_dname ? dname->to_text() : (cut ? cut->to_text() : owner.to_text())),
+                                below_dname ? shown(*dname) : (cut ? shown(*cut) : shown(owner))),
                     diag.where(where[i - first_slot].file, where[i - first_slot].line));
         }
         if (at_cut)
@@ -845,7 +868,7 @@ Result<Zone> ZoneBuilder::build(Diagnostics& diag) &&
     }
     zone.owner_count_ = owners;
     for (auto& warning : late_warnings)
-        diag.warnings.push_back(std::move(warning));
+        diag.warn(std::move(warning));
 
     std::string origin_text = origin_.to_text();
     if (!have_soa)

@@ -1,6 +1,7 @@
 #include <signet/dns/zone_reader.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,11 +16,21 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/excerpt.h>
+
 namespace signet::dns {
 
 SourceLocation Diagnostics::where(uint16_t file, uint32_t line) const
 {
     return SourceLocation { file < files.size() ? files[file] : std::string(), line, 0 };
+}
+
+void Diagnostics::warn(Error warning)
+{
+    if (warnings.size() < max_warnings)
+        warnings.push_back(std::move(warning));
+    else
+        ++omitted_warnings;
 }
 
 Result<uint32_t> parse_ttl(std::string_view text)
@@ -35,7 +46,7 @@ Result<uint32_t> parse_ttl(std::string_view text)
             number = number * 10 + static_cast<uint64_t>(c - '0');
             have_digits = true;
             if (number > 0xffffffffull)
-                return fail(ErrorCode::Parse, fmt::format("TTL '{}' is too large", text));
+                return fail(ErrorCode::Parse, fmt::format("TTL '{}' is too large", excerpt(text)));
             continue;
         }
         uint64_t unit = 0;
@@ -46,10 +57,10 @@ Result<uint32_t> parse_ttl(std::string_view text)
         case 'd': unit = 86400; break;
         case 'w': unit = 604800; break;
         default:
-            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", text));
+            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", excerpt(text)));
         }
         if (!have_digits)
-            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': unit without a number", text));
+            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': unit without a number", excerpt(text)));
         total += number * unit;
         number = 0;
         have_digits = false;
@@ -57,11 +68,12 @@ Result<uint32_t> parse_ttl(std::string_view text)
     }
     if (have_digits) {
         if (have_unit)
-            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': number without a unit after units", text));
+            return fail(ErrorCode::Parse,
+                fmt::format("bad TTL '{}': number without a unit after units", excerpt(text)));
         total += number;
     }
     if (total > 0x7fffffffull)
-        return fail(ErrorCode::Parse, fmt::format("TTL '{}' exceeds 2147483647 seconds (RFC 2181 §8)", text));
+        return fail(ErrorCode::Parse, fmt::format("TTL '{}' exceeds 2147483647 seconds (RFC 2181 §8)", excerpt(text)));
     return static_cast<uint32_t>(total);
 }
 
@@ -81,12 +93,41 @@ struct RawToken {
 };
 
 // Physical lines from a file or from memory, as views valid until the next
-// call.
+// call. A source counts the octets it hands out against the read's budget
+// (shared by the file and all it includes) and never holds more than one
+// line of at most `max_line` octets: a longer line is reported and skipped
+// without being kept, so /dev/zero-like input cannot grow a buffer.
 class LineSource {
 public:
+    LineSource(size_t max_line, uint64_t& consumed, uint64_t budget)
+        : max_line_(max_line)
+        , consumed_(consumed)
+        , budget_(budget)
+    {
+    }
     virtual ~LineSource() = default;
-    // The next line without its end-of-line; false at the end.
-    virtual bool next(std::string_view& line) = 0;
+    // The next line without its end-of-line; false at the end, or once the
+    // budget is spent (see over_budget). A line longer than max_line comes
+    // back empty with `too_long` set.
+    virtual bool next(std::string_view& line, bool& too_long) = 0;
+    bool over_budget() const { return over_budget_; }
+
+protected:
+    // Counts `octets` read; false once the budget is spent.
+    bool spend(uint64_t octets)
+    {
+        consumed_ += octets;
+        if (consumed_ > budget_)
+            over_budget_ = true;
+        return !over_budget_;
+    }
+
+    size_t max_line_;
+
+private:
+    uint64_t& consumed_;
+    uint64_t budget_;
+    bool over_budget_ = false;
 };
 
 std::string_view without_cr(std::string_view line)
@@ -100,10 +141,12 @@ std::string_view without_cr(std::string_view line)
 // megabyte, no copy per line.
 class FileLines final : public LineSource {
 public:
-    explicit FileLines(int fd)
-        : fd_(fd)
-        , buffer_(std::make_unique_for_overwrite<char[]>(initial_size))
-        , capacity_(initial_size)
+    FileLines(int fd, size_t max_line, uint64_t& consumed, uint64_t budget)
+        : LineSource(max_line, consumed, budget)
+        , fd_(fd)
+        // Room for the longest line allowed and its end, so the buffer never grows.
+        , capacity_(std::max(initial_size, max_line + 2))
+        , buffer_(std::make_unique_for_overwrite<char[]>(capacity_))
     {
         ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
@@ -111,15 +154,27 @@ public:
     FileLines(const FileLines&) = delete;
     FileLines& operator=(const FileLines&) = delete;
 
-    bool next(std::string_view& line) override
+    bool next(std::string_view& line, bool& too_long) override
     {
-        while (true) {
+        too_long = false;
+        while (!over_budget()) {
             const char* start = buffer_.get() + pos_;
             if (const void* newline = std::memchr(start, '\n', end_ - pos_)) {
                 size_t length = static_cast<size_t>(static_cast<const char*>(newline) - start);
-                line = without_cr(std::string_view(start, length));
                 pos_ += length + 1;
+                if (length > max_line_) {
+                    too_long = true;
+                    line = {};
+                } else {
+                    line = without_cr(std::string_view(start, length));
+                }
                 return true;
+            }
+            if (end_ - pos_ > max_line_) {
+                skip_line();
+                too_long = true;
+                line = {};
+                return !over_budget();
             }
             if (eof_) {
                 if (pos_ == end_)
@@ -130,6 +185,7 @@ public:
             }
             fill();
         }
+        return false;
     }
 
 private:
@@ -144,25 +200,33 @@ private:
             pos_ = 0;
             end_ = rest;
         }
-        if (end_ == capacity_) {
-            auto bigger = std::make_unique_for_overwrite<char[]>(capacity_ * 2);
-            std::memcpy(bigger.get(), buffer_.get(), end_);
-            buffer_ = std::move(bigger);
-            capacity_ *= 2;
-        }
         ssize_t got = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
         if (got < 0 && errno == EINTR)
             return;
         // A read error ends the file here, as end of file does.
         if (got <= 0)
             eof_ = true;
-        else
+        else if (spend(static_cast<uint64_t>(got)))
             end_ += static_cast<size_t>(got);
     }
 
+    // Drops the rest of an over-long line, reading on to its end.
+    void skip_line()
+    {
+        pos_ = end_ = 0;
+        while (!eof_ && !over_budget()) {
+            fill();
+            if (const void* newline = std::memchr(buffer_.get(), '\n', end_)) {
+                pos_ = static_cast<size_t>(static_cast<const char*>(newline) - buffer_.get()) + 1;
+                return;
+            }
+            pos_ = end_ = 0;
+        }
+    }
+
     int fd_;
-    std::unique_ptr<char[]> buffer_;
     size_t capacity_;
+    std::unique_ptr<char[]> buffer_;
     size_t pos_ = 0;
     size_t end_ = 0;
     bool eof_ = false;
@@ -170,18 +234,22 @@ private:
 
 class TextLines final : public LineSource {
 public:
-    explicit TextLines(std::string_view text)
-        : text_(text)
+    TextLines(std::string_view text, size_t max_line, uint64_t& consumed, uint64_t budget)
+        : LineSource(max_line, consumed, budget)
+        , text_(text)
     {
     }
-    bool next(std::string_view& line) override
+    bool next(std::string_view& line, bool& too_long) override
     {
-        if (pos_ >= text_.size())
+        if (pos_ >= text_.size() || over_budget())
             return false;
         size_t end = text_.find('\n', pos_);
         if (end == std::string_view::npos)
             end = text_.size();
-        line = without_cr(text_.substr(pos_, end - pos_));
+        if (!spend(end - pos_ + 1))
+            return false;
+        too_long = end - pos_ > max_line_;
+        line = too_long ? std::string_view() : without_cr(text_.substr(pos_, end - pos_));
         pos_ = end + 1;
         return true;
     }
@@ -202,17 +270,27 @@ struct FileState {
 
 class Reader {
 public:
-    Reader(const RecordSink& sink, Diagnostics& diagnostics)
-        : sink_(sink)
-        , diag_(diagnostics)
-    {
-    }
+    Reader(const RecordSink& sink, Diagnostics& diagnostics);
 
-    void read_file(const std::filesystem::path& path, const Name& origin, std::optional<Bytes> owner,
-                   const SourceLocation& included_from);
+    // Reads the file at the top of the read.
+    void read_top_file(const std::filesystem::path& path, const Name& origin);
     void read_text(std::string_view text, std::string label, const Name& origin);
 
 private:
+    // Opens `path` for reading as a zone file: a regular file, opened so that
+    // neither a FIFO nor a device can block or feed it endlessly. `shown` is
+    // how messages name it. Returns -1 after reporting why not.
+    int open_regular(const std::filesystem::path& path, std::string_view shown, const SourceLocation& where);
+    // Whether the real path `real` is below one of the allowed directories.
+    bool allowed(std::string_view real) const;
+    void read_file(int fd, const std::string& real, const std::filesystem::path& path, const Name& origin,
+                   std::optional<Bytes> owner, const SourceLocation& included_from);
+    // Reports a limit reached and stops the read.
+    void stop_read(const FileState& state, uint32_t line, std::string message)
+    {
+        error(state, line, 0, std::move(message));
+        stopped_ = true;
+    }
     void read_source(LineSource& lines, FileState& state);
     // Collects one entry (one line, or several joined by parentheses) into
     // entry_ and `tokens`. Returns false at the end of the source.
@@ -235,14 +313,23 @@ private:
     }
     void warn(const FileState& state, uint32_t line, std::string message)
     {
-        diag_.warnings.emplace_back(ErrorCode::Parse, std::move(message),
-                                    SourceLocation { diag_.files[state.file], line, 0 });
+        diag_.warn(Error(ErrorCode::Parse, std::move(message), SourceLocation { diag_.files[state.file], line, 0 }));
     }
+    bool done() const { return stopped_ || diag_.full(); }
 
     const RecordSink& sink_;
     Diagnostics& diag_;
     std::uint32_t line_ = 0; // physical line of the current source
-    std::vector<std::filesystem::path> include_stack_;
+    std::vector<std::string> include_stack_; // real paths
+    // Real paths of the directories $INCLUDE may read below: the top file's
+    // own, then the configured ones.
+    std::vector<std::string> allowed_;
+    // What the read has produced so far, against the limits in diag_.
+    uint64_t input_bytes_ = 0;
+    uint64_t records_ = 0;
+    uint64_t record_bytes_ = 0;
+    uint64_t generated_ = 0;
+    bool stopped_ = false;
 
     // Buffers reused from record to record, so that reading allocates
     // nothing per record once they have grown.
@@ -289,11 +376,20 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
         return true;
     };
     std::string_view line;
+    bool too_long = false;
     int depth = 0;
     uint32_t open_line = 0;
     bool first_line = true;
+    size_t entry_length = 0; // of the entry's lines, which bounds tokens and entry_
     while (true) {
-        if (!lines.next(line)) {
+        if (!lines.next(line, too_long)) {
+            if (lines.over_budget()) {
+                stop_read(state, line_ + 1,
+                     fmt::format("the zone's input is larger than {} octets (the limit on input bytes)",
+                                 diag_.max_input_bytes));
+                tokens.clear();
+                return false;
+            }
             if (depth > 0)
                 error(state, open_line, 0, "'(' is never closed before the end of the file");
             return (!tokens.empty() || !first_line) && finish();
@@ -306,7 +402,19 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
         size_t i = 0;
         const size_t n = line.size();
         bool broken = false;
-        while (i < n) {
+        entry_length += line.size();
+        if (too_long) {
+            error(state, line_, 0, fmt::format("line is longer than {} octets (the limit on line length)",
+                                               diag_.max_line_length));
+            broken = true;
+        } else if (entry_length > diag_.max_line_length) {
+            error(state, open_line, 0,
+                  fmt::format("entry is longer than {} octets (the limit on line length, for lines joined by "
+                              "parentheses)",
+                              diag_.max_line_length));
+            broken = true;
+        }
+        while (i < n && !broken) {
             char c = line[i];
             if (char_class(c) == Blank) {
                 ++i;
@@ -387,7 +495,7 @@ bool Reader::next_entry(LineSource& lines, FileState& state, std::vector<RawToke
         if (broken) {
             // Skip the rest of this entry so one mistake yields one error.
             tokens.clear();
-            while (depth > 0 && lines.next(line)) {
+            while (depth > 0 && lines.next(line, too_long)) {
                 ++line_;
                 if (line.find(')') != std::string_view::npos)
                     depth = 0;
@@ -405,22 +513,109 @@ void Reader::read_source(LineSource& lines, FileState& state)
     // of this one's entry.
     std::vector<RawToken> tokens;
     bool starts_blank = false;
-    while (!diag_.full() && next_entry(lines, state, tokens, starts_blank)) {
+    while (!done() && next_entry(lines, state, tokens, starts_blank)) {
         if (tokens.empty())
             continue;
         handle_entry(tokens, starts_blank, state);
     }
 }
 
-void Reader::read_file(const std::filesystem::path& path, const Name& origin, std::optional<Bytes> owner,
-                       const SourceLocation& included_from)
+// The real path of `path` (every symbolic link and ".." resolved), or empty
+// with errno set.
+std::string real_path(const std::filesystem::path& path)
 {
-    std::error_code ec;
-    auto canonical = std::filesystem::weakly_canonical(path, ec);
-    if (ec)
-        canonical = path;
-    if (std::find(include_stack_.begin(), include_stack_.end(), canonical) != include_stack_.end()) {
-        diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("$INCLUDE loop: '{}' includes itself", path.string()),
+    std::unique_ptr<char, decltype(&std::free)> resolved(::realpath(path.c_str(), nullptr), &std::free);
+    return resolved ? std::string(resolved.get()) : std::string();
+}
+
+Reader::Reader(const RecordSink& sink, Diagnostics& diagnostics)
+    : sink_(sink)
+    , diag_(diagnostics)
+{
+    // A configured directory that does not exist allows nothing.
+    for (const auto& directory : diag_.include_directories) {
+        std::string real = real_path(directory);
+        if (!real.empty())
+            allowed_.push_back(std::move(real));
+    }
+}
+
+std::string_view file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+int Reader::open_regular(const std::filesystem::path& path, std::string_view shown, const SourceLocation& where)
+{
+    // O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise.
+    // O_NOCTTY: a terminal must not become ours by being named here.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        int error = errno;
+        diag_.errors.emplace_back(ErrorCode::Io, fmt::format("cannot open '{}': {}", shown, std::strerror(error)),
+                                  where);
+        return -1;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        diag_.errors.emplace_back(
+            ErrorCode::Io,
+            fmt::format("cannot read '{}': {}; zone files must be regular files", shown, file_kind(st.st_mode)),
+            where);
+        return -1;
+    }
+    // Reads of a regular file do not block anyway; clear the flag so that
+    // nothing below depends on it.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+bool Reader::allowed(std::string_view real) const
+{
+    for (const std::string& directory : allowed_) {
+        if (directory == "/")
+            return true;
+        if (real.size() > directory.size() && real.starts_with(directory) && real[directory.size()] == '/')
+            return true;
+    }
+    return false;
+}
+
+void Reader::read_top_file(const std::filesystem::path& path, const Name& origin)
+{
+    // The file itself is the operator's choice; what it may include is
+    // confined to its own directory, named as the operator named the file
+    // (a symbolic link to a zone file elsewhere keeps the link's directory).
+    std::filesystem::path directory = path.parent_path();
+    std::string root = real_path(directory.empty() ? std::filesystem::path(".") : directory);
+    if (!root.empty())
+        allowed_.insert(allowed_.begin(), root);
+    const std::string shown = excerpt(path.string(), 4096);
+    int fd = open_regular(path, shown, SourceLocation {});
+    if (fd < 0)
+        return;
+    std::string real = real_path(path);
+    read_file(fd, real.empty() ? path.string() : real, path, origin, std::nullopt, SourceLocation {});
+}
+
+void Reader::read_file(int fd, const std::string& real, const std::filesystem::path& path, const Name& origin,
+                       std::optional<Bytes> owner, const SourceLocation& included_from)
+{
+    FileLines lines(fd, diag_.max_line_length, input_bytes_, diag_.max_input_bytes);
+    if (std::find(include_stack_.begin(), include_stack_.end(), real) != include_stack_.end()) {
+        diag_.errors.emplace_back(ErrorCode::Parse,
+                                  fmt::format("$INCLUDE loop: '{}' includes itself", excerpt(path.string())),
                                   included_from);
         return;
     }
@@ -429,27 +624,15 @@ void Reader::read_file(const std::filesystem::path& path, const Name& origin, st
                                   included_from);
         return;
     }
-    if (std::filesystem::is_directory(path, ec)) {
-        diag_.errors.emplace_back(ErrorCode::Io, fmt::format("cannot read '{}': is a directory", path.string()),
-                                  included_from);
-        return;
-    }
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        diag_.errors.emplace_back(ErrorCode::Io,
-                                  fmt::format("cannot open '{}': {}", path.string(), std::strerror(errno)),
-                                  included_from);
-        return;
-    }
-    FileLines lines(fd);
     if (diag_.files.size() >= 0xffff) {
         diag_.errors.emplace_back(ErrorCode::Parse, "too many included files", included_from);
         return;
     }
-    diag_.files.push_back(path.string());
+    // The name goes into every message about the file: printable only.
+    diag_.files.push_back(excerpt(path.string(), 4096));
     FileState state { origin, std::move(owner), static_cast<uint16_t>(diag_.files.size() - 1),
                       path.parent_path() };
-    include_stack_.push_back(canonical);
+    include_stack_.push_back(real);
     uint32_t saved_line = line_;
     line_ = 0;
     read_source(lines, state);
@@ -459,7 +642,7 @@ void Reader::read_file(const std::filesystem::path& path, const Name& origin, st
 
 void Reader::read_text(std::string_view text, std::string label, const Name& origin)
 {
-    TextLines lines(text);
+    TextLines lines(text, diag_.max_line_length, input_bytes_, diag_.max_input_bytes);
     diag_.files.push_back(std::move(label));
     FileState state { origin, std::nullopt, static_cast<uint16_t>(diag_.files.size() - 1), "." };
     line_ = 0;
@@ -504,7 +687,7 @@ void Reader::handle_entry(std::span<RawToken> tokens, bool starts_blank, FileSta
     } else if (directive == "$GENERATE") {
         handle_generate(args, state);
     } else {
-        error(state, first, fmt::format("unknown directive '{}'", first.text));
+        error(state, first, fmt::format("unknown directive '{}'", excerpt(first.text)));
     }
 }
 
@@ -514,7 +697,10 @@ void Reader::handle_include(std::span<RawToken> args, FileState& state)
         error(state, line_, 1, "$INCLUDE takes a file name and an optional origin");
         return;
     }
-    std::filesystem::path path(args[0].text);
+    const RawToken& file = args[0];
+    const SourceLocation where { diag_.files[state.file], file.line, file.column };
+    const std::string shown = excerpt(file.text);
+    std::filesystem::path path(file.text);
     if (path.is_relative())
         path = state.directory / path;
     Name origin = state.origin;
@@ -526,8 +712,45 @@ void Reader::handle_include(std::span<RawToken> args, FileState& state)
         }
         origin = std::move(*name);
     }
-    read_file(path, origin, state.last_owner,
-              SourceLocation { diag_.files[state.file], args[0].line, args[0].column });
+    // Whoever writes the zone file must not make the signer read what they
+    // could not read themselves: another customer's zone, the token PIN, the
+    // signer's environment. So the file must resolve to a place below an
+    // allowed directory before it is even opened (opening a device can have
+    // effects of its own), and the file opened must be the one checked.
+    std::string real = real_path(path);
+    if (real.empty()) {
+        int error = errno;
+        diag_.errors.emplace_back(ErrorCode::Io, fmt::format("cannot open '{}': {}", shown, std::strerror(error)),
+                                  where);
+        return;
+    }
+    auto refuse_outside = [&] {
+        std::string allowed_text = "no directory is allowed: text read from memory includes only from "
+                                   "the include-directories, and none are set";
+        if (!allowed_.empty())
+            allowed_text = fmt::format("only files below '{}'{} may be included", excerpt(allowed_.front(), 4096),
+                                       allowed_.size() > 1 ? " or the include-directories" : "");
+        diag_.errors.emplace_back(
+            ErrorCode::Parse,
+            fmt::format("$INCLUDE '{}' is outside the zone file's directory ({})", shown, allowed_text),
+            where);
+    };
+    if (!allowed(real)) {
+        refuse_outside();
+        return;
+    }
+    int fd = open_regular(real, shown, where);
+    if (fd < 0)
+        return;
+    // A link along the path may have been changed between the check and the
+    // open; what the descriptor refers to settles it.
+    std::string opened = real_path(fmt::format("/proc/self/fd/{}", fd));
+    if (!opened.empty() && !allowed(opened)) {
+        ::close(fd);
+        refuse_outside();
+        return;
+    }
+    read_file(fd, opened.empty() ? real : opened, path, origin, state.last_owner, where);
 }
 
 void Reader::handle_record(std::span<RawToken> tokens, bool starts_blank, FileState& state)
@@ -611,7 +834,7 @@ void Reader::emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileS
         if (!have_class && is_class_token(token.text)) {
             if (!equal_ignoring_case(token.text, "IN")) {
                 error(state, token,
-                      fmt::format("class {} is not supported: Signet reads class IN zones only", token.text));
+                      fmt::format("class {} is not supported: Signet reads class IN zones only", excerpt(token.text)));
                 return;
             }
             have_class = true;
@@ -626,11 +849,11 @@ void Reader::emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileS
     const RawToken& type_token = rest[i];
     auto type = type_token.quoted ? std::nullopt : type_from_text(type_token.text);
     if (!type) {
-        error(state, type_token, fmt::format("unknown RR type '{}'", type_token.text));
+        error(state, type_token, fmt::format("unknown RR type '{}'", excerpt(type_token.text)));
         return;
     }
     if (is_meta_type(*type)) {
-        error(state, type_token, fmt::format("type {} cannot appear in a zone file", type_token.text));
+        error(state, type_token, fmt::format("type {} cannot appear in a zone file", excerpt(type_token.text)));
         return;
     }
     rdata_tokens_.clear();
@@ -652,7 +875,7 @@ void Reader::emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileS
             column = rest.back().column;
             error_line = rest.back().line;
         }
-        e.with_context(fmt::format("{} record", type_token.text));
+        e.with_context(fmt::format("{} record", excerpt(type_token.text)));
         e.at(SourceLocation { diag_.files[state.file], error_line, column });
         diag_.errors.push_back(std::move(e));
         return;
@@ -683,6 +906,19 @@ void Reader::emit(NameView owner, std::span<RawToken> rest, uint32_t line, FileS
                  fmt::format("no $TTL directive: records without a TTL get {} ({}); add $TTL (RFC 2308 §4)",
                              effective_ttl, last_ttl_ ? "the previous record's TTL" : "the SOA MINIMUM"));
         }
+    }
+    // The limits that bound what whoever keeps the records must hold.
+    if (++records_ > diag_.max_records) {
+        stop_read(state, line, fmt::format("the zone has more than {} records (the limit on records per zone)",
+                                      diag_.max_records));
+        return;
+    }
+    record_bytes_ += owner.wire().size() + rdata_.size();
+    if (record_bytes_ > diag_.max_record_bytes) {
+        stop_read(state, line,
+             fmt::format("the zone's records take more than {} octets in wire form (the limit on record bytes)",
+                         diag_.max_record_bytes));
+        return;
     }
     sink_(RecordView { owner, *type, effective_ttl, rdata_, state.file, line });
 }
@@ -722,7 +958,7 @@ Result<std::string> substitute(std::string_view pattern, int64_t value)
                 start = comma + 1;
             }
             if (parts.size() > 3)
-                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", spec));
+                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", excerpt(spec)));
             auto number = [&](std::string_view text, auto& target) -> bool {
                 if (text.empty())
                     return true;
@@ -730,10 +966,10 @@ Result<std::string> substitute(std::string_view pattern, int64_t value)
                 return ec == std::errc() && ptr == text.data() + text.size();
             };
             if (!number(parts[0], offset) || (parts.size() > 1 && !number(parts[1], width)) || width > 255)
-                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", spec));
+                return fail(ErrorCode::Parse, fmt::format("bad modifier '${{{}}}'", excerpt(spec)));
             if (parts.size() > 2) {
                 if (parts[2].size() != 1 || std::string_view("doxXnN").find(parts[2][0]) == std::string_view::npos)
-                    return fail(ErrorCode::Parse, fmt::format("bad base in modifier '${{{}}}'", spec));
+                    return fail(ErrorCode::Parse, fmt::format("bad base in modifier '${{{}}}'", excerpt(spec)));
                 base = parts[2][0];
             }
             i = close;
@@ -787,18 +1023,30 @@ void Reader::handle_generate(std::span<RawToken> args, FileState& state)
                       stop)
             || (slash != std::string_view::npos && (!parse(text.substr(slash + 1), step) || step == 0))
             || stop < start) {
-            error(state, range, fmt::format("bad $GENERATE range '{}': use start-stop[/step]", range.text));
+            error(state, range, fmt::format("bad $GENERATE range '{}': use start-stop[/step]", excerpt(range.text)));
             return;
         }
-        if (static_cast<uint64_t>((stop - start) / step) >= diag_.max_generated_records) {
+        const uint64_t count = static_cast<uint64_t>((stop - start) / step) + 1;
+        if (count > diag_.max_generated_records) {
             error(state, range,
-                  fmt::format("$GENERATE range '{}' makes more than {} records", range.text, diag_.max_generated_records));
+                  fmt::format("$GENERATE range '{}' makes more than {} records", excerpt(range.text),
+                              diag_.max_generated_records));
             return;
         }
+        // Checked before any record is made: the records of a range that
+        // cannot all be made are not worth making.
+        if (count > diag_.max_total_generated_records - std::min(generated_, diag_.max_total_generated_records)) {
+            stop_read(state, range.line,
+                 fmt::format("$GENERATE range '{}' makes {} records, which with the {} made before is more than {} "
+                             "(the limit on generated records per zone)",
+                             excerpt(range.text), count, generated_, diag_.max_total_generated_records));
+            return;
+        }
+        generated_ += count;
     }
     const RawToken& lhs = args[1];
     std::span<RawToken> rest = args.subspan(2);
-    for (int64_t value = start; value <= stop && !diag_.full(); value += step) {
+    for (int64_t value = start; value <= stop && !done(); value += step) {
         auto owner_text = substitute(lhs.text, value);
         if (!owner_text) {
             error(state, lhs, owner_text.error().message());
@@ -840,7 +1088,7 @@ bool read_master_file(const std::filesystem::path& path, const Name& origin, con
 {
     size_t before = diagnostics.errors.size();
     Reader reader(sink, diagnostics);
-    reader.read_file(path, origin, std::nullopt, SourceLocation {});
+    reader.read_top_file(path, origin);
     return diagnostics.errors.size() == before;
 }
 

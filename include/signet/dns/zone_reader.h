@@ -32,17 +32,48 @@ struct RecordView {
 };
 
 // Errors and warnings of one read, each with file:line:column, and the
-// limits of the read. Reading stops after `max_errors` errors.
+// settings of the read: where $INCLUDE may read from, and the limits that
+// keep a hostile or mistaken zone file from taking unbounded memory or time.
+// The defaults fit a large TLD; a hoster reading customers' files sets
+// tighter ones. Reading stops after `max_errors` errors or at the first limit
+// reached.
 struct Diagnostics {
     std::vector<Error> errors;
     std::vector<Error> warnings;
-    std::vector<std::string> files; // RecordView::file indexes this
+    std::vector<std::string> files; // RecordView::file indexes this (escaped for messages)
     size_t max_errors = 10;
+    // Warnings kept; later ones are only counted in `omitted_warnings` (a zone
+    // of millions of duplicates would otherwise keep millions of messages).
+    size_t max_warnings = 1000;
+    size_t omitted_warnings = 0;
+
+    // $INCLUDE reads only regular files below the directory of the file
+    // being read at the top (compared as real paths, so neither ".." nor a
+    // symbolic link leads out) or below one of these directories. Text read
+    // from memory has no directory of its own: it may include only from
+    // these.
+    std::vector<std::filesystem::path> include_directories;
     // The most records one $GENERATE may make (a typo in a range should not
-    // make a zone of billions of records).
+    // make a zone of billions of records), and all $GENERATEs of the read
+    // together (so that two large ones cannot add up).
     uint64_t max_generated_records = 10'000'000;
+    uint64_t max_total_generated_records = 10'000'000;
+    // The most records the read may produce, generated ones included.
+    uint64_t max_records = 100'000'000;
+    // The longest line, and the longest entry (lines joined by parentheses).
+    // The largest legal record, 65535 octets of RDATA written as \DDD
+    // escapes, takes about 256 KiB.
+    size_t max_line_length = size_t(1) << 20;
+    // The most octets of text read, over the file and all it includes.
+    uint64_t max_input_bytes = uint64_t(8) << 30;
+    // The most octets of owner names and RDATA in wire form the read may
+    // produce: what bounds the memory of whoever keeps the records, since a
+    // short line ("@ NS @", a $GENERATE) can stand for many octets.
+    uint64_t max_record_bytes = uint64_t(8) << 30;
 
     bool full() const { return errors.size() >= max_errors; }
+    // Adds a warning, or counts it once `max_warnings` are kept.
+    void warn(Error warning);
     // The place of a record: its file and line (column unknown).
     SourceLocation where(uint16_t file, uint32_t line) const;
 };
@@ -56,7 +87,8 @@ bool read_master_file(const std::filesystem::path& path, const Name& origin, con
                       Diagnostics& diagnostics);
 
 // The same for text in memory; `label` names it in messages and $INCLUDE
-// paths are taken relative to the current directory.
+// paths are taken relative to the current directory (and allowed only below
+// `diagnostics.include_directories`).
 bool read_master_text(std::string_view text, std::string label, const Name& origin, const RecordSink& sink,
                       Diagnostics& diagnostics);
 
