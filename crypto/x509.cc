@@ -1,7 +1,10 @@
 #include <signet/crypto/x509.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -11,15 +14,18 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <signet/base/excerpt.h>
+
 namespace signet::crypto {
 
 namespace {
 
 using Bio = ossl::Handle<BIO, BIO_free_all>;
 
-// Certificate files are small; anything larger is the wrong file (or
-// /dev/zero), and reading it whole would only waste memory.
-constexpr size_t max_file_size = 4 << 20;
+// Certificate files are small (a chain of a few certificates is a few
+// KiB, a whole CA bundle a few hundred); anything larger is the wrong file,
+// and reading it whole would only waste memory.
+constexpr size_t max_file_size = 1 << 20;
 
 TimePoint to_time_point(const ASN1_TIME* time)
 {
@@ -78,13 +84,13 @@ Result<CertificateChain> parse_pem(std::string_view content, std::string_view la
         if (!line.starts_with("-----END "))
             continue;
         if (line != fmt::format("-----END {}-----", block_label))
-            return located(line_number, fmt::format("'{}' does not end the {} block of line {}", line, block_label,
-                                                    block_line));
+            return located(line_number, fmt::format("'{}' does not end the {} block of line {}", excerpt(line),
+                                                    excerpt(block_label), block_line));
         if (is_certificate_label(block_label)) {
             Bio bio(BIO_new_mem_buf(block.data(), static_cast<int>(block.size())));
             X509* x509 = bio ? PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr) : nullptr;
             if (!x509) {
-                Error error = ossl::error(fmt::format("the {} block is not a valid certificate", block_label));
+                Error error = ossl::error(fmt::format("the {} block is not a valid certificate", excerpt(block_label)));
                 return located(block_line, error.message());
             }
             chain.push_back(Certificate::share(x509));
@@ -93,7 +99,7 @@ Result<CertificateChain> parse_pem(std::string_view content, std::string_view la
         block_line = 0;
     }
     if (block_line != 0)
-        return located(block_line, fmt::format("the {} block has no END line", block_label));
+        return located(block_line, fmt::format("the {} block has no END line", excerpt(block_label)));
     if (chain.empty())
         return fail(Error(ErrorCode::Parse, "no CERTIFICATE block in the PEM file",
                           SourceLocation { std::string(label), 0, 0 }));
@@ -191,31 +197,56 @@ Result<CertificateChain> parse_certificates(std::string_view content, std::strin
 
 Result<CertificateChain> load_certificates(const std::filesystem::path& path)
 {
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) {
+    const SourceLocation where { path.string(), 0, 0 };
+    // O_NONBLOCK: a FIFO named as a certificate must fail, not wait for a
+    // writer; O_NOCTTY: a terminal named here must not become ours.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
         int error = errno;
         return fail(Error(ErrorCode::Io,
                           error == ENOENT ? std::string("no such file")
                                           : fmt::format("cannot open: {}", std::strerror(error)),
-                          SourceLocation { path.string(), 0, 0 }));
+                          where));
     }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer { fd };
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        int error = errno;
+        return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(error)), where));
+    }
+    // Devices, FIFOs and sockets could feed data forever or never.
+    if (!S_ISREG(st.st_mode))
+        return fail(Error(ErrorCode::Parse,
+                          S_ISDIR(st.st_mode) ? std::string("a directory, not a certificate file")
+                                              : std::string("not a regular file; certificates are read from files"),
+                          where));
+    if (static_cast<uint64_t>(st.st_size) > max_file_size)
+        return fail(Error(ErrorCode::Parse,
+                          fmt::format("larger than {} MiB; not a certificate file", max_file_size >> 20), where));
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    // The size may change while it is read; the cap holds whatever it does.
     std::string content;
     char buffer[16384];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0 && content.size() <= max_file_size)
-        content.append(buffer, n);
-    bool failed = std::ferror(file) != 0;
-    int error = errno;
-    std::fclose(file);
-    if (failed)
-        return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(error)),
-                          SourceLocation { path.string(), 0, 0 }));
+    while (content.size() <= max_file_size) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int error = errno;
+            return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(error)), where));
+        }
+        if (n == 0)
+            break;
+        content.append(buffer, static_cast<size_t>(n));
+    }
     if (content.size() > max_file_size)
-        return fail(
-            Error(ErrorCode::Parse, fmt::format("larger than {} MiB; not a certificate file", max_file_size >> 20),
-                SourceLocation { path.string(), 0, 0 }));
+        return fail(Error(ErrorCode::Parse,
+                          fmt::format("larger than {} MiB; not a certificate file", max_file_size >> 20), where));
     if (content.empty())
-        return fail(Error(ErrorCode::Parse, "empty file; no certificate", SourceLocation { path.string(), 0, 0 }));
+        return fail(Error(ErrorCode::Parse, "empty file; no certificate", where));
     return parse_certificates(content, path.string());
 }
 

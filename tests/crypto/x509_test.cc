@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +106,34 @@ TEST(X509, ErrorsSayWhere)
     auto directory = load_certificates(data);
     ASSERT_FALSE(directory);
     EXPECT_EQ(directory.error().where()->file, data.string());
+}
+
+// A certificate path comes from whoever configures a TLSA binding; a FIFO
+// or a device there must fail at once rather than hang or fill memory.
+TEST(X509, OnlyRegularFilesOfModestSizeAreRead)
+{
+    std::string dir = (std::filesystem::temp_directory_path() / "signet-x509-XXXXXX").string();
+    ASSERT_TRUE(::mkdtemp(dir.data()));
+    const std::filesystem::path fifo = std::filesystem::path(dir) / "cert.pem";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    ::alarm(20); // a hang fails the test instead of the suite
+    auto from_fifo = load_certificates(fifo);
+    auto from_zero = load_certificates("/dev/zero");
+    ::alarm(0);
+    ASSERT_FALSE(from_fifo);
+    EXPECT_EQ(from_fifo.error().to_string(), fifo.string() + ": not a regular file; certificates are read from files");
+    ASSERT_FALSE(from_zero);
+    EXPECT_NE(from_zero.error().to_string().find("not a regular file"), std::string::npos);
+
+    const std::filesystem::path big = std::filesystem::path(dir) / "big.pem";
+    {
+        std::ofstream out(big, std::ios::binary);
+        out << read(data / "leaf.pem") << std::string((1 << 20) + 1, '\n');
+    }
+    auto from_big = load_certificates(big);
+    ASSERT_FALSE(from_big);
+    EXPECT_NE(from_big.error().to_string().find("larger than 1 MiB"), std::string::npos);
+    std::filesystem::remove_all(dir);
 }
 
 } // namespace
