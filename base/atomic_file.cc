@@ -33,6 +33,7 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     , temporary_(std::move(other.temporary_))
     , fd_(std::exchange(other.fd_, -1))
     , buffer_(std::move(other.buffer_))
+    , previous_(std::exchange(other.previous_, Previous::None))
 {
 }
 
@@ -53,8 +54,16 @@ Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target)
     int fd = ::mkstemp(pattern.data());
     if (fd < 0)
         return fail(io_error("cannot create a temporary file beside", target, errno));
-    // mkstemp creates 0600; a zone file is for name servers to read.
-    ::fchmod(fd, 0644);
+    // mkstemp creates 0600. The file it replaces keeps its mode and group
+    // (an operator who made the zone file 0640 root:bind meant it); a new
+    // file is for name servers to read.
+    struct stat previous {};
+    if (::stat(target.c_str(), &previous) == 0 && S_ISREG(previous.st_mode)) {
+        (void)::fchown(fd, static_cast<uid_t>(-1), previous.st_gid);
+        ::fchmod(fd, previous.st_mode & 07777);
+    } else {
+        ::fchmod(fd, 0644);
+    }
     return AtomicFile(target, pattern, fd);
 }
 
@@ -108,6 +117,61 @@ Result<void> AtomicFile::commit()
         ::close(dir);
     }
     return {};
+}
+
+std::filesystem::path AtomicFile::previous_path(const std::filesystem::path& target)
+{
+    return target.parent_path() / ("." + target.filename().string() + ".signet-prev");
+}
+
+bool AtomicFile::is_temporary_of(const std::filesystem::path& target, std::string_view name)
+{
+    std::string prefix = "." + target.filename().string() + ".tmp-";
+    return name.size() == prefix.size() + 6 && name.starts_with(prefix);
+}
+
+std::string AtomicFile::identity(const std::filesystem::path& path)
+{
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0)
+        return {};
+    return fmt::format("{}:{}", static_cast<uint64_t>(info.st_dev), static_cast<uint64_t>(info.st_ino));
+}
+
+Result<void> AtomicFile::commit_keeping_previous()
+{
+    std::filesystem::path previous = previous_path(target_);
+    ::unlink(previous.c_str());
+    if (::link(target_.c_str(), previous.c_str()) == 0) {
+        previous_ = Previous::Kept;
+    } else if (errno == ENOENT) {
+        previous_ = Previous::Absent;
+    } else {
+        return fail(io_error("cannot keep the previous version of", target_, errno));
+    }
+    auto committed = commit();
+    if (!committed) {
+        ::unlink(previous.c_str());
+        previous_ = Previous::None;
+    }
+    return committed;
+}
+
+Result<void> AtomicFile::restore_previous()
+{
+    std::filesystem::path previous = previous_path(target_);
+    Previous was = std::exchange(previous_, Previous::None);
+    if (was == Previous::Kept && ::rename(previous.c_str(), target_.c_str()) != 0)
+        return fail(io_error("cannot put back the previous version of", target_, errno));
+    if (was == Previous::Absent && ::unlink(target_.c_str()) != 0 && errno != ENOENT)
+        return fail(io_error("cannot remove the new", target_, errno));
+    return {};
+}
+
+void AtomicFile::drop_previous()
+{
+    if (std::exchange(previous_, Previous::None) == Previous::Kept)
+        ::unlink(previous_path(target_).c_str());
 }
 
 Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content)

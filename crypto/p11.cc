@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -619,15 +620,31 @@ size_t KeyStore::session_count() const
     return state_->open_sessions;
 }
 
-Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label)
+Result<std::string> KeyStore::new_locator()
+{
+    unsigned char id[20];
+    if (RAND_bytes(id, sizeof id) != 1)
+        return std::unexpected(ossl::error("no random CKA_ID"));
+    return hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
+}
+
+Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label,
+                                               std::string_view locator_wanted)
 {
     SIGNET_TRY(state_->check_mechanism(algorithm));
     if (is_rsa(algorithm) && (bits < 2048 || bits > 4096))
         return fail(ErrorCode::Policy, fmt::format("RSA keys must have 2048 to 4096 bits, not {}", bits));
     Mechanisms m = mechanisms_for(algorithm);
     unsigned char id[20];
-    if (RAND_bytes(id, sizeof id) != 1)
+    if (!locator_wanted.empty()) {
+        std::string wanted = SIGNET_TRY(unhex(locator_wanted));
+        if (wanted.size() != sizeof id)
+            return fail(ErrorCode::Internal, fmt::format("a key locator is {} hex digits, not '{}'", 2 * sizeof id,
+                                                         locator_wanted));
+        std::memcpy(id, wanted.data(), sizeof id);
+    } else if (RAND_bytes(id, sizeof id) != 1) {
         return std::unexpected(ossl::error("no random CKA_ID"));
+    }
     std::string label_copy(label);
     std::string params(m.ec_params);
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;

@@ -1,6 +1,7 @@
 #include <signet/enforcer/keydb.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,7 +24,7 @@ namespace {
 // A migration that has been released never changes: fix or extend the
 // schema by adding the next one. Column names are the contract with
 // anything else that reads the file (sqlite3 on the command line, backups).
-constexpr std::array<std::string_view, 3> migrations {
+constexpr std::array<std::string_view, 4> migrations {
     R"sql(
 CREATE TABLE zone (
     id INTEGER PRIMARY KEY,
@@ -113,6 +114,20 @@ CREATE TABLE tlsa_binding (
     UNIQUE (zone_id, host, port, proto)
 ) STRICT;
 )sql",
+    // 4: state that must not silently vanish: the earliest signature
+    // expiration of the published output, which file that output is (so an
+    // interrupted publication can be told from a committed one), and keys
+    // about to be made in the token (so that objects of a run that never
+    // committed can be found and destroyed, and nobody else's).
+    R"sql(
+ALTER TABLE zone ADD COLUMN expires INTEGER;
+ALTER TABLE zone ADD COLUMN output_id TEXT;
+CREATE TABLE key_intent (
+    locator TEXT PRIMARY KEY,             -- hex CKA_ID the token object gets
+    zone_id INTEGER NOT NULL,
+    created INTEGER NOT NULL
+) STRICT;
+)sql",
 };
 
 template <typename E>
@@ -174,10 +189,11 @@ std::optional<E> value_of(const std::array<Named<E>, N>& names, std::string_view
 
 const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
 
-// Zone columns in the order of the SELECTs and of the parameters ?1..?15.
+// Zone columns in the order of the SELECTs and of the parameters ?1..?17.
 constexpr std::string_view zone_columns
     = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created, "
-      "dnskey_ttl_high, dnskey_ttl_high_until, zone_ttl_high, zone_ttl_high_until, ds_ttl_high, ds_ttl_high_until";
+      "dnskey_ttl_high, dnskey_ttl_high_until, zone_ttl_high, zone_ttl_high_until, ds_ttl_high, ds_ttl_high_until, "
+      "expires, output_id";
 
 void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
 {
@@ -195,6 +211,7 @@ void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
         statement.bind_optional_int(index, kept->ttl).bind_optional_time(index + 1, kept->until);
         index += 2;
     }
+    statement.bind_optional_time(16, zone.expires).bind_text(17, zone.output_id);
 }
 
 // A row of "SELECT id, <zone_columns>".
@@ -219,6 +236,8 @@ ZoneEntry read_zone(const sqlite::Statement& row)
         kept->until = row.column_optional_time(column + 1);
         column += 2;
     }
+    zone.expires = row.column_optional_time(16);
+    zone.output_id = row.column_optional_text(17).value_or("");
     return zone;
 }
 
@@ -326,7 +345,31 @@ int KeyDb::schema_version() { return static_cast<int>(migrations.size()); }
 
 Result<KeyDb> KeyDb::open(const std::filesystem::path& path)
 {
+    // Only `signet init` makes a store. A store that is missing or empty
+    // here was lost (a deleted file, a restore gone wrong); making a new one
+    // would orphan every key in the token and sign nothing, with exit 0.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        int error = errno;
+        if (error == ENOENT)
+            return fail(ErrorCode::Database,
+                        fmt::format("{}: the key store is missing; restore it from a backup (it holds every zone's "
+                                    "keys and their states); only `signet init` makes a new one",
+                                    path.string()));
+        return fail(ErrorCode::Database, fmt::format("{}: {}", path.string(), std::strerror(error)));
+    }
+    if (!S_ISREG(info.st_mode))
+        return fail(ErrorCode::Database, fmt::format("{}: the key store is not a regular file", path.string()));
+    if (info.st_size == 0)
+        return fail(ErrorCode::Database,
+                    fmt::format("{}: the key store is empty (0 bytes); restore it from a backup; only `signet init` "
+                                "makes a new one",
+                                path.string()));
     KeyDb store(SIGNET_TRY(sqlite::Db::open(path)));
+    int64_t version = SIGNET_TRY(store.db_.query_int("PRAGMA user_version"));
+    if (version == 0)
+        return fail(ErrorCode::Database,
+                    fmt::format("{}: not a Signet key store (no schema); restore the store from a backup", path.string()));
     SIGNET_TRY(store.migrate());
     return store;
 }
@@ -342,7 +385,11 @@ Result<KeyDb> KeyDb::create(const std::filesystem::path& path)
         return fail(ErrorCode::Io, fmt::format("{}: creating: {}", path.string(), std::strerror(error)));
     }
     ::close(fd);
-    auto store = open(path);
+    auto store = [&]() -> Result<KeyDb> {
+        KeyDb made(SIGNET_TRY(sqlite::Db::open(path)));
+        SIGNET_TRY(made.migrate());
+        return made;
+    }();
     if (!store) {
         std::error_code ignored;
         for (const char* suffix : { "", "-wal", "-shm" })
@@ -415,7 +462,7 @@ Result<int64_t> KeyDb::add_zone(ZoneEntry zone)
 {
     zone.name = SIGNET_TRY(normalise_zone_name(zone.name));
     auto insert = SIGNET_TRY(
-        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", zone_columns)));
+        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", zone_columns)));
     bind_zone(insert, zone);
     auto done = insert.run();
     if (!done) {
@@ -445,6 +492,30 @@ Result<std::vector<ZoneEntry>> KeyDb::list_zones()
     return zones;
 }
 
+Result<void> KeyDb::add_key_intent(std::string_view locator, int64_t zone_id, TimePoint now)
+{
+    auto insert = SIGNET_TRY(db_.prepare("INSERT INTO key_intent (locator, zone_id, created) VALUES (?1, ?2, ?3)"));
+    insert.bind_text(1, locator).bind_int(2, zone_id).bind_time(3, now);
+    return insert.run();
+}
+
+Result<void> KeyDb::remove_key_intent(std::string_view locator)
+{
+    auto remove = SIGNET_TRY(db_.prepare("DELETE FROM key_intent WHERE locator = ?1"));
+    remove.bind_text(1, locator);
+    return remove.run();
+}
+
+Result<std::vector<std::string>> KeyDb::uncommitted_keys()
+{
+    auto select = SIGNET_TRY(db_.prepare(
+        "SELECT locator FROM key_intent WHERE locator NOT IN (SELECT locator FROM key) ORDER BY created, locator"));
+    std::vector<std::string> out;
+    while (SIGNET_TRY(select.step()))
+        out.push_back(select.column_text(0));
+    return out;
+}
+
 Result<void> KeyDb::update_zone(const ZoneEntry& zone)
 {
     ZoneEntry normal = zone;
@@ -452,9 +523,10 @@ Result<void> KeyDb::update_zone(const ZoneEntry& zone)
     auto update = SIGNET_TRY(db_.prepare(
         "UPDATE zone SET name = ?1, input_path = ?2, output_path = ?3, policy = ?4, serial = ?5, signed_at = ?6, "
         "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9, dnskey_ttl_high = ?10, dnskey_ttl_high_until = ?11, "
-        "zone_ttl_high = ?12, zone_ttl_high_until = ?13, ds_ttl_high = ?14, ds_ttl_high_until = ?15 WHERE id = ?16"));
+        "zone_ttl_high = ?12, zone_ttl_high_until = ?13, ds_ttl_high = ?14, ds_ttl_high_until = ?15, expires = ?16, "
+        "output_id = ?17 WHERE id = ?18"));
     bind_zone(update, normal);
-    update.bind_int(16, zone.id);
+    update.bind_int(18, zone.id);
     auto done = update.run();
     if (!done) {
         if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)

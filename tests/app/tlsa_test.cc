@@ -40,7 +40,7 @@ protected:
         dir_ = std::filesystem::temp_directory_path() / fmt::format("signet-app-tlsa-{}-{}", ::getpid(), test->name());
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
-        auto db = KeyDb::open(dir_ / "signet.db");
+        auto db = KeyDb::create(dir_ / "signet.db");
         ASSERT_TRUE(db) << db.error().to_string();
         db_.emplace(std::move(*db));
         testing::write_file(dir_ / "example.nl.zone", zone_text);

@@ -31,9 +31,10 @@ protected:
 
     std::filesystem::path file() const { return dir_ / "keys.db"; }
 
+    // The store, made by the first call as `signet init` makes it.
     KeyDb open_store()
     {
-        auto store = KeyDb::open(file());
+        auto store = std::filesystem::exists(file()) ? KeyDb::open(file()) : KeyDb::create(file());
         EXPECT_TRUE(store) << store.error().to_string();
         return std::move(store).value();
     }
@@ -442,20 +443,43 @@ TEST_F(KeyDbTest, TransactionsNest)
     EXPECT_FALSE(store.db().in_transaction());
 }
 
-TEST_F(KeyDbTest, EmptyFileIsMigrated)
+TEST_F(KeyDbTest, OnlyCreateMakesAStore)
 {
+    // A lost store is an error that says what to restore, never a new empty
+    // store that signs nothing and orphans every key.
+    auto missing = KeyDb::open(file());
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code(), ErrorCode::Database);
+    EXPECT_NE(missing.error().message().find("missing"), std::string::npos) << missing.error().message();
+    EXPECT_NE(missing.error().message().find("backup"), std::string::npos) << missing.error().message();
+    EXPECT_FALSE(std::filesystem::exists(file()));
+
     { std::ofstream(file()).flush(); }
-    ASSERT_EQ(std::filesystem::file_size(file()), 0u);
+    auto empty = KeyDb::open(file());
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().message().find("empty"), std::string::npos) << empty.error().message();
+    EXPECT_EQ(std::filesystem::file_size(file()), 0u);
+
+    // An SQLite file that never had Signet's schema.
+    std::filesystem::remove(file());
+    {
+        auto raw = sqlite::Db::open(file());
+        ASSERT_TRUE(raw) << raw.error().to_string();
+        ASSERT_TRUE(raw->exec("CREATE TABLE other (x INTEGER)"));
+    }
+    auto foreign = KeyDb::open(file());
+    ASSERT_FALSE(foreign);
+    EXPECT_NE(foreign.error().message().find("not a Signet key store"), std::string::npos)
+        << foreign.error().message();
+
+    EXPECT_FALSE(KeyDb::open(dir_));
+
+    // Opening again finds the current version and changes nothing.
+    std::filesystem::remove(file());
     KeyDb store = open_store();
     EXPECT_EQ(count(store, "PRAGMA user_version"), KeyDb::schema_version());
-    EXPECT_EQ(count(store, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-                           "('zone', 'key', 'key_event')"),
-              3);
-    EXPECT_TRUE(store.list_zones().value().empty());
-    // Opening again finds the current version and changes nothing.
     const auto before = dump(store);
     KeyDb again = open_store();
-    EXPECT_EQ(count(again, "PRAGMA user_version"), KeyDb::schema_version());
     EXPECT_EQ(dump(again), before);
 }
 
@@ -464,18 +488,19 @@ TEST_F(KeyDbTest, FailedMigrationChangesNothing)
     {
         auto raw = sqlite::Db::open(file());
         ASSERT_TRUE(raw) << raw.error().to_string();
-        // A version-0 file that already has a table migration 1 would create.
-        ASSERT_TRUE(raw->exec("CREATE TABLE key_event (x INTEGER)"));
+        // A version-2 file that already has the table migration 3 would
+        // create (and lacks the tables of 1 and 2).
+        ASSERT_TRUE(raw->exec("CREATE TABLE tlsa_binding (x INTEGER); PRAGMA user_version = 2"));
     }
     auto store = KeyDb::open(file());
     ASSERT_FALSE(store);
     EXPECT_EQ(store.error().code(), ErrorCode::Database);
-    EXPECT_NE(store.error().to_string().find("schema version 1"), std::string::npos) << store.error().to_string();
+    EXPECT_NE(store.error().to_string().find("schema version 3"), std::string::npos) << store.error().to_string();
     EXPECT_NE(store.error().to_string().find(file().string()), std::string::npos);
 
     auto raw = sqlite::Db::open(file());
     ASSERT_TRUE(raw);
-    EXPECT_EQ(raw->query_int("PRAGMA user_version").value(), 0);
+    EXPECT_EQ(raw->query_int("PRAGMA user_version").value(), 2);
     EXPECT_EQ(raw->query_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('zone', 'key')").value(), 0);
 }
 

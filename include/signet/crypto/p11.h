@@ -62,8 +62,13 @@ public:
         Bytes public_key; // in DNSKEY wire form, read from the new public key
     };
     // Generates a key pair. `bits` is used for RSA (2048-4096) and ignored
-    // otherwise. `label` becomes CKA_LABEL.
-    Result<Generated> generate(Algorithm algorithm, unsigned bits, std::string_view label);
+    // otherwise. `label` becomes CKA_LABEL. `locator`, when given (40 hex
+    // digits), is the CKA_ID to use, so that a caller can record it before
+    // the object exists; otherwise a random one is made.
+    Result<Generated> generate(Algorithm algorithm, unsigned bits, std::string_view label,
+                               std::string_view locator = {});
+    // A fresh random locator for generate().
+    static Result<std::string> new_locator();
     // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).
     Result<Bytes> public_key(std::string_view locator, Algorithm algorithm);
     // Signs `data` (for ECDSA the token signs its hash) and returns the

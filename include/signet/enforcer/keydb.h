@@ -3,7 +3,8 @@
 // The schema is versioned with PRAGMA user_version and migrated forward when
 // an older file is opened; a file from a newer Signet is refused.
 //
-// Tables (migration 1; migration 2 adds rollover requests and kept TTLs):
+// Tables (migration 1; migration 2 adds rollover requests and kept TTLs;
+// migration 4 the published output's expiry and identity, and key_intent):
 //   zone       one row per registered zone; `name` is unique, lower-case,
 //              absolute, with its final dot
 //   key        one row per key of a zone (ON DELETE CASCADE with its zone)
@@ -99,6 +100,8 @@ struct ZoneEntry {
     KeptTtl dnskey_ttl; // of the DNSKEY RRset
     KeptTtl zone_ttl; // the largest of any signed RRset
     KeptTtl ds_ttl; // of the DS RRset at the parent
+    std::optional<TimePoint> expires; // the earliest signature expiration of the published output
+    std::string output_id; // "dev:inode" of the published output file; "" when unknown
 
     bool operator==(const ZoneEntry&) const = default;
 };
@@ -158,8 +161,9 @@ public:
     // The schema version this code writes (PRAGMA user_version).
     static int schema_version();
 
-    // Opens the store, creating the file when it is missing and migrating an
-    // older schema in one transaction. Refuses a newer schema.
+    // Opens the store, migrating an older schema in one transaction. Refuses
+    // a newer schema, and a store that is missing, empty or has no schema:
+    // only create() makes one.
     static Result<KeyDb> open(const std::filesystem::path& path);
     // Creates a new store for `signet init`; refuses when the file exists.
     static Result<KeyDb> create(const std::filesystem::path& path);
@@ -188,6 +192,15 @@ public:
     Result<std::vector<KeyEntry>> keys_of(int64_t zone_id); // by id (age)
     Result<void> update_key(const KeyEntry& key); // by id; NotFound
     Result<void> remove_key(int64_t key_id); // NotFound
+
+    // Keys about to be made in the token: an intent is written (and
+    // committed) before the token object exists, and goes when the key's
+    // row is stored or the object destroyed. Whatever intent is left names
+    // a token object of a run that never committed.
+    Result<void> add_key_intent(std::string_view locator, int64_t zone_id, TimePoint now);
+    Result<void> remove_key_intent(std::string_view locator);
+    // Locators of intents with no key row: objects no committed run knows.
+    Result<std::vector<std::string>> uncommitted_keys();
 
     // History.
     Result<int64_t> add_event(KeyEvent event);
