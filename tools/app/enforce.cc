@@ -1,13 +1,11 @@
 #include <signet/app/enforce.h>
 
-#include <sys/wait.h>
-
 #include <atomic>
-#include <cstdio>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include <signet/app/hooks.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/zone_writer.h>
 
@@ -42,11 +40,13 @@ void remember(enforcer::KeptTtl& kept, uint32_t ttl, TimePoint now)
 
 uint32_t seconds(Duration d) { return static_cast<uint32_t>(d.count()); }
 
+// Makes the key in the token under `locator`, whose intent the caller has
+// recorded in the store first (see KeyDb::add_key_intent).
 Result<KeyEntry> make_key(crypto::p11::KeyStore& token, const enforcer::ZoneEntry& zone,
-                          const enforcer::KeyRequest& request, TimePoint now)
+                          const enforcer::KeyRequest& request, TimePoint now, const std::string& locator)
 {
     std::string label = fmt::format("{} {}", zone.name, enforcer::key_role_to_text(request.role));
-    auto generated = token.generate(request.algorithm, request.bits, label);
+    auto generated = token.generate(request.algorithm, request.bits, label, locator);
     if (!generated)
         return fail(generated.error().with_context(fmt::format("zone '{}'", zone.name)));
     KeyEntry key;
@@ -73,23 +73,6 @@ std::string key_name(const KeyEntry& key)
 {
     return fmt::format("{} {} ({})", enforcer::key_role_to_text(key.role), key.key_tag,
                        crypto::algorithm_to_text(key.algorithm));
-}
-
-// Runs a ds-submit/ds-retract command with the records on stdin.
-std::optional<std::string> run_with_input(const std::string& command, const std::string& zone,
-                                          const std::string& input)
-{
-    std::string line = command;
-    for (size_t at; (at = line.find("{zone}")) != std::string::npos;)
-        line.replace(at, 6, zone);
-    FILE* pipe = ::popen(line.c_str(), "w");
-    if (!pipe)
-        return fmt::format("cannot run `{}`", line);
-    std::fwrite(input.data(), 1, input.size(), pipe);
-    int status = ::pclose(pipe);
-    if (status == 0)
-        return std::nullopt;
-    return fmt::format("`{}` failed (exit status {})", line, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 Result<std::string> ds_text(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy, const KeyEntry& key)
@@ -135,11 +118,13 @@ Result<void> make_keys(Context& context, ZoneStep& zs, TimePoint now)
             auto key = [&]() -> Result<KeyEntry> {
                 if (auto made = context.premade.take(zs.zone.id, request))
                     return std::move(*made);
-                return make_key(*token, zs.zone, request, now);
+                std::string locator = SIGNET_TRY(crypto::p11::KeyStore::new_locator());
+                SIGNET_TRY(context.db.add_key_intent(locator, zs.zone.id, now));
+                return make_key(*token, zs.zone, request, now, locator);
             }();
             if (!key) {
                 for (size_t index : zs.generated)
-                    (void)token->destroy(keys[index].locator);
+                    forget_key(context, *token, keys[index].locator);
                 zs.generated.clear();
                 return fail(key.error());
             }
@@ -168,26 +153,37 @@ size_t premake_keys(Context& context, const std::vector<Result<ZoneStep>>& plans
         const ZoneStep* plan;
         const enforcer::KeyRequest* request;
         std::optional<Result<KeyEntry>> key;
+        std::string locator;
     };
     std::vector<Job> jobs;
     for (const auto& plan : plans) {
         if (!plan)
             continue;
         for (const auto& request : plan->step.to_generate)
-            jobs.push_back({ &*plan, &request, std::nullopt });
+            jobs.push_back({ &*plan, &request, std::nullopt, {} });
     }
     if (jobs.empty())
         return 0;
     auto token = context.shared_token();
     if (!token)
         return 0; // each step meets the error again and reports it
+    // Every object this run may make is recorded before it exists.
+    auto recorded = context.db.transaction([&]() -> Result<void> {
+        for (auto& job : jobs) {
+            job.locator = SIGNET_TRY(crypto::p11::KeyStore::new_locator());
+            SIGNET_TRY(context.db.add_key_intent(job.locator, job.plan->zone.id, now));
+        }
+        return {};
+    });
+    if (!recorded)
+        return 0;
     if (threads == 0)
         threads = std::max(1u, std::thread::hardware_concurrency());
     threads = std::min<unsigned>(threads, static_cast<unsigned>(jobs.size()));
     std::atomic<size_t> next = 0;
     auto work = [&] {
         for (size_t i; (i = next++) < jobs.size();)
-            jobs[i].key = make_key(**token, jobs[i].plan->zone, *jobs[i].request, now);
+            jobs[i].key = make_key(**token, jobs[i].plan->zone, *jobs[i].request, now, jobs[i].locator);
     };
     std::vector<std::jthread> workers;
     for (unsigned t = 1; t < threads; ++t)
@@ -210,7 +206,35 @@ void discard_generated(Context& context, const ZoneStep& step)
     if (!token)
         return;
     for (size_t index : step.generated)
-        (void)(*token)->destroy(step.step.keys[index].locator);
+        forget_key(context, **token, step.step.keys[index].locator);
+}
+
+void forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator)
+{
+    // The intent stays when the object could not be destroyed, so that
+    // `signet key gc` tries again.
+    if (token.destroy(locator))
+        (void)context.db.remove_key_intent(locator);
+}
+
+Result<std::vector<std::string>> collect_uncommitted_keys(Context& context)
+{
+    auto locators = SIGNET_TRY(context.db.uncommitted_keys());
+    if (locators.empty())
+        return locators;
+    auto* token = SIGNET_TRY(context.token());
+    std::vector<std::string> destroyed;
+    for (const auto& locator : locators) {
+        auto gone = token->destroy(locator);
+        // Not there: the run died before the object was made, or the
+        // object was destroyed before the intent could be cleared.
+        if (gone || gone.error().code() == ErrorCode::NotFound) {
+            SIGNET_TRY(context.db.remove_key_intent(locator));
+            if (gone)
+                destroyed.push_back(locator);
+        }
+    }
+    return destroyed;
 }
 
 Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now)
@@ -222,6 +246,7 @@ Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now)
     };
     for (size_t index : zs.generated) {
         keys[index].id = SIGNET_TRY(context.db.add_key(keys[index]));
+        SIGNET_TRY(context.db.remove_key_intent(keys[index].locator));
     }
     for (size_t i = 0; i < zs.generated.size(); ++i) {
         const KeyEntry& key = keys[zs.generated[i]];
@@ -274,8 +299,9 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
             warnings.push_back(text.error().to_string());
             continue;
         }
-        const std::string& command = submit ? zs.policy.ds_submit_command : zs.policy.ds_retract_command;
-        if (auto failure = run_with_input(command, zs.zone.name, *text)) {
+        const Command& command = submit ? zs.policy.ds_submit_command : zs.policy.ds_retract_command;
+        if (auto failure = run_zone_hook(submit ? "ds-submit-command" : "ds-retract-command", command,
+                                         zs.zone.name, *text)) {
             warnings.push_back(fmt::format("zone '{}': {}; the DS of key {} stays to be {}", zs.zone.name, *failure,
                                            key.key_tag, submit ? "submitted" : "withdrawn"));
             continue;
@@ -284,7 +310,8 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
         auto stored = context.db.transaction([&]() -> Result<void> {
             SIGNET_TRY(context.db.update_key(key));
             SIGNET_TRY(context.db.add_event({ 0, zs.zone.id, key.id, now, submit ? "ds-submitted" : "ds-retracted",
-                                              fmt::format("{} given to `{}`", key_name(key), command) }));
+                                              fmt::format("{} given to `{}`", key_name(key),
+                                                          hook_text(command, zs.zone.name)) }));
             return {};
         });
         if (!stored)
@@ -296,10 +323,12 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
 std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<KeyEntry>& keys)
 {
     std::vector<std::string> todo;
+    // The name as it goes into a command to paste into a shell.
+    const std::string name = shell_quote(zone.name);
     if (enforcer::before_first_ds(keys) && !keys.empty())
         todo.push_back(fmt::format("nothing yet: the zone's first DS goes to the parent once its signatures are in "
                                    "every cache; `signet ds {}` shows the record and from when",
-                                   zone.name));
+                                   name));
     for (const auto& key : keys) {
         if (key.removed)
             continue;
@@ -307,22 +336,22 @@ std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const st
         case DsAtParent::Submit:
             todo.push_back(fmt::format("submit the DS of {} to the parent (`signet ds {}` shows it), then run "
                                        "`signet key ds-seen {} {}` once the parent publishes it",
-                                       key_name(key), zone.name, zone.name, key.key_tag));
+                                       key_name(key), name, name, key.key_tag));
             break;
         case DsAtParent::Submitted:
             todo.push_back(fmt::format("the DS of {} was submitted; run `signet key ds-seen {} {}` once the parent "
                                        "publishes it",
-                                       key_name(key), zone.name, key.key_tag));
+                                       key_name(key), name, key.key_tag));
             break;
         case DsAtParent::Retract:
             todo.push_back(fmt::format("ask the parent to remove the DS of {} (`signet ds {}`), then run "
                                        "`signet key ds-gone {} {}` once it is gone",
-                                       key_name(key), zone.name, zone.name, key.key_tag));
+                                       key_name(key), name, name, key.key_tag));
             break;
         case DsAtParent::Retracted:
             todo.push_back(fmt::format("the removal of the DS of {} was asked; run `signet key ds-gone {} {}` once "
                                        "the parent no longer publishes it",
-                                       key_name(key), zone.name, key.key_tag));
+                                       key_name(key), name, key.key_tag));
             break;
         default: break;
         }
@@ -367,13 +396,21 @@ Result<EnforceReport> enforce_planned(Context& context, ZoneStep& zs, TimePoint 
         report.changes.push_back(fmt::format("{} removed", key_name(zs.step.keys[index])));
     report.needs_signing = zs.step.needs_signing || !zs.generated.empty() || !zone.signed_at;
     report.next_event = zs.step.next_event;
+    // The signatures' refresh point is an event too, whatever the keys do.
+    if (zone.expires) {
+        TimePoint refresh = *zone.expires - zs.policy.signature_refresh;
+        if (!report.next_event || refresh < *report.next_event)
+            report.next_event = refresh;
+        report.needs_signing = report.needs_signing || refresh <= now;
+    }
+    report.expiring = expiry_warning(zone, zs.policy, now);
     if (report.needs_signing)
         report.next_event = now;
     report.todo = operator_todo(zone, zs.step.keys);
     if (report.needs_signing)
         report.todo.insert(report.todo.begin(), fmt::format("sign the zone now (`signet sign {}`): its keys have "
                                                             "moved on",
-                                                            zone.name));
+                                                            shell_quote(zone.name)));
     return report;
 }
 
@@ -426,7 +463,7 @@ Result<KeyEntry> confirm_ds(Context& context, std::string_view zone_name, uint16
     if (!found)
         return fail(ErrorCode::NotFound,
                     fmt::format("zone '{}' has no KSK or CSK with key tag {}; `signet key list {}` shows its keys",
-                                zone.name, key_tag, zone.name));
+                                zone.name, key_tag, shell_quote(zone.name)));
     auto confirmed = seen ? enforcer::confirm_ds_seen(*found, now) : enforcer::confirm_ds_gone(*found, now);
     if (!confirmed)
         return fail(confirmed.error().with_context(fmt::format("zone '{}'", zone.name)));

@@ -81,7 +81,7 @@ Result<StateLock> StateLock::acquire(const fs::path& state_dir, std::string_view
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     std::string holder = fmt::format("pid {}: {}\n", ::getpid(), command);
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, holder.data(), holder.size(), 0) != static_cast<ssize_t>(holder.size())) {
+    if (::ftruncate(fd, 0) != 0 || ::write(fd, holder.data(), holder.size()) != static_cast<ssize_t>(holder.size())) {
         int error = errno;
         ::close(fd);
         return fail(ErrorCode::Io, fmt::format("{}: cannot write the holder: {}", path.string(), std::strerror(error)));

@@ -1,13 +1,16 @@
 #include <signet/app/pipeline.h>
 
 #include <signet/app/enforce.h>
+#include <signet/app/hooks.h>
 #include <signet/app/tlsa.h>
+#include <signet/app/zone_input.h>
 #include <signet/enforcer/keystate.h>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include <signet/base/atomic_file.h>
+#include <signet/base/duration.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/zone_writer.h>
 #include <signet/signer/verify.h>
@@ -28,6 +32,9 @@ using enforcer::KeyRole;
 using enforcer::RecordState;
 
 namespace {
+
+// The first line of the SoftHSM2 configuration `signet init` writes.
+constexpr std::string_view softhsm_conf_header = "# SoftHSM2 configuration of this Signet state directory.";
 
 Result<std::string> random_pin()
 {
@@ -99,11 +106,11 @@ Result<InitReport> init_state(const fs::path& state_dir)
     fs::permissions(dir, fs::perms::owner_all, ec);
     fs::permissions(dir / "tokens", fs::perms::owner_all, ec);
 
-    std::string softhsm_conf = fmt::format("# SoftHSM2 configuration of this Signet state directory.\n"
+    std::string softhsm_conf = fmt::format("{}\n"
                                            "directories.tokendir = {}\n"
                                            "objectstore.backend = file\n"
                                            "log.level = ERROR\n",
-                                           (dir / "tokens").string());
+                                           softhsm_conf_header, (dir / "tokens").string());
     SIGNET_TRY(write_file_atomically(dir / "softhsm2.conf", softhsm_conf));
     std::string so_pin = SIGNET_TRY(random_pin());
     std::string user_pin = SIGNET_TRY(random_pin());
@@ -117,23 +124,76 @@ Result<InitReport> init_state(const fs::path& state_dir)
     return InitReport { dir, dir / "signet.toml", dir / "signet.db", config.hsm.token };
 }
 
-Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs::path>& config_file)
+Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs::path>& config_file,
+                              const OpenOptions& options)
 {
     fs::path dir = fs::absolute(state_dir);
     fs::path file = config_file ? *config_file : dir / "signet.toml";
     if (!fs::exists(file))
         return fail(ErrorCode::Config, fmt::format("{}: no configuration; run `signet --state {} init` first",
-                                                   file.string(), state_dir.string()));
+                                                   file.string(), shell_quote(state_dir.string())));
     Config config = SIGNET_TRY(load_config(file, dir));
+    std::optional<StateLock> lock;
+    if (options.access == Access::Write) {
+        if (!fs::is_directory(dir))
+            return fail(ErrorCode::Config, fmt::format("{}: no state directory", dir.string()));
+        // Before the store is read: what a writer plans from must be what
+        // it commits onto.
+        lock.emplace(SIGNET_TRY(StateLock::acquire(dir, options.command, options.wait)));
+    }
     auto db = SIGNET_TRY(enforcer::KeyDb::open(dir / "signet.db"));
-    return Context(std::move(config), std::move(db));
+    return Context(std::move(config), std::move(db), dir, std::move(lock));
 }
+
+namespace {
+
+// SoftHSM2 wants an absolute token directory. A state dir that was moved or
+// restored elsewhere still names the old one in the configuration init
+// wrote, and the module fails with CKR_GENERAL_ERROR; that file follows its
+// state dir (a configuration the operator wrote is left alone).
+Result<void> follow_state_dir(const fs::path& dir)
+{
+    fs::path conf = dir / "softhsm2.conf";
+    std::ifstream in(conf);
+    if (!in)
+        return {};
+    std::string line, text;
+    bool ours = false, changed = false;
+    const std::string wanted = "directories.tokendir = " + (dir / "tokens").string();
+    while (std::getline(in, line)) {
+        if (text.empty() && line == softhsm_conf_header)
+            ours = true;
+        if (ours && line.starts_with("directories.tokendir") && line != wanted) {
+            line = wanted;
+            changed = true;
+        }
+        text += line + "\n";
+    }
+    if (!ours || !changed || !fs::is_directory(dir / "tokens"))
+        return {};
+    return write_file_atomically(conf, text);
+}
+
+} // namespace
 
 Result<std::shared_ptr<crypto::p11::KeyStore>> Context::shared_token()
 {
+    // One try per run: a wrong PIN tried once per zone would lock a real
+    // HSM's PIN after about three zones.
+    if (token_failure_)
+        return fail(*token_failure_);
     if (!token_) {
-        std::string pin = SIGNET_TRY(crypto::p11::read_pin(config.hsm.pin_file));
-        token_ = SIGNET_TRY(crypto::p11::KeyStore::open(config.hsm.token_config(), pin));
+        auto opened = [&]() -> Result<std::shared_ptr<crypto::p11::KeyStore>> {
+            SIGNET_TRY(follow_state_dir(state_dir));
+            std::string pin = SIGNET_TRY(crypto::p11::read_pin(config.hsm.pin_file));
+            return std::shared_ptr<crypto::p11::KeyStore>(
+                SIGNET_TRY(crypto::p11::KeyStore::open(config.hsm.token_config(), pin)));
+        }();
+        if (!opened) {
+            token_failure_ = opened.error();
+            return fail(opened.error());
+        }
+        token_ = std::move(*opened);
     }
     return token_;
 }
@@ -256,20 +316,6 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
     return plan;
 }
 
-// The notify command runs through the shell with {zone} replaced; its
-// output goes where ours goes.
-std::optional<std::string> run_notify(const std::string& command, const std::string& zone)
-{
-    std::string line = command;
-    for (size_t at; (at = line.find("{zone}")) != std::string::npos;)
-        line.replace(at, 6, zone);
-    int status = std::system(line.c_str());
-    if (status == 0)
-        return std::nullopt;
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return fmt::format("the notify command `{}` failed (exit status {})", line, code);
-}
-
 } // namespace
 
 Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const Clock& clock,
@@ -281,9 +327,12 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
     const dns::Name root;
     dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
+    SIGNET_TRY(check_zone_paths(context, zone, Neighbours::Unchecked));
+    std::vector<std::string> clock_warnings = SIGNET_TRY(check_signing_clock(zone, policy, now, options.force));
 
-    // The input first: a bad zone file changes nothing anywhere.
-    dns::Diagnostics diagnostics;
+    // The input first: a bad zone file changes nothing anywhere. The
+    // policy says where its $INCLUDEs may read and how large it may be.
+    dns::Diagnostics diagnostics = zone_read_settings(policy);
     auto input = dns::load_zone_file(zone.input, apex, diagnostics);
     if (!input) {
         std::string all;
@@ -294,6 +343,7 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     SignReport report;
     report.zone = zone.name;
     report.output = zone.output;
+    report.stats.warnings = std::move(clock_warnings);
     for (const auto& warning : diagnostics.warnings)
         report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
     // The TLSA records of the zone's bindings, from the certificates as they are now.
@@ -344,7 +394,7 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     // and closed, every RRset that needs a signature has one in its window.
     // (Each new signature was already verified with OpenSSL when it was
     // made, unless the structural check alone was asked for.)
-    dns::Diagnostics reread;
+    dns::Diagnostics reread = dns::Diagnostics::for_own_output();
     auto written = dns::load_zone_file(file.temporary_path(), apex, reread);
     if (!written)
         return fail(Error(ErrorCode::Internal,
@@ -357,21 +407,46 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
                                                    zone.name, check.errors.front(), zone.output.string()));
     written = dns::Zone();
 
+    // Never a version that runs out before the one it replaces (a clock
+    // set back, a validity cut short): caches and secondaries holding the
+    // old one would be overtaken by an earlier expiry. The jitter is the
+    // slack a changed zone may legitimately take.
+    if (zone.expires && stats->earliest_expiration + policy.signature_jitter < *zone.expires && !options.force)
+        return fail(ErrorCode::Dnssec,
+                    fmt::format("zone '{}': the new signatures would expire from {}, before the published ones ({}); "
+                                "check the clock and signature-validity, or sign with --force; {} is unchanged",
+                                zone.name, format_time(stats->earliest_expiration), format_time(*zone.expires),
+                                zone.output.string()));
+
     updated.serial = stats->serial;
     updated.signed_at = now;
+    updated.expires = stats->earliest_expiration;
+    // The renamed file keeps the temporary file's inode: the store records
+    // which file it committed, so that a run killed between the rename and
+    // the commit can be told apart later (see recover_outputs).
+    updated.output_id = AtomicFile::identity(file.temporary_path());
     // The store and the output change together: the file is renamed into
-    // place as the last step of the transaction, so a failure of either
-    // leaves both as they were.
-    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+    // place as the last step of the transaction with the file it replaces
+    // kept aside, and put back if the commit fails (a full disk), so a
+    // failure of either leaves both as they were.
+    auto stored = context.db.transaction([&]() -> Result<void> {
         SIGNET_TRY(store_step(context, zs, now));
         remember_published_ttls(updated, zs, now);
         SIGNET_TRY(context.db.update_zone(updated));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
                                           fmt::format("serial {}, {} signatures", stats->serial, stats->signatures) }));
-        if (auto committed = file.commit(); !committed)
+        if (auto committed = file.commit_keeping_previous(); !committed)
             return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
         return {};
-    }));
+    });
+    if (!stored) {
+        std::string output_state = fmt::format("{} is unchanged", zone.output.string());
+        if (auto restored = file.restore_previous(); !restored)
+            output_state = fmt::format("the new {} could not be taken back ({}); sign again", zone.output.string(),
+                                       restored.error().message());
+        return fail(stored.error().with_context(fmt::format("zone '{}' was not signed; {}", zone.name, output_state)));
+    }
+    file.drop_previous();
     undo.keep = true;
     zs.zone = updated;
     for (auto& warning : finish_step(context, zs, now))
@@ -389,8 +464,151 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     report.todo = operator_todo(updated, zs.step.keys);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!policy.notify_command.empty())
-        report.notify_failure = run_notify(policy.notify_command, zone.name);
+        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name);
     return report;
+}
+
+std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                          TimePoint now)
+{
+    if (!zone.expires)
+        return std::nullopt;
+    if (now >= *zone.expires)
+        return fmt::format("zone '{}': the published signatures expired at {}; validating resolvers now fail the "
+                           "zone: sign it (`signet sign`)",
+                           zone.name, format_time(*zone.expires));
+    if (now + policy.signature_refresh > *zone.expires)
+        return fmt::format("zone '{}': the published signatures expire at {}, within signature-refresh ({}): sign "
+                           "it now",
+                           zone.name, format_time(*zone.expires), format_duration(policy.signature_refresh));
+    return std::nullopt;
+}
+
+Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                                     TimePoint now, bool force)
+{
+    std::vector<std::string> warnings;
+    if (!zone.signed_at)
+        return warnings;
+    const TimePoint last = *zone.signed_at;
+    const std::string hint = force ? "signing anyway (--force)" : "check the clock; --force signs anyway";
+    std::string problem;
+    if (now < last) {
+        problem = fmt::format("the clock ({}) is earlier than the zone's last signing ({}): what is signed now "
+                              "could expire before what is published",
+                              format_time(now), format_time(last));
+    } else if (now > last + policy.signature_validity) {
+        problem = fmt::format("the clock ({}) is more than signature-validity ({}) after the zone's last signing "
+                              "({}): either the clock is wrong or the published signatures have expired",
+                              format_time(now), format_duration(policy.signature_validity), format_time(last));
+    }
+    if (!problem.empty()) {
+        if (!force)
+            return fail(ErrorCode::Conflict, fmt::format("zone '{}': {}; {}", zone.name, problem, hint));
+        warnings.push_back(fmt::format("warning: zone '{}': {}; {}", zone.name, problem, hint));
+    } else if (zone.expires && now + policy.signature_refresh > *zone.expires) {
+        // A missed cron run or two: sign, and say so.
+        warnings.push_back(fmt::format("warning: zone '{}' was last signed {} and its signatures expire from {}: "
+                                       "signing was overdue",
+                                       zone.name, format_time(last), format_time(*zone.expires)));
+    }
+    return warnings;
+}
+
+namespace {
+
+bool same_file(const fs::path& a, const fs::path& b)
+{
+    std::error_code ec;
+    if (fs::exists(a, ec) && fs::exists(b, ec))
+        return fs::equivalent(a, b, ec);
+    return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+bool is_inside(const fs::path& path, const fs::path& dir)
+{
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(path, ec);
+    fs::path d = fs::weakly_canonical(dir, ec);
+    auto [end, unused] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
+    return end == d.end();
+}
+
+} // namespace
+
+Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours)
+{
+    auto refuse = [&](std::string why) {
+        return fail(ErrorCode::Conflict, fmt::format("zone '{}': {}", zone.name, why));
+    };
+    if (is_inside(zone.output, context.state_dir))
+        return refuse(fmt::format("the output {} is inside the state directory {}; the signer would overwrite its "
+                                  "own state",
+                                  zone.output.string(), context.state_dir.string()));
+    if (same_file(zone.output, zone.input))
+        return refuse(fmt::format("the output {} is the input; signing would replace the unsigned zone",
+                                  zone.output.string()));
+    if (neighbours == Neighbours::Checked) {
+        for (const auto& other : SIGNET_TRY(context.db.list_zones())) {
+            if (other.id == zone.id)
+                continue;
+            if (same_file(zone.output, other.output))
+                return refuse(fmt::format("the output {} is the output of zone '{}' too", zone.output.string(),
+                                          other.name));
+            if (same_file(zone.output, other.input))
+                return refuse(fmt::format("the output {} is the input of zone '{}'", zone.output.string(), other.name));
+            if (same_file(zone.input, other.output))
+                return refuse(fmt::format("the input {} is the output of zone '{}'", zone.input.string(), other.name));
+        }
+    }
+    return {};
+}
+
+Result<std::vector<std::string>> recover_outputs(Context& context)
+{
+    std::vector<std::string> notes;
+    auto zones = SIGNET_TRY(context.db.list_zones());
+    // One listing per output directory, not one per zone.
+    std::map<fs::path, std::vector<const enforcer::ZoneEntry*>> by_dir;
+    for (const auto& zone : zones)
+        by_dir[zone.output.parent_path()].push_back(&zone);
+    for (const auto& [dir, dir_zones] : by_dir) {
+        std::map<std::string, const enforcer::ZoneEntry*> by_name;
+        for (const auto* zone : dir_zones)
+            by_name[zone->output.filename().string()] = zone;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (!name.starts_with("."))
+                continue;
+            for (const auto& [output_name, zone] : by_name) {
+                if (AtomicFile::is_temporary_of(zone->output, name)) {
+                    // A writer holds the state lock while its temporary
+                    // file exists; we hold it now, so this one is stale.
+                    std::error_code ignored;
+                    fs::remove(entry.path(), ignored);
+                    notes.push_back(fmt::format("removed {}, left by a signing that did not finish",
+                                                entry.path().string()));
+                } else if (entry.path() == AtomicFile::previous_path(zone->output)) {
+                    // A signing stopped between renaming its output into
+                    // place and committing the store. The store says which
+                    // file it committed.
+                    if (!zone->output_id.empty() && AtomicFile::identity(zone->output) == zone->output_id) {
+                        std::error_code ignored;
+                        fs::remove(entry.path(), ignored);
+                    } else if (::rename(entry.path().c_str(), zone->output.c_str()) == 0) {
+                        notes.push_back(fmt::format("zone '{}': put back the previous {}: the signing that replaced "
+                                                    "it never committed",
+                                                    zone->name, zone->output.string()));
+                    } else {
+                        notes.push_back(fmt::format("zone '{}': cannot put back {} from {}", zone->name,
+                                                    zone->output.string(), entry.path().string()));
+                    }
+                }
+            }
+        }
+    }
+    return notes;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <signet/app/pipeline.h>
 #include <signet/base/clock.h>
 #include <signet/base/error.h>
 #include <signet/dns/zone.h>
@@ -22,9 +23,14 @@ struct Globals {
     std::optional<std::filesystem::path> config;
     std::string now_text; // --now or $SIGNET_NOW; empty: the system clock
     bool json = false;
+    double wait_seconds = 5; // --wait: for another writer to finish
+    std::string command_line; // this command, as the state lock shows it to others
 
     // The clock every part uses: fixed at --now when given.
     Result<std::unique_ptr<Clock>> clock() const;
+    // The state dir for a command that reads, or (Access::Write) one that
+    // changes something: then under the state lock.
+    Result<app::Context> open(app::Access access) const;
 };
 
 // A handler returns the exit status (0 or 1) or an error, which main prints

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signet/app/pipeline.h>
+#include <signet/base/process.h>
 
 #include "command.h"
 
@@ -12,7 +13,7 @@ namespace {
 
 Result<int> ds(const Globals& globals, const std::string& zone)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto records = SIGNET_TRY(app::ds_records(context, zone));
     if (globals.json) {
         nlohmann::json out = nlohmann::json::array();
@@ -28,7 +29,7 @@ Result<int> ds(const Globals& globals, const std::string& zone)
         return 0;
     }
     if (records.empty()) {
-        fmt::print("{}: no keys yet; `signet sign {}` generates them\n", zone, zone);
+        fmt::print("{}: no keys yet; `signet sign {}` generates them\n", zone, shell_quote(zone));
         return 0;
     }
     for (const auto& action : { "pending", "add", "keep", "remove" }) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signet/app/enforce.h>
+#include <signet/base/process.h>
 #include <signet/crypto/algorithm.h>
 
 #include "command.h"
@@ -16,7 +17,7 @@ namespace {
 
 Result<int> list(const Globals& globals, const std::string& only)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     std::vector<enforcer::ZoneEntry> zones;
     if (only.empty())
         zones = SIGNET_TRY(context.db.list_zones());
@@ -56,7 +57,7 @@ Result<uint16_t> parse_key_tag(const std::string& text)
 Result<int> confirm(const Globals& globals, const std::string& zone, const std::string& tag, bool seen)
 {
     uint16_t key_tag = SIGNET_TRY(parse_key_tag(tag));
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
     auto key = SIGNET_TRY(app::confirm_ds(context, zone, key_tag, seen, *clock));
     fmt::print("{}: the parent {} the DS of {} {}; `signet sign` moves the keys on\n", zone,
@@ -69,16 +70,18 @@ Result<int> rollover(const Globals& globals, const std::string& zone, const std:
     auto role = enforcer::key_role_from_text(role_text);
     if (!role)
         return fail(ErrorCode::Usage, fmt::format("--role must be ksk, zsk or csk, not '{}'", role_text));
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
     auto report = SIGNET_TRY(app::request_rollover(context, zone, *role, emergency, *clock));
     for (const auto& key : report.keys)
         fmt::print("{}: {} rollover of {} {} starts at the next `signet sign {}`\n", zone,
-                   emergency ? "an emergency" : "a", enforcer::key_role_to_text(key.role), key.key_tag, zone);
+                   emergency ? "an emergency" : "a", enforcer::key_role_to_text(key.role), key.key_tag,
+                   shell_quote(zone));
     auto hours = std::chrono::duration_cast<std::chrono::hours>(report.expected).count();
     fmt::print("  it takes at least {} h ({:.1f} days) with this policy{}; `signet zone status {}` follows it\n", hours,
                static_cast<double>(hours) / 24.0,
-               *role == enforcer::KeyRole::ZSK ? "" : ", plus the time the parent takes to publish the new DS", zone);
+               *role == enforcer::KeyRole::ZSK ? "" : ", plus the time the parent takes to publish the new DS",
+               shell_quote(zone));
     if (emergency)
         fmt::print("  the compromised key stays published until its successor is in every cache: removing it "
                    "sooner would break validation for resolvers that still hold it\n");
@@ -87,7 +90,7 @@ Result<int> rollover(const Globals& globals, const std::string& zone, const std:
 
 Result<int> history(const Globals& globals, const std::string& name)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
     auto events = SIGNET_TRY(context.db.events_of(zone.id));
     if (globals.json) {
@@ -106,8 +109,10 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
 {
     if (all == !zone.empty())
         return fail(ErrorCode::Usage, "name a zone, or give --all");
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
+    if (auto collected = app::collect_uncommitted_keys(context); !collected)
+        fmt::print(stderr, "warning: {}\n", collected.error().to_string());
     std::vector<std::string> names;
     std::vector<Result<app::EnforceReport>> reports;
     if (all) {
@@ -132,11 +137,16 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         }
         for (const auto& warning : report->warnings)
             fmt::print(stderr, "warning: {}\n", warning);
+        if (report->expiring) {
+            fmt::print(stderr, "warning: {}\n", *report->expiring);
+            status = 1;
+        }
         if (globals.json) {
             out.push_back({ { "zone", report->zone },
                             { "ok", true },
                             { "next_event", time_json(report->next_event) },
                             { "needs_signing", report->needs_signing },
+                            { "expiring", report->expiring ? nlohmann::json(*report->expiring) : nlohmann::json(nullptr) },
                             { "changes", report->changes },
                             { "todo", report->todo } });
             continue;
@@ -153,11 +163,31 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
     return status;
 }
 
+// signet key gc: the token objects that runs recorded as about to be made
+// and never committed; nothing else in the token is touched.
+Result<int> gc(const Globals& globals)
+{
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
+    auto destroyed = SIGNET_TRY(app::collect_uncommitted_keys(context));
+    auto left = SIGNET_TRY(context.db.uncommitted_keys());
+    if (globals.json) {
+        fmt::print("{}\n", nlohmann::json({ { "destroyed", destroyed }, { "left", left } }).dump(2));
+    } else {
+        fmt::print("destroyed {} token object{} that no committed run knows\n", destroyed.size(),
+                   destroyed.size() == 1 ? "" : "s");
+        for (const auto& locator : destroyed)
+            fmt::print("  {}\n", locator);
+        for (const auto& locator : left)
+            fmt::print(stderr, "could not destroy {}; `signet key gc` tries again\n", locator);
+    }
+    return left.empty() ? 0 : 1;
+}
+
 } // namespace
 
 void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* key = app.add_subcommand("key", "keys: list, ds-seen, ds-gone, rollover, history");
+    auto* key = app.add_subcommand("key", "keys: list, ds-seen, ds-gone, rollover, history, gc");
     key->require_subcommand(1);
 
     auto list_zone = std::make_shared<std::string>();
@@ -190,6 +220,9 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
             return rollover(globals, *roll_zone, *roll_role, *emergency);
         };
     });
+
+    auto* gc_cmd = key->add_subcommand("gc", "destroy token objects of runs that never committed (and no others)");
+    gc_cmd->callback([&globals, &chosen] { chosen = [&globals] { return gc(globals); }; });
 
     auto history_zone = std::make_shared<std::string>();
     auto* history_cmd = key->add_subcommand("history", "every key event of a zone, oldest first");

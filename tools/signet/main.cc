@@ -17,6 +17,15 @@ Result<std::unique_ptr<Clock>> Globals::clock() const
     return std::unique_ptr<Clock>(std::make_unique<FixedClock>(at));
 }
 
+Result<app::Context> Globals::open(app::Access access) const
+{
+    app::OpenOptions options;
+    options.access = access;
+    options.wait = std::chrono::milliseconds(static_cast<int64_t>(wait_seconds * 1000));
+    options.command = command_line;
+    return app::Context::open(state, config, options);
+}
+
 namespace {
 
 int run(int argc, char** argv)
@@ -34,6 +43,10 @@ int run(int argc, char** argv)
     app.add_option("--config", config, "configuration file (default STATE/signet.toml)");
     app.add_option("--now", globals.now_text, "run as if it were TIME (RFC 3339 or Unix seconds; also $SIGNET_NOW)");
     app.add_flag("--json", globals.json, "machine-readable output for listing and status commands");
+    app.add_option("--wait", globals.wait_seconds, "wait up to SECONDS for another writer to finish (default 5)")
+        ->check(CLI::Range(0.0, 86400.0));
+    for (int i = 0; i < argc && globals.command_line.size() < 200; ++i)
+        globals.command_line += (i ? " " : "") + std::string(i == 0 ? "signet" : argv[i]);
 
     Handler chosen;
     add_zone_commands(app, globals, chosen);

@@ -17,7 +17,26 @@ struct SignCommand {
     bool all = false;
     unsigned threads = 0;
     std::string verify = "full";
+    bool force = false;
 };
+
+// One zone of a run; a zone that runs out of memory or trips over anything
+// else unexpected fails alone, and the run goes on with the next.
+Result<app::SignReport> sign_one(app::Context& context, const std::string& name, const Clock& clock,
+                                 const app::SignOptions& options)
+{
+    try {
+        return app::sign_zone(context, name, clock, options);
+    } catch (const std::bad_alloc&) {
+        return fail(ErrorCode::Internal, fmt::format("zone '{}' was not signed: out of memory; its output, the store "
+                                                     "and the keys are as they were",
+                                                     name));
+    } catch (const std::exception& e) {
+        return fail(ErrorCode::Internal, fmt::format("zone '{}' was not signed: internal error: {}; its output, the "
+                                                     "store and the keys are as they were",
+                                                     name, e.what()));
+    }
+}
 
 Result<int> sign(const Globals& globals, const SignCommand& command)
 {
@@ -29,8 +48,18 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
         options.verification = signer::Verification::Structural;
     else if (command.verify != "full")
         return fail(ErrorCode::Usage, fmt::format("--verify must be full or structural, not '{}'", command.verify));
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
+    options.force = command.force;
+    // What runs killed before us left behind: half-published outputs,
+    // temporary files, token objects no committed run knows.
+    for (const auto& note : SIGNET_TRY(app::recover_outputs(context)))
+        fmt::print(stderr, "signet: {}\n", note);
+    if (auto collected = app::collect_uncommitted_keys(context); !collected)
+        fmt::print(stderr, "warning: {}\n", collected.error().to_string());
+    else if (!collected->empty())
+        fmt::print(stderr, "signet: destroyed {} token object{} left by runs that never committed\n",
+                   collected->size(), collected->size() == 1 ? "" : "s");
     std::vector<std::string> zones = command.zones;
     if (command.all) {
         auto all = SIGNET_TRY(context.db.list_zones());
@@ -42,10 +71,29 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
     }
     nlohmann::json results = nlohmann::json::array();
     int status = 0;
+    size_t done = 0;
     for (const auto& name : zones) {
-        auto report = app::sign_zone(context, name, *clock, options);
+        if (context.token_failed()) {
+            // The token was tried once and refused (a wrong or locked PIN,
+            // a module that does not load): trying again per zone would
+            // only lock a real HSM's PIN.
+            fmt::print(stderr, "signet: {} zone{} not signed: the token cannot be used\n", zones.size() - done,
+                       zones.size() - done == 1 ? "" : "s");
+            for (size_t i = done; i < zones.size(); ++i)
+                results.push_back({ { "zone", zones[i] }, { "ok", false }, { "error", "not tried: the token cannot be used" } });
+            break;
+        }
+        ++done;
+        auto report = sign_one(context, name, *clock, options);
         if (!report) {
             fmt::print(stderr, "{}\n", report.error().to_string());
+            // What the failure costs: the published version ages on.
+            if (auto zone = context.db.find_zone(name); zone && *zone) {
+                if (auto policy = context.policy((*zone)->policy)) {
+                    if (auto warning = app::expiry_warning(**zone, **policy, clock->now()))
+                        fmt::print(stderr, "warning: {}\n", *warning);
+                }
+            }
             results.push_back({ { "zone", name }, { "ok", false }, { "error", report.error().to_string() } });
             status = 1;
             continue;
@@ -107,6 +155,8 @@ void add_sign_command(CLI::App& app, Globals& globals, Handler& chosen)
     cmd->add_option("--threads", command->threads, "signing threads, one PKCS#11 session each (default: all cores)");
     cmd->add_option("--verify", command->verify,
                     "full: check every new signature with OpenSSL (default); structural: chains and presence only");
+    cmd->add_flag("--force", command->force,
+                  "sign although the clock is before the last signing or more than signature-validity after it");
     cmd->callback([&globals, &chosen, command] { chosen = [&globals, command] { return sign(globals, *command); }; });
 }
 

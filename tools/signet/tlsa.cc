@@ -7,6 +7,7 @@
 #include <signet/app/pipeline.h>
 #include <signet/app/tlsa.h>
 #include <signet/base/duration.h>
+#include <signet/base/process.h>
 #include <signet/dns/zone_writer.h>
 #include <signet/tlsa/derive.h>
 
@@ -87,7 +88,7 @@ struct AddCommand {
 
 Result<int> add(const Globals& globals, const AddCommand& command)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto zone = SIGNET_TRY(context.zone(command.zone));
     const auto& policy = *SIGNET_TRY(context.policy(zone.policy));
     // The enforcer counts on no RRset outliving max-zone-ttl in caches.
@@ -116,7 +117,7 @@ Result<int> add(const Globals& globals, const AddCommand& command)
                binding.next_cert ? fmt::format(" for {} and the next certificate {}", binding.cert.string(),
                                                binding.next_cert->string())
                                  : fmt::format(" for {}", binding.cert.string()),
-               zone.name);
+               shell_quote(zone.name));
     return 0;
 }
 
@@ -136,7 +137,7 @@ nlohmann::json binding_json(const TlsaBindingEntry& b, const dns::Name& owner)
 
 Result<int> list(const Globals& globals, const std::string& name)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
     auto bindings = SIGNET_TRY(enforcer::tlsa_bindings_of(context.db, zone.id));
     if (globals.json) {
@@ -150,7 +151,7 @@ Result<int> list(const Globals& globals, const std::string& name)
     }
     if (bindings.empty())
         fmt::print("zone {} has no TLSA bindings; add one with `signet tlsa add {} --host HOST --port N --cert FILE`\n",
-                   zone.name, zone.name);
+                   zone.name, shell_quote(zone.name));
     for (const auto& b : bindings) {
         dns::Name owner = SIGNET_TRY(app::binding_owner(b));
         fmt::print("{}  {}  TTL {}  records {}\n", app::binding_label(b), owner.to_text(), b.ttl, b.records);
@@ -191,7 +192,7 @@ struct RemoveCommand {
 
 Result<int> remove(const Globals& globals, const RemoveCommand& command)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto zone = SIGNET_TRY(context.zone(command.zone));
     auto clock = SIGNET_TRY(globals.clock());
     auto binding = SIGNET_TRY(app::find_binding(context.db, zone, command.host,
@@ -216,7 +217,7 @@ Result<int> remove(const Globals& globals, const RemoveCommand& command)
         fmt::print("removed TLSA binding {}\n", app::binding_label(report.binding));
     for (const auto& record : report.dropped)
         fmt::print("  leaves the zone at the next signing: {}\n", tlsa::to_text(record));
-    fmt::print("sign the zone to publish the change: `signet sign {}`\n", zone.name);
+    fmt::print("sign the zone to publish the change: `signet sign {}`\n", shell_quote(zone.name));
     return 0;
 }
 
@@ -243,7 +244,7 @@ std::string switch_words(const app::TlsaBindingStatus& s)
 
 Result<int> status(const Globals& globals, const std::string& name)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
     const auto& policy = *SIGNET_TRY(context.policy(zone.policy));
     auto clock = SIGNET_TRY(globals.clock());
@@ -322,7 +323,7 @@ struct CheckCommand {
 
 Result<int> check(const Globals& globals, const CheckCommand& command)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(command.zone));
     auto clock = SIGNET_TRY(globals.clock());
     std::optional<std::string_view> host;

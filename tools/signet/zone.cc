@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signet/app/enforce.h>
+#include <signet/app/hooks.h>
 #include <signet/app/pipeline.h>
 #include <signet/crypto/algorithm.h>
 #include <signet/dns/zone.h>
@@ -127,8 +128,9 @@ struct AddCommand {
 
 Result<int> add(const Globals& globals, const AddCommand& command)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     SIGNET_TRY(context.policy(command.policy));
+    SIGNET_TRY(app::check_zone_name(context.config, command.name));
     auto clock = SIGNET_TRY(globals.clock());
     enforcer::ZoneEntry zone;
     zone.name = command.name;
@@ -138,6 +140,9 @@ Result<int> add(const Globals& globals, const AddCommand& command)
     zone.created = clock->now();
     if (!std::filesystem::exists(zone.input))
         return fail(ErrorCode::Io, fmt::format("{}: no such file", zone.input.string()));
+    if (!std::filesystem::is_regular_file(zone.input))
+        return fail(ErrorCode::Io, fmt::format("{}: not a regular file", zone.input.string()));
+    SIGNET_TRY(app::check_zone_paths(context, zone, app::Neighbours::Checked));
     SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
         zone.id = SIGNET_TRY(context.db.add_zone(zone));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, zone.created, "add",
@@ -146,14 +151,30 @@ Result<int> add(const Globals& globals, const AddCommand& command)
         return {};
     }));
     auto added = SIGNET_TRY(context.zone(command.name));
-    fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy, added.name);
+    fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy,
+               shell_quote(added.name));
     return 0;
 }
 
 Result<int> list(const Globals& globals)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zones = SIGNET_TRY(context.db.list_zones());
+    auto clock = SIGNET_TRY(globals.clock());
+    // Zones whose published signatures are near or past expiry: said on
+    // stderr, and the exit status says it to cron.
+    int status = 0;
+    std::map<std::string, std::string> expiring;
+    for (const auto& z : zones) {
+        auto policy = context.policy(z.policy);
+        if (!policy)
+            continue;
+        if (auto warning = app::expiry_warning(z, **policy, clock->now())) {
+            fmt::print(stderr, "warning: {}\n", *warning);
+            expiring[z.name] = *warning;
+            status = 1;
+        }
+    }
     if (globals.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& z : zones)
@@ -162,21 +183,23 @@ Result<int> list(const Globals& globals)
                             { "input", z.input.string() },
                             { "output", z.output.string() },
                             { "serial", z.serial ? nlohmann::json(*z.serial) : nlohmann::json(nullptr) },
-                            { "signed", z.signed_at ? nlohmann::json(format_time(*z.signed_at)) : nlohmann::json(nullptr) } });
+                            { "signed", z.signed_at ? nlohmann::json(format_time(*z.signed_at)) : nlohmann::json(nullptr) },
+                            { "expires", time_json(z.expires) },
+                            { "expiring", expiring.contains(z.name) ? nlohmann::json(expiring[z.name]) : nlohmann::json(nullptr) } });
         fmt::print("{}\n", out.dump(2));
-        return 0;
+        return status;
     }
     for (const auto& z : zones)
         fmt::print("{}  policy {}  {}  {} -> {}\n", z.name, z.policy,
                    z.signed_at ? fmt::format("serial {} signed {}", *z.serial, format_time(*z.signed_at))
                                : std::string("not signed yet"),
                    z.input.string(), z.output.string());
-    return 0;
+    return status;
 }
 
 Result<int> remove(const Globals& globals, const std::string& name)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto zone = SIGNET_TRY(context.zone(name));
     auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
     SIGNET_TRY(context.db.remove_zone(zone.name));
@@ -227,7 +250,7 @@ std::string key_stage(const enforcer::KeyEntry& k)
 
 Result<int> status(const Globals& globals, const std::string& name)
 {
-    auto context = SIGNET_TRY(app::Context::open(globals.state, globals.config));
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
     const auto& policy = *SIGNET_TRY(context.policy(zone.policy));
     auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
@@ -238,6 +261,17 @@ Result<int> status(const Globals& globals, const std::string& name)
     // waits for the next signing.
     auto preview = enforcer::advance(keys, policy, now, false);
     std::optional<TimePoint> zone_next = preview.needs_signing ? std::optional(now) : preview.next_event;
+    // The signatures' refresh point is the zone's next event when it comes
+    // first: a zone can never be announced for after its signatures run out.
+    if (zone.expires) {
+        TimePoint refresh = *zone.expires - policy.signature_refresh;
+        if (!zone_next || refresh < *zone_next)
+            zone_next = std::max(refresh, now);
+    }
+    auto expiring = app::expiry_warning(zone, policy, now);
+    const int exit_status = expiring ? 1 : 0;
+    if (expiring)
+        fmt::print(stderr, "warning: {}\n", *expiring);
     auto next_of = [&](const enforcer::KeyEntry& k) {
         auto at = app::key_next_transition(k, policy);
         return at && *at > now ? at : std::nullopt;
@@ -256,15 +290,19 @@ Result<int> status(const Globals& globals, const std::string& name)
                                             { "policy", zone.policy },
                                             { "serial", zone.serial ? nlohmann::json(*zone.serial) : nlohmann::json(nullptr) },
                                             { "signed", time_json(zone.signed_at) },
+                                            { "expires", time_json(zone.expires) },
+                                            { "expiring", expiring ? nlohmann::json(*expiring) : nlohmann::json(nullptr) },
                                             { "keys", out_keys },
                                             { "next_event", time_json(zone_next) },
                                             { "todo", todo } }
                                .dump(2));
-        return 0;
+        return exit_status;
     }
     fmt::print("zone {}  policy {}\n", zone.name, zone.policy);
     fmt::print("  {}\n", zone.signed_at ? fmt::format("serial {} signed {}", *zone.serial, format_time(*zone.signed_at))
                                         : std::string("not signed yet"));
+    if (zone.expires)
+        fmt::print("  the published signatures expire from {}\n", format_time(*zone.expires));
     for (const auto& k : keys) {
         if (k.removed)
             continue;
@@ -277,14 +315,15 @@ Result<int> status(const Globals& globals, const std::string& name)
             fmt::print("    next transition: {}\n", format_time(*at));
     }
     if (preview.needs_signing)
-        fmt::print("  the keys can move on now: run `signet sign {}`\n", zone.name);
+        fmt::print("  the keys can move on now: run `signet sign {}`\n", shell_quote(zone.name));
     else if (zone_next)
-        fmt::print("  next event: {} (run `signet sign {}` then, or from cron)\n", format_time(*zone_next), zone.name);
+        fmt::print("  next event: {} (run `signet sign {}` then, or from cron)\n", format_time(*zone_next),
+                   shell_quote(zone.name));
     if (todo.empty())
         fmt::print("  nothing for you to do now\n");
     for (const auto& line : todo)
         fmt::print("  to do now: {}\n", line);
-    return 0;
+    return exit_status;
 }
 
 } // namespace

@@ -49,6 +49,13 @@ std::vector<Result<ZoneStep>> plan_steps(Context& context, const std::vector<enf
                                          TimePoint now, bool signing, unsigned threads = 0);
 // Takes the step's new keys out of the token again (after a failure).
 void discard_generated(Context& context, const ZoneStep& step);
+// Destroys a key no committed run knows and clears its intent.
+void forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator);
+// `signet key gc`, and the start of every sign and enforce run: destroys the
+// token objects that a run recorded as about to be made and never committed
+// (a run killed between generation and commit), and nothing else in the
+// token. Returns the locators destroyed.
+Result<std::vector<std::string>> collect_uncommitted_keys(Context& context);
 // Writes the step's keys and the history; call inside KeyDb::transaction.
 Result<void> store_step(Context& context, ZoneStep& step, TimePoint now);
 // After a signing with the step: the TTLs just published, kept in `zone`
@@ -72,6 +79,7 @@ struct EnforceReport {
     bool needs_signing = false;
     std::vector<std::string> todo;
     std::vector<std::string> warnings;
+    std::optional<std::string> expiring; // the published signatures are near or past expiry
 };
 
 // `signet enforce`: the step without signing, stored.

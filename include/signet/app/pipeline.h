@@ -4,6 +4,7 @@
 // meets the signer's (a SigningPlan).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <signet/app/config.h>
+#include <signet/app/lock.h>
 #include <signet/base/clock.h>
 #include <signet/crypto/p11.h>
 #include <signet/enforcer/keydb.h>
@@ -33,17 +35,33 @@ struct InitReport {
 // dir that has anything in it; on failure removes what it made.
 Result<InitReport> init_state(const std::filesystem::path& state_dir);
 
+// How a command uses the state dir: reading only, or changing the store,
+// the token or an output (then under the state lock, see lock.h).
+enum class Access { Read, Write };
+
+struct OpenOptions {
+    Access access = Access::Read;
+    std::chrono::milliseconds wait { 5000 }; // for the state lock
+    std::string command; // who holds the lock, for those who wait
+};
+
 // An opened state dir. The token is opened (and the PIN read) only when a
 // command needs it.
 class Context {
 public:
     static Result<Context> open(const std::filesystem::path& state_dir,
-                                const std::optional<std::filesystem::path>& config_file);
+                                const std::optional<std::filesystem::path>& config_file,
+                                const OpenOptions& options = {});
 
     Config config;
     enforcer::KeyDb db;
+    std::filesystem::path state_dir; // absolute
+    std::optional<StateLock> lock; // held while the context may write
 
+    // The token, opened (and logged in to) at the first call. When that
+    // fails, every later call returns the same error without trying again.
     Result<crypto::p11::KeyStore*> token();
+    bool token_failed() const { return token_failure_.has_value(); }
     Result<std::shared_ptr<crypto::p11::KeyStore>> shared_token();
     Result<const enforcer::Policy*> policy(std::string_view name) const;
     // The zone or a NotFound error naming it.
@@ -69,17 +87,24 @@ public:
     Premade premade;
 
 private:
-    Context(Config config, enforcer::KeyDb db)
+    Context(Config config, enforcer::KeyDb db, std::filesystem::path state_dir, std::optional<StateLock> lock)
         : config(std::move(config))
         , db(std::move(db))
+        , state_dir(std::move(state_dir))
+        , lock(std::move(lock))
     {
     }
     std::shared_ptr<crypto::p11::KeyStore> token_; // shared with `premade`
+    std::optional<Error> token_failure_; // why the token could not be opened; never tried twice
 };
 
 struct SignOptions {
     unsigned threads = 0; // 0: one per core
     signer::Verification verification = signer::Verification::Full;
+    // Sign although the clock is before the last signing or more than
+    // signature-validity after it, or the new signatures expire before the
+    // published ones.
+    bool force = false;
 };
 
 struct SignReport {
@@ -100,6 +125,30 @@ struct SignReport {
 // the token are as they were.
 Result<SignReport> sign_zone(Context& context, std::string_view zone, const Clock& clock,
                              const SignOptions& options);
+
+// A warning when the zone's published signatures have expired at `now`, or
+// expire within signature-refresh; none when they are fine (or the zone was
+// never signed).
+std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                          TimePoint now);
+
+// Whether a clock reading is fit to sign `zone` with: refused (unless
+// `force`) when it is earlier than the last signing or more than
+// signature-validity after it. Returns warnings for what is let through.
+Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                                     TimePoint now, bool force);
+
+// Refuses a zone whose output is inside the state dir or is its input;
+// with Neighbours::Checked also one whose output is another zone's input or
+// output, or whose input is another zone's output.
+enum class Neighbours { Unchecked, Checked };
+Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours);
+
+// Under the state lock, before signing: removes temporary files that killed
+// runs left beside the outputs, and settles a publication that was cut off
+// between the rename and the store's commit (the committed file stays; an
+// uncommitted one is replaced by the file it replaced). Returns what it did.
+Result<std::vector<std::string>> recover_outputs(Context& context);
 
 struct DsRecord {
     enforcer::KeyEntry key;
