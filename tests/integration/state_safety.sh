@@ -166,6 +166,14 @@ for z in $zones; do
 done
 [ $ok -eq 6 ] && pass "every zone signs and verifies after the storm" || failed "$ok of 6 zones sign and verify after the storm"
 
+# --- lifecycle: a zone whose DS may be at the parent keeps its keys ---------
+expect_failure "zone remove while the parent may hold a DS" "may hold a DS" "$signet" zone remove z6.test
+if "$signet" zone remove --force z6.test >/dev/null 2>"$work/err" && grep -q "with --force" "$work/err"; then
+  pass "zone remove --force removes it, with a warning"
+else
+  failed "zone remove --force: $(head -2 "$work/err")"
+fi
+
 # --- killed runs --------------------------------------------------------------
 # enforce --all over new zones, killed while it makes keys: the objects it
 # made but never committed are destroyed by the next run, and only those.

@@ -197,11 +197,36 @@ Result<int> list(const Globals& globals)
     return status;
 }
 
-Result<int> remove(const Globals& globals, const std::string& name)
+Result<int> remove(const Globals& globals, const std::string& name, bool force)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto zone = SIGNET_TRY(context.zone(name));
     auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    // A DS at the parent (or one a parent may have taken from a published
+    // CDS) pointing to a destroyed key makes the zone bogus for every
+    // validating resolver: the DS goes first.
+    std::vector<std::string> at_parent;
+    for (const auto& key : keys) {
+        using enforcer::RecordState;
+        bool ds_shown = key.ds.state == RecordState::Rumoured || key.ds.state == RecordState::Omnipresent
+            || key.ds.state == RecordState::Unretentive;
+        bool talked = key.ds_at_parent != enforcer::DsAtParent::Unsubmitted;
+        if (!key.removed && key.role != enforcer::KeyRole::ZSK && (ds_shown || talked))
+            at_parent.push_back(fmt::format("{} {}", enforcer::key_role_to_text(key.role), key.key_tag));
+    }
+    if (!at_parent.empty() && !force) {
+        std::string list;
+        for (const auto& k : at_parent)
+            list += (list.empty() ? "" : ", ") + k;
+        return fail(ErrorCode::Conflict,
+                    fmt::format("zone '{}': the parent may hold a DS for {}; destroying the key would make the "
+                                "zone fail validation. Have the DS removed and confirm with `signet key ds-gone`, "
+                                "or remove with --force",
+                                zone.name, list));
+    }
+    if (!at_parent.empty())
+        fmt::print(stderr, "warning: zone '{}': removed with --force while the parent may hold a DS for its keys\n",
+                   zone.name);
     SIGNET_TRY(context.db.remove_zone(zone.name));
     // The store no longer knows the keys; take them out of the token too.
     if (!keys.empty()) {
@@ -356,9 +381,13 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     list_cmd->callback([&globals, &chosen] { chosen = [&globals] { return list(globals); }; });
 
     auto name = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
     auto* remove_cmd = zone->add_subcommand("remove", "forget a zone and destroy its keys");
     remove_cmd->add_option("name", *name, "the zone")->required();
-    remove_cmd->callback([&globals, &chosen, name] { chosen = [&globals, name] { return remove(globals, *name); }; });
+    remove_cmd->add_flag("--force", *force, "remove even while the parent may hold a DS for its keys");
+    remove_cmd->callback([&globals, &chosen, name, force] {
+        chosen = [&globals, name, force] { return remove(globals, *name, *force); };
+    });
 
     auto status_name = std::make_shared<std::string>();
     auto* status_cmd = zone->add_subcommand("status", "keys, their states, and what to do next");
