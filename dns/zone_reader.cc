@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +24,18 @@ namespace signet::dns {
 SourceLocation Diagnostics::where(uint16_t file, uint32_t line) const
 {
     return SourceLocation { file < files.size() ? files[file] : std::string(), line, 0 };
+}
+
+Diagnostics Diagnostics::for_own_output()
+{
+    Diagnostics settings;
+    constexpr uint64_t unlimited = std::numeric_limits<uint64_t>::max();
+    settings.max_generated_records = unlimited;
+    settings.max_total_generated_records = unlimited;
+    settings.max_records = unlimited;
+    settings.max_input_bytes = unlimited;
+    settings.max_record_bytes = unlimited;
+    return settings;
 }
 
 void Diagnostics::warn(Error warning)

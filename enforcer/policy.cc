@@ -211,6 +211,28 @@ std::optional<PolicyProblem> check_parent(const Policy& p)
                                static_cast<unsigned>(p.cds_digest)));
 }
 
+// The keys that govern reading the unsigned zone. A relative directory
+// would mean something different for each directory signet is run from; a
+// limit this low would refuse ordinary zones.
+std::optional<PolicyProblem> check_zone_input(const Policy& p)
+{
+    for (const auto& directory : p.include_directories) {
+        if (directory.empty() || directory.front() != '/')
+            return problem("include-directories",
+                           fmt::format("include-directories: '{}' is not an absolute path", directory));
+    }
+    if (p.max_zone_records == 0)
+        return problem("max-zone-records", "max-zone-records must be at least 1");
+    if (p.max_generate_records == 0)
+        return problem("max-generate-records", "max-generate-records must be at least 1");
+    // Below this even an ordinary SOA or DNSKEY line could be refused.
+    if (p.max_line_length < 1024)
+        return problem("max-line-length", "max-line-length must be at least 1024 octets");
+    if (p.max_zone_bytes < 4096)
+        return problem("max-zone-bytes", "max-zone-bytes must be at least 4096 octets");
+    return std::nullopt;
+}
+
 } // namespace
 
 Duration zsk_rollover_time(const Policy& p)
@@ -235,7 +257,8 @@ Duration csk_rollover_time(const Policy& p)
 
 std::optional<PolicyProblem> find_policy_problem(const Policy& policy)
 {
-    for (auto check : { check_keys, check_ranges, check_signatures, check_denial, check_lifetimes, check_parent }) {
+    for (auto check : { check_keys, check_ranges, check_signatures, check_denial, check_lifetimes, check_parent,
+                        check_zone_input }) {
         if (auto found = check(policy))
             return found;
     }

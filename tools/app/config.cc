@@ -25,7 +25,8 @@ namespace {
 using Member = std::variant<crypto::Algorithm Policy::*, unsigned Policy::*, enforcer::KeyLayout Policy::*,
                             Duration Policy::*, std::optional<Duration> Policy::*, enforcer::Denial Policy::*,
                             bool Policy::*, enforcer::SerialPolicy Policy::*, crypto::DigestType Policy::*,
-                            std::string Policy::*>;
+                            std::string Policy::*, uint64_t Policy::*,
+                            std::vector<std::string> Policy::*>;
 
 struct PolicyKey {
     std::string_view name;
@@ -73,6 +74,13 @@ const std::array policy_keys {
     PolicyKey { "ds-submit-command", &Policy::ds_submit_command, "optional hook: DS/DNSKEY records on stdin" },
     PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
     PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
+    PolicyKey { "include-directories", &Policy::include_directories,
+                "absolute paths $INCLUDE may read below, besides the zone file's own directory", {},
+                "The unsigned zone file, which may come from someone else" },
+    PolicyKey { "max-zone-records", &Policy::max_zone_records, "records, generated ones included" },
+    PolicyKey { "max-generate-records", &Policy::max_generate_records, "per $GENERATE, and all of a zone's together" },
+    PolicyKey { "max-line-length", &Policy::max_line_length, "octets per line, or per entry joined by ( )" },
+    PolicyKey { "max-zone-bytes", &Policy::max_zone_bytes, "octets of text read, and of the records in wire form" },
 };
 
 bool equal_ignoring_case(std::string_view a, std::string_view b)
@@ -361,6 +369,22 @@ Result<void> Reader::read_policy_key(const PolicyKey& key, const toml::node& nod
                     return error_at(node.source(),
                                     fmt::format("{} must be true or false, not {}", key.name, type_name(node.type())));
                 field = value->get();
+            } else if constexpr (std::is_same_v<T, uint64_t>) {
+                auto* value = node.as_integer();
+                if (!value)
+                    return error_at(node.source(),
+                                    fmt::format("{} must be an integer, not {}", key.name, type_name(node.type())));
+                if (value->get() < 0)
+                    return error_at(node.source(), fmt::format("{}: {} is out of range", key.name, value->get()));
+                field = static_cast<uint64_t>(value->get());
+            } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+                auto* array = node.as_array();
+                if (!array)
+                    return error_at(node.source(), fmt::format("{} must be an array of strings, not {}", key.name,
+                                                               type_name(node.type())));
+                field.clear();
+                for (const auto& element : *array)
+                    field.push_back(SIGNET_TRY(string_value(element, key.name)));
             } else if constexpr (std::is_same_v<T, unsigned>) {
                 auto* value = node.as_integer();
                 if (!value)
@@ -407,8 +431,14 @@ std::string value_text(const PolicyKey& key, const Policy& policy)
                 return quote(field);
             else if constexpr (std::is_same_v<T, bool>)
                 return field ? "true" : "false";
-            else if constexpr (std::is_same_v<T, unsigned>)
+            else if constexpr (std::is_same_v<T, unsigned> || std::is_same_v<T, uint64_t>)
                 return std::to_string(field);
+            else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+                std::string out = "[";
+                for (const auto& element : field)
+                    out += (out.size() > 1 ? ", " : "") + quote(element);
+                return out + "]";
+            }
             else if constexpr (std::is_same_v<T, Duration>)
                 return quote(format_duration(field));
             else if constexpr (std::is_same_v<T, std::optional<Duration>>)

@@ -24,8 +24,10 @@ Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const d
     auto zone = dns::load_zone_file(file, origin, diagnostics);
     for (const auto& warning : diagnostics.warnings)
         fmt::print(stderr, "{}\n", Error(warning).with_context("warning").to_string());
+    if (diagnostics.omitted_warnings > 0)
+        fmt::print(stderr, "{}: warning: {} more warnings not shown\n", file.string(), diagnostics.omitted_warnings);
     if (warnings)
-        *warnings = diagnostics.warnings.size();
+        *warnings = diagnostics.warnings.size() + diagnostics.omitted_warnings;
     if (!zone) {
         for (const auto& error : diagnostics.errors)
             fmt::print(stderr, "{}\n", error.to_string());

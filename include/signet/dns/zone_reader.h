@@ -71,6 +71,11 @@ struct Diagnostics {
     // short line ("@ NS @", a $GENERATE) can stand for many octets.
     uint64_t max_record_bytes = uint64_t(8) << 30;
 
+    // Settings for reading back a file Signet wrote itself (the signed
+    // zone, checked before it is published): no include, and no limit but
+    // memory, since it holds several times the records of its input.
+    static Diagnostics for_own_output();
+
     bool full() const { return errors.size() >= max_errors; }
     // Adds a warning, or counts it once `max_warnings` are kept.
     void warn(Error warning);

@@ -4,9 +4,11 @@
 // "Configuration"), and follow RFC 9276 for NSEC3.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <signet/base/duration.h>
 #include <signet/base/error.h>
@@ -83,6 +85,17 @@ struct Policy {
     std::string ds_submit_command; // empty: none; DS/DNSKEY records on stdin
     std::string ds_retract_command;
     std::string notify_command; // run after each signed zone is written; "{zone}" is the zone
+
+    // Reading the unsigned zone, whose file may come from someone else (a
+    // hoster's customer): where its $INCLUDEs may read besides the zone
+    // file's own directory, and limits that keep one zone from taking the
+    // signer's memory and time. The defaults fit a large TLD
+    // (dns::Diagnostics).
+    std::vector<std::string> include_directories; // absolute paths
+    uint64_t max_zone_records = 100'000'000;
+    uint64_t max_generate_records = 10'000'000; // per $GENERATE, and all of a zone together
+    uint64_t max_line_length = uint64_t(1) << 20;
+    uint64_t max_zone_bytes = uint64_t(8) << 30; // text read, and records in wire form
 
     bool operator==(const Policy&) const = default;
 };
