@@ -84,13 +84,27 @@ Result<std::vector<Record>> derive_records(const crypto::CertificateChain& chain
     return records;
 }
 
+namespace {
+
+// The chain file after the certificate file. A chain file may be a full
+// chain that starts with the end-entity certificate itself (certbot's
+// fullchain.pem); that copy is skipped, or usages 0 and 2 would take the
+// end-entity certificate for its issuer.
+void append_chain(crypto::CertificateChain& chain, crypto::CertificateChain rest)
+{
+    auto from = rest.begin();
+    if (!chain.empty() && from != rest.end() && from->der() == chain.front().der())
+        ++from;
+    chain.insert(chain.end(), std::make_move_iterator(from), std::make_move_iterator(rest.end()));
+}
+
+} // namespace
+
 Result<crypto::CertificateChain> load_chain(const CertificateFiles& files)
 {
     crypto::CertificateChain chain = SIGNET_TRY(crypto::load_certificates(files.cert));
-    if (files.chain) {
-        crypto::CertificateChain rest = SIGNET_TRY(crypto::load_certificates(*files.chain));
-        chain.insert(chain.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-    }
+    if (files.chain)
+        append_chain(chain, SIGNET_TRY(crypto::load_certificates(*files.chain)));
     return chain;
 }
 
@@ -100,10 +114,8 @@ Result<std::vector<Record>> derive_from_files(const CertificateFiles& files, con
     crypto::CertificateChain own = SIGNET_TRY(crypto::load_certificates(files.cert));
     const size_t from_cert_file = own.size();
     crypto::CertificateChain chain = std::move(own);
-    if (files.chain) {
-        crypto::CertificateChain rest = SIGNET_TRY(crypto::load_certificates(*files.chain));
-        chain.insert(chain.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-    }
+    if (files.chain)
+        append_chain(chain, SIGNET_TRY(crypto::load_certificates(*files.chain)));
     // The file that holds the certificate at `position` of the chain.
     auto file_of = [&](size_t position) -> const std::filesystem::path& {
         return position < from_cert_file || !files.chain ? files.cert : *files.chain;

@@ -209,7 +209,7 @@ TEST_F(TlsaApp, RecordsAreAddedBeforeSigningAndCountOnceWritten)
 
     dns::Zone zone = load();
     const size_t before = zone.size();
-    auto added = add_tlsa_records(*db_, zone_, zone, now);
+    auto added = add_tlsa_records(*db_, zone_, zone, now, std::chrono::minutes(5));
     ASSERT_TRUE(added) << added.error().to_string();
     EXPECT_EQ(zone.size(), before + 2);
     auto smtp = zone.find(*dns::Name::from_text("_25._tcp.mail.example.nl."), dns::RRType::TLSA);
@@ -243,7 +243,7 @@ TEST_F(TlsaApp, RecordsAreAddedBeforeSigningAndCountOnceWritten)
 
     // The next signing, an hour later, keeps the records' first time.
     dns::Zone again = load();
-    ASSERT_TRUE(add_tlsa_records(*db_, signed_zone, again, now + hours(1)));
+    ASSERT_TRUE(add_tlsa_records(*db_, signed_zone, again, now + hours(1), std::chrono::minutes(5)));
     stored = enforcer::tlsa_bindings_of(*db_, zone_.id)->front();
     EXPECT_EQ(stored.published.size(), 2u);
     EXPECT_EQ(stored.pending_at, now + hours(1));
@@ -260,7 +260,7 @@ TEST_F(TlsaApp, RefusalsChangeNothing)
         auto before = enforcer::tlsa_bindings_of(*db_, zone_.id).value();
         dns::Zone zone = load();
         const size_t size = zone.size();
-        auto added = add_tlsa_records(*db_, zone_, zone, now);
+        auto added = add_tlsa_records(*db_, zone_, zone, now, std::chrono::minutes(5));
         ASSERT_FALSE(added) << text;
         const std::string message = added.error().to_string();
         EXPECT_NE(message.find(text), std::string::npos) << message;
@@ -322,7 +322,7 @@ TEST_F(TlsaApp, StatusFollowsTheRollover)
 
     auto sign = [&](TimePoint at) {
         dns::Zone zone = load();
-        ASSERT_TRUE(add_tlsa_records(*db_, zone_, zone, at));
+        ASSERT_TRUE(add_tlsa_records(*db_, zone_, zone, at, std::chrono::minutes(5)));
         zone_.signed_at = at; // as the pipeline does once the output is written
     };
     sign(now);
@@ -346,8 +346,9 @@ TEST_F(TlsaApp, StatusFollowsTheRollover)
     EXPECT_EQ(status->front().plan.switch_state, tlsa::SwitchState::Wait);
     EXPECT_EQ(status->front().plan.switch_at, now + hours(3) + std::chrono::minutes(5));
 
-    // Nobody listens on the service here: dropping the old records relies
-    // on time alone, and is refused until the next records are everywhere.
+    // Nobody listens on the service here: which certificate it presents
+    // cannot be seen, so dropping the old records is refused, before and
+    // after the next records are everywhere, unless forced.
     LiveOptions live;
     live.connect = "127.0.0.1:1";
     live.timeout = std::chrono::seconds(5);
@@ -358,7 +359,12 @@ TEST_F(TlsaApp, StatusFollowsTheRollover)
     EXPECT_NE(early.error().message().find("cannot reach the service"), std::string::npos) << early.error().message();
     EXPECT_EQ(enforcer::tlsa_bindings_of(*db_, zone_.id)->front(), binding);
 
-    auto dropped = drop_old_certificate(*db_, zone_, binding, std::chrono::minutes(5), live, Force::No,
+    auto unchecked = drop_old_certificate(*db_, zone_, binding, std::chrono::minutes(5), live, Force::No,
+                                          now + hours(4));
+    ASSERT_FALSE(unchecked);
+    EXPECT_NE(unchecked.error().message().find("in every cache"), std::string::npos) << unchecked.error().message();
+    EXPECT_EQ(enforcer::tlsa_bindings_of(*db_, zone_.id)->front(), binding);
+    auto dropped = drop_old_certificate(*db_, zone_, binding, std::chrono::minutes(5), live, Force::Yes,
                                         now + hours(4));
     ASSERT_TRUE(dropped) << dropped.error().to_string();
     EXPECT_EQ(dropped->dropped, expected(leaf_.cert.get(), pki_.ca.get()));
@@ -387,6 +393,83 @@ TEST_F(TlsaApp, StatusFollowsTheRollover)
     ASSERT_TRUE(removed) << removed.error().to_string();
     EXPECT_NE(removed->live.find("could not check"), std::string::npos);
     EXPECT_TRUE(enforcer::tlsa_bindings_of(*db_, zone_.id)->empty());
+}
+
+} // namespace
+} // namespace signet::app
+
+namespace signet::app {
+namespace {
+
+// The TLSA records of `zone` at the binding's owner, in wire order.
+std::vector<tlsa::Record> tlsa_at(const dns::Zone& zone, std::string_view owner)
+{
+    std::vector<tlsa::Record> out;
+    if (auto rrset = zone.find(*dns::Name::from_text(owner), dns::RRType::TLSA)) {
+        for (auto rdata : rrset->rdatas())
+            out.push_back(*tlsa::from_rdata(rdata));
+    }
+    std::ranges::sort(out, {}, [](const tlsa::Record& r) { return tlsa::to_rdata(r); });
+    return out;
+}
+
+std::vector<tlsa::Record> sorted(std::vector<tlsa::Record> records)
+{
+    std::ranges::sort(records, {}, [](const tlsa::Record& r) { return tlsa::to_rdata(r); });
+    return records;
+}
+
+TEST_F(TlsaApp, KeyAndIssuerReplacedInPlaceKeepTheOldRecordsAndRaiseAnAlarm)
+{
+    ASSERT_TRUE(add_binding(*db_, zone_, request(), Replace::No, now));
+    auto sign = [&](TimePoint at) {
+        dns::Zone zone = load();
+        auto alarms = add_tlsa_records(*db_, zone_, zone, at, std::chrono::minutes(5));
+        EXPECT_TRUE(alarms) << alarms.error().to_string();
+        zone_.signed_at = at;
+        return std::pair(std::move(zone), alarms.value_or(std::vector<std::string> {}));
+    };
+    auto [first, none] = sign(now);
+    EXPECT_TRUE(none.empty());
+    const auto old_records = expected(leaf_.cert.get(), pki_.ca.get());
+
+    // The same files now hold a new key from a new CA.
+    testing::TestPki new_ca(now, "Other CA");
+    auto replaced = new_ca.issue("mail.example.nl");
+    testing::write_file(dir_ / "cert.pem", testing::to_pem(replaced.cert.get()));
+    testing::write_file(dir_ / "ca.pem", testing::to_pem(new_ca.ca.get()));
+    const auto new_records = expected(replaced.cert.get(), new_ca.ca.get());
+
+    auto [changed, alarms] = sign(now + hours(1));
+    ASSERT_EQ(alarms.size(), 1u);
+    EXPECT_NE(alarms[0].find("both changed"), std::string::npos) << alarms[0];
+    std::vector<tlsa::Record> both = old_records;
+    both.insert(both.end(), new_records.begin(), new_records.end());
+    EXPECT_EQ(tlsa_at(changed, "_25._tcp.mail.example.nl."), sorted(both));
+
+    // Still inside one TTL plus the propagation delay: the old ones stay,
+    // without a second alarm.
+    auto [later, quiet] = sign(now + hours(1) + std::chrono::minutes(30));
+    EXPECT_TRUE(quiet.empty());
+    EXPECT_EQ(tlsa_at(later, "_25._tcp.mail.example.nl."), sorted(both));
+    // Once the new ones are in every cache, the old ones go.
+    auto [settled, done] = sign(now + hours(3));
+    EXPECT_TRUE(done.empty());
+    EXPECT_EQ(tlsa_at(settled, "_25._tcp.mail.example.nl."), sorted(new_records));
+}
+
+TEST_F(TlsaApp, FullChainFileStartingWithTheCertificateIsAccepted)
+{
+    // certbot's fullchain.pem: the end-entity certificate, then its issuer.
+    testing::write_file(dir_ / "fullchain.pem",
+                        testing::to_pem(leaf_.cert.get()) + testing::to_pem(pki_.ca.get()));
+    TlsaRequest r = request();
+    r.chain = dir_ / "fullchain.pem";
+    ASSERT_TRUE(add_binding(*db_, zone_, r, Replace::No, now));
+    dns::Zone zone = load();
+    ASSERT_TRUE(add_tlsa_records(*db_, zone_, zone, now, std::chrono::minutes(5)));
+    // 2 1 1 is the issuer's, not a second copy of the end-entity's key.
+    EXPECT_EQ(tlsa_at(zone, "_25._tcp.mail.example.nl."), sorted(expected(leaf_.cert.get(), pki_.ca.get())));
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/process.h>
 #include <signet/tlsa/derive.h>
 
 namespace signet::app {
@@ -173,11 +174,13 @@ std::vector<tlsa::PublishedRecord> published_records(const TlsaBindingEntry& bin
     return out;
 }
 
-Result<void> add_tlsa_records(enforcer::KeyDb& db, const ZoneEntry& zone, dns::Zone& input, TimePoint now)
+Result<std::vector<std::string>> add_tlsa_records(enforcer::KeyDb& db, const ZoneEntry& zone, dns::Zone& input,
+                                                  TimePoint now, Duration propagation_delay)
 {
+    std::vector<std::string> alarms;
     auto bindings = SIGNET_TRY(enforcer::tlsa_bindings_of(db, zone.id));
     if (bindings.empty())
-        return {};
+        return alarms;
     struct Addition {
         dns::Name owner;
         uint32_t ttl;
@@ -206,7 +209,37 @@ Result<void> add_tlsa_records(enforcer::KeyDb& db, const ZoneEntry& zone, dns::Z
             return refuse(fmt::format("the zone file has a CNAME at {}, which cannot have TLSA records beside it",
                                       owner.to_text()));
         Derived derived = SIGNET_TRY(derive(binding, zone, now));
-        additions.push_back({ std::move(owner), binding.ttl, derived.all() });
+        std::vector<tlsa::Record> records = derived.all();
+        // A certificate replaced in place by a new key from a new CA leaves
+        // no published record that matches it: no cache can follow. Say so
+        // loudly, and keep the old records beside the new ones until the
+        // new ones are in every cache (then the change is no worse than a
+        // fresh start, and a service put back on the old certificate still
+        // validates meanwhile).
+        const auto published = published_records(binding, zone);
+        const Duration settle = Duration(binding.ttl) + propagation_delay;
+        auto since_of = [&](const tlsa::Record& record) {
+            auto p = std::ranges::find_if(published, [&](const auto& p) { return p.record == record; });
+            return p == published.end() ? now : p->since;
+        };
+        const bool any_settled
+            = std::ranges::any_of(records, [&](const tlsa::Record& r) { return since_of(r) + settle <= now; });
+        const bool disjoint = !published.empty()
+            && std::ranges::none_of(records, [&](const tlsa::Record& r) { return since_of(r) != now; });
+        if (disjoint)
+            alarms.push_back(fmt::format(
+                "{}: the end-entity key and its issuer both changed since the last signing, so no published "
+                "record matches the service any more: clients that hold the old TLSA RRset fail until {}. The "
+                "old records are kept beside the new ones until then; announce the next certificate with "
+                "`signet tlsa add --replace … --next-cert` to change without a gap",
+                context_of(binding, zone), format_time(now + settle)));
+        if (!published.empty() && !any_settled) {
+            for (const auto& p : published) {
+                if (std::ranges::find(records, p.record) == records.end())
+                    records.push_back(p.record);
+            }
+        }
+        additions.push_back({ std::move(owner), binding.ttl, std::move(records) });
     }
 
     // A Zone does not change once built: build it again with the records.
@@ -240,7 +273,7 @@ Result<void> add_tlsa_records(enforcer::KeyDb& db, const ZoneEntry& zone, dns::Z
         return {};
     }));
     input = std::move(*rebuilt);
-    return {};
+    return alarms;
 }
 
 Result<TlsaBindingEntry> add_binding(enforcer::KeyDb& db, const ZoneEntry& zone, const TlsaRequest& request,
@@ -320,7 +353,7 @@ Result<TlsaBindingEntry> find_binding(enforcer::KeyDb& db, const ZoneEntry& zone
         return fail(ErrorCode::NotFound,
                     fmt::format("zone {} has no TLSA binding for {}{}{}; see `signet tlsa list {}`", zone.name, wanted,
                                 port ? fmt::format(" port {}", *port) : "",
-                                proto.empty() ? "" : fmt::format("/{}", proto), zone.name));
+                                proto.empty() ? "" : fmt::format("/{}", proto), shell_quote(zone.name)));
     if (found.size() > 1) {
         std::string all;
         for (const auto& b : found)
@@ -509,14 +542,19 @@ Result<RemoveReport> drop_old_certificate(enforcer::KeyDb& db, const ZoneEntry& 
         input.propagation_delay = propagation_delay;
         input.now = now;
         tlsa::RolloverPlan plan = tlsa::plan_rollover(input);
-        if (plan.switch_state != tlsa::SwitchState::Safe && force == Force::No) {
+        // Time alone cannot say which certificate the service presents: a
+        // service still on the old one loses DANE with its record. Only a
+        // service that cannot be checked at all (UDP, SCTP) is left to time.
+        const bool checkable = binding.proto == "tcp";
+        if ((checkable || plan.switch_state != tlsa::SwitchState::Safe) && force == Force::No) {
             std::string when = plan.switch_state == tlsa::SwitchState::SignFirst
-                ? std::string("some are not published yet: sign the zone")
-                : fmt::format("they are in every cache from {}", format_time(*plan.switch_at));
+                ? std::string("some of the next certificate's records are not published yet: sign the zone")
+                : plan.switch_state == tlsa::SwitchState::Safe
+                ? std::string("the next certificate's records are in every cache")
+                : fmt::format("the next certificate's records are in every cache from {}", format_time(*plan.switch_at));
             return fail(ErrorCode::Conflict,
-                        fmt::format("{}: cannot reach the service to see which certificate it presents ({}), and "
-                                    "the next certificate's records may still be missing from some caches ({}); give "
-                                    "--force if the service presents the next certificate already",
+                        fmt::format("{}: cannot reach the service to see which certificate it presents ({}); {}. "
+                                    "Give --force if the service presents the next certificate already",
                                     context_of(binding, zone), chain.error().to_string(), when));
         }
         report.live = fmt::format("could not check the service: {}", chain.error().to_string());

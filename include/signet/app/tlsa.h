@@ -40,8 +40,12 @@ std::vector<tlsa::PublishedRecord> published_records(const enforcer::TlsaBinding
 // delegations, or that already has a TLSA RRset (or a CNAME) in the input,
 // and a certificate that is missing, unreadable or expired: the message
 // names the file and the binding, and nothing is changed. Then records what
-// this signing publishes as pending.
-Result<void> add_tlsa_records(enforcer::KeyDb& db, const enforcer::ZoneEntry& zone, dns::Zone& input, TimePoint now);
+// this signing publishes as pending. A binding none of whose published
+// records matches its certificate any more (key and issuer both changed)
+// keeps its old records until the new ones have been published for a TTL
+// plus `propagation_delay`, and is returned as an alarm for the operator.
+Result<std::vector<std::string>> add_tlsa_records(enforcer::KeyDb& db, const enforcer::ZoneEntry& zone,
+                                                  dns::Zone& input, TimePoint now, Duration propagation_delay);
 
 struct TlsaRequest {
     std::string host;
