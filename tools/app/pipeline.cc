@@ -347,7 +347,10 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (const auto& warning : diagnostics.warnings)
         report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
     // The TLSA records of the zone's bindings, from the certificates as they are now.
-    SIGNET_TRY(add_tlsa_records(context.db, zone, *input, now));
+    for (auto& alarm : SIGNET_TRY(add_tlsa_records(context.db, zone, *input, now, policy.zone_propagation_delay))) {
+        report.stats.warnings.push_back("warning: " + alarm);
+        report.alarm = true;
+    }
 
     // The enforcer's step first: it decides which keys the zone publishes
     // and signs with now, and makes any new key it needs in the token.

@@ -100,6 +100,8 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
         }
         for (const auto& warning : report->stats.warnings)
             fmt::print(stderr, "{}\n", warning);
+        if (report->alarm)
+            status = 1;
         if (report->notify_failure) {
             fmt::print(stderr, "{}: {}\n", report->zone, *report->notify_failure);
             status = 1;

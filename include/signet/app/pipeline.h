@@ -117,6 +117,7 @@ struct SignReport {
     std::optional<std::string> notify_failure;
     std::optional<TimePoint> next_event; // the enforcer's: when the keys move on next
     std::vector<std::string> todo; // what the operator must do now
+    bool alarm = false; // signed, but with a warning that must fail the run (an unannounced TLSA change)
 
 };
 
