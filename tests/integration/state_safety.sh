@@ -174,6 +174,27 @@ else
   failed "zone remove --force: $(head -2 "$work/err")"
 fi
 
+# --- lifecycle: another policy, another output --------------------------------
+cat >>"$state/signet.toml" <<TOML
+
+[policy.ed]
+algorithm = "ed25519"
+TOML
+expect_failure "zone set: an output another zone writes" "output of zone 'z1.test.'" \
+  "$signet" zone set z5.test --output "$work/signed/z1.test.signed"
+if "$signet" zone set z5.test --policy ed >/dev/null 2>"$work/err"; then
+  at=$((start + (rounds + 2) * 7200))
+  if "$signet" --now $at sign z5.test >/dev/null 2>"$work/err" &&
+    "$signet" --now $at verify --origin z5.test "$work/signed/z5.test.signed" >/dev/null 2>&1 &&
+    "$signet" key list z5.test | grep -q ED25519 && "$signet" key list z5.test | grep -q ECDSAP256SHA256; then
+    pass "zone set --policy: the new algorithm's keys come in beside the old ones, and the zone verifies"
+  else
+    failed "zone set --policy then sign: $(head -2 "$work/err")"
+  fi
+else
+  failed "zone set --policy: $(head -2 "$work/err")"
+fi
+
 # --- killed runs --------------------------------------------------------------
 # enforce --all over new zones, killed while it makes keys: the objects it
 # made but never committed are destroyed by the next run, and only those.

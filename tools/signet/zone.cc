@@ -1,6 +1,7 @@
 // signet zone …: the zones of the store (add, list, remove, status) and
 // `zone check` for any zone file.
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -153,6 +154,67 @@ Result<int> add(const Globals& globals, const AddCommand& command)
     auto added = SIGNET_TRY(context.zone(command.name));
     fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy,
                shell_quote(added.name));
+    return 0;
+}
+
+struct SetCommand {
+    std::string name;
+    std::optional<std::string> input;
+    std::optional<std::string> output;
+    std::optional<std::string> policy;
+};
+
+// signet zone set: another input, output or policy for a registered zone.
+// A new policy takes effect through the enforcer at the next sign or
+// enforce: keys of another algorithm, size or layout get successors and go
+// by the rollover the model allows, never at once.
+Result<int> set(const Globals& globals, const SetCommand& command)
+{
+    if (!command.input && !command.output && !command.policy)
+        return fail(ErrorCode::Usage, "nothing to change: give --input, --output or --policy");
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
+    auto clock = SIGNET_TRY(globals.clock());
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(command.name));
+    const enforcer::ZoneEntry before = zone;
+    if (command.policy) {
+        SIGNET_TRY(context.policy(*command.policy));
+        zone.policy = *command.policy;
+    }
+    if (command.input) {
+        zone.input = std::filesystem::absolute(*command.input);
+        if (!std::filesystem::is_regular_file(zone.input))
+            return fail(ErrorCode::Io, fmt::format("{}: not a regular file", zone.input.string()));
+    }
+    if (command.output)
+        zone.output = std::filesystem::absolute(*command.output);
+    SIGNET_TRY(app::check_zone_paths(context, zone, app::Neighbours::Checked));
+    std::vector<std::string> changes;
+    if (zone.policy != before.policy)
+        changes.push_back(fmt::format("policy {} -> {}", before.policy, zone.policy));
+    if (zone.input != before.input)
+        changes.push_back(fmt::format("input {} -> {}", before.input.string(), zone.input.string()));
+    if (zone.output != before.output) {
+        changes.push_back(fmt::format("output {} -> {}", before.output.string(), zone.output.string()));
+        // The new file is not the one the store last committed.
+        zone.output_id.clear();
+    }
+    if (changes.empty()) {
+        fmt::print("zone {}: nothing changed\n", zone.name);
+        return 0;
+    }
+    std::string detail;
+    for (const auto& change : changes)
+        detail += (detail.empty() ? "" : "; ") + change;
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        SIGNET_TRY(context.db.update_zone(zone));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, clock->now(), "set", detail }));
+        return {};
+    }));
+    fmt::print("zone {}: {}\n", zone.name, detail);
+    if (zone.policy != before.policy)
+        fmt::print("  keys that do not fit policy {} are rolled by the enforcer from the next `signet sign {}`; "
+                   "`signet zone status {}` shows the rollover\n",
+                   zone.policy, shell_quote(zone.name), shell_quote(zone.name));
     return 0;
 }
 
@@ -355,7 +417,7 @@ Result<int> status(const Globals& globals, const std::string& name)
 
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* zone = app.add_subcommand("zone", "zones: add, list, remove, status, check");
+    auto* zone = app.add_subcommand("zone", "zones: add, set, list, remove, status, check");
     zone->require_subcommand(1);
 
     auto options = std::make_shared<CheckOptions>();
@@ -375,6 +437,16 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
+    });
+
+    auto set_command = std::make_shared<SetCommand>();
+    auto* set_cmd = zone->add_subcommand("set", "change a zone's input, output or policy (a new policy rolls keys safely)");
+    set_cmd->add_option("name", set_command->name, "the zone")->required();
+    set_cmd->add_option("--input", set_command->input, "the unsigned zone file");
+    set_cmd->add_option("--output", set_command->output, "where the signed zone is written");
+    set_cmd->add_option("--policy", set_command->policy, "policy from signet.toml");
+    set_cmd->callback([&globals, &chosen, set_command] {
+        chosen = [&globals, set_command] { return set(globals, *set_command); };
     });
 
     auto* list_cmd = zone->add_subcommand("list", "list the registered zones");
