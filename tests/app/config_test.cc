@@ -34,6 +34,13 @@ std::string error_of(std::string_view text)
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
 
+Command command(std::string_view text)
+{
+    auto parsed = parse_command(text);
+    EXPECT_TRUE(parsed) << text;
+    return parsed.value_or(Command {});
+}
+
 TEST(Config, EmptyFileGivesDefaults)
 {
     Config config = parsed("");
@@ -150,10 +157,11 @@ notify-command = "rndc reload {zone}"
     expected.soa_minimum = 5min;
     expected.cds = false;
     expected.cds_digest = crypto::DigestType::SHA384;
-    expected.ds_submit_command = "/usr/local/bin/submit {zone}";
-    expected.ds_retract_command = "/usr/local/bin/retract {zone}";
-    expected.notify_command = "rndc reload {zone}";
+    expected.ds_submit_command = command("/usr/local/bin/submit {zone}");
+    expected.ds_retract_command = command("/usr/local/bin/retract {zone}");
+    expected.notify_command = command("rndc reload {zone}");
     EXPECT_EQ(config.policies.at("rsa"), expected);
+    EXPECT_EQ(config.policies.at("rsa").notify_command.words, (std::vector<std::string> { "rndc", "reload", "{zone}" }));
     EXPECT_EQ(config.policies.at("default"), Policy {});
 
     auto token = config.hsm.token_config();
@@ -167,7 +175,8 @@ TEST(Config, UnknownKeyIsAnErrorAtTheKey)
     EXPECT_EQ(error_of("[policy.default]\nalgorithm = \"ed25519\"\n  zsk-lifetme = \"30d\"\n"),
               "signet.toml:3:3: unknown key 'zsk-lifetme' in [policy.default]");
     EXPECT_EQ(error_of("[hsm]\nmodule = \"/x.so\"\npin = \"1234\"\n"), "signet.toml:3:1: unknown key 'pin' in [hsm]");
-    EXPECT_TRUE(starts_with(error_of("\n[zones]\nx = 1\n"), "signet.toml:2:2: unknown key 'zones'"));
+    EXPECT_TRUE(starts_with(error_of("\n[zone]\nx = 1\n"), "signet.toml:2:2: unknown key 'zone'"));
+    EXPECT_EQ(error_of("\n[zones]\nx = 1\n"), "signet.toml:3:1: unknown key 'x' in [zones]");
     EXPECT_TRUE(starts_with(error_of("verbose = true\n"), "signet.toml:1:1: unknown key 'verbose'"));
 }
 
@@ -268,7 +277,8 @@ TEST(Config, DefaultTextLoadsBackToTheDefaults)
     for (std::string_view line : { "algorithm = \"ecdsap256sha256\"", "keys = \"ksk+zsk\"", "ksk-lifetime = \"unlimited\"",
                                    "zsk-lifetime = \"90d\"", "denial = \"nsec3\"", "nsec3-iterations = 0",
                                    "nsec3-salt-length = 0", "serial = \"unixtime\"", "cds-digest = \"sha256\"",
-                                   "soa-ttl = \"keep\"", "notify-command = \"\"", "denial = \"nsec\"" })
+                                   "soa-ttl = \"keep\"", "notify-command = \"\"", "denial = \"nsec\"",
+                                   "allow-any-characters = false" })
         EXPECT_NE(text.find(line), std::string::npos) << line;
 }
 
@@ -292,9 +302,47 @@ TEST(Config, PolicyTextRoundTrips)
     p.serial = enforcer::SerialPolicy::Keep;
     p.soa_ttl = 0s;
     p.soa_minimum = 300s;
-    p.ds_submit_command = "sh -c 'printf \"%s\\n\" {zone}'\ttab";
+    p.ds_submit_command = command("sh -c 'printf \"%s\\n\" {zone}'\ttab");
+    p.notify_command = command("/usr/local/bin/notify \"a \\\"b\\\"\" {zone}");
     Config config = parsed(policy_to_toml(p));
     EXPECT_EQ(config.policies.at("odd"), p);
+}
+
+TEST(Config, HookCommandsAreSplitWhenRead)
+{
+    Config config = parsed(R"([policy.default]
+notify-command = "/usr/bin/env 'A B=1' \"x\"y rndc\\ reload {zone}"
+ds-submit-command = '  '
+)");
+    const Policy& policy = config.policies.at("default");
+    EXPECT_EQ(policy.notify_command.words,
+              (std::vector<std::string> { "/usr/bin/env", "A B=1", "xy", "rndc reload", "{zone}" }));
+    EXPECT_TRUE(policy.ds_submit_command.empty());
+    EXPECT_EQ(policy.ds_submit_command.text, "  ");
+}
+
+TEST(Config, HookCommandMistakesAreErrorsAtTheLine)
+{
+    EXPECT_EQ(error_of("[policy.default]\ncds = true\nnotify-command = \"rndc 'reload {zone}\"\n"),
+              "signet.toml:3:18: notify-command: a single quote that is not closed at character 6");
+    EXPECT_EQ(error_of("[policy.x]\nds-submit-command = 'submit \"{zone}'\n"),
+              "signet.toml:2:21: ds-submit-command: a double quote that is not closed at character 8");
+    EXPECT_EQ(error_of("[policy.x]\n\n ds-retract-command = 'retract {zone} \\'\n"),
+              "signet.toml:3:23: ds-retract-command: a backslash with nothing after it at character 16");
+    EXPECT_EQ(error_of("[policy.x]\nnotify-command = \"'' {zone}\"\n"),
+              "signet.toml:2:18: notify-command: the program name is empty");
+    EXPECT_EQ(error_of("[policy.x]\nnotify-command = [\"rndc\"]\n"),
+              "signet.toml:2:18: notify-command must be a string, not an array");
+}
+
+TEST(Config, ZonesTable)
+{
+    EXPECT_FALSE(parsed("").zones.allow_any_characters);
+    EXPECT_TRUE(parsed("[zones]\nallow-any-characters = true\n").zones.allow_any_characters);
+    EXPECT_FALSE(parsed("[zones]\nallow-any-characters = false\n").zones.allow_any_characters);
+    EXPECT_EQ(error_of("[zones]\nallow-any-characters = \"yes\"\n"),
+              "signet.toml:2:24: allow-any-characters must be true or false, not a string");
+    EXPECT_EQ(error_of("zones = 1\n"), "signet.toml:1:9: zones must be a table, not an integer");
 }
 
 class ConfigFile : public ::testing::Test {

@@ -57,9 +57,9 @@ TEST(Policy, DefaultsAreTheDesignDefaults)
     EXPECT_FALSE(p.soa_minimum);
     EXPECT_TRUE(p.cds);
     EXPECT_EQ(p.cds_digest, crypto::DigestType::SHA256);
-    EXPECT_EQ(p.ds_submit_command, "");
-    EXPECT_EQ(p.ds_retract_command, "");
-    EXPECT_EQ(p.notify_command, "");
+    EXPECT_TRUE(p.ds_submit_command.empty());
+    EXPECT_TRUE(p.ds_retract_command.empty());
+    EXPECT_TRUE(p.notify_command.empty());
     EXPECT_TRUE(check_policy(p));
 }
 

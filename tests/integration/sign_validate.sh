@@ -40,7 +40,7 @@ denial = "nsec3"
 nsec3-iterations = 5
 nsec3-salt-length = 8
 serial = "counter"
-notify-command = "echo reload {zone} >>$work/notified"
+notify-command = "sh -c 'echo reload \"\$1\" >>$work/notified' notify {zone}"
 TOML
 
 "$src/tools/genzone" --origin hoster.test --seed 11 --kind hoster 2500 >"$work/hoster.zone"

@@ -25,7 +25,7 @@ namespace {
 using Member = std::variant<crypto::Algorithm Policy::*, unsigned Policy::*, enforcer::KeyLayout Policy::*,
                             Duration Policy::*, std::optional<Duration> Policy::*, enforcer::Denial Policy::*,
                             bool Policy::*, enforcer::SerialPolicy Policy::*, crypto::DigestType Policy::*,
-                            std::string Policy::*, uint64_t Policy::*,
+                            std::string Policy::*, Command Policy::*, uint64_t Policy::*,
                             std::vector<std::string> Policy::*>;
 
 struct PolicyKey {
@@ -71,7 +71,8 @@ const std::array policy_keys {
     PolicyKey { "soa-minimum", &Policy::soa_minimum, "\"keep\": the zone's", "keep" },
     PolicyKey { "cds", &Policy::cds, "publish CDS/CDNSKEY in step with the DS states", {}, "Parent" },
     PolicyKey { "cds-digest", &Policy::cds_digest, "sha256 or sha384" },
-    PolicyKey { "ds-submit-command", &Policy::ds_submit_command, "optional hook: DS/DNSKEY records on stdin" },
+    PolicyKey { "ds-submit-command", &Policy::ds_submit_command,
+                "optional hook: DS/DNSKEY records on stdin; hooks run without a shell, {zone} is one argument" },
     PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
     PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
     PolicyKey { "include-directories", &Policy::include_directories,
@@ -201,6 +202,7 @@ private:
 
     Result<std::string> string_value(const toml::node& node, std::string_view key) const;
     Result<HsmConfig> read_hsm(const toml::table& table) const;
+    Result<ZonesConfig> read_zones(const toml::table& table) const;
     Result<Policy> read_policy(const toml::table& table, std::string_view name) const;
     Result<void> read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const;
     Result<Duration> duration_value(const toml::node& node, std::string_view key,
@@ -230,6 +232,11 @@ Result<Config> Reader::read(std::string_view text)
             if (!table)
                 return error_at(node.source(), fmt::format("hsm must be a table, not {}", type_name(node.type())));
             config.hsm = SIGNET_TRY(read_hsm(*table));
+        } else if (key == "zones") {
+            auto* table = node.as_table();
+            if (!table)
+                return error_at(node.source(), fmt::format("zones must be a table, not {}", type_name(node.type())));
+            config.zones = SIGNET_TRY(read_zones(*table));
         } else if (key == "policy") {
             auto* policies = node.as_table();
             if (!policies)
@@ -246,7 +253,8 @@ Result<Config> Reader::read(std::string_view text)
                 config.policies[std::string(name.str())] = SIGNET_TRY(read_policy(*table, name.str()));
             }
         } else {
-            return error_at(key.source(), fmt::format("unknown key '{}': expected [hsm] or [policy.NAME]", key.str()));
+            return error_at(key.source(),
+                            fmt::format("unknown key '{}': expected [hsm], [zones] or [policy.NAME]", key.str()));
         }
     }
     if (!config.policies.contains("default"))
@@ -301,6 +309,21 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
     }
     hsm.pin_file = state_dir_ / pin_file; // an absolute pin_file replaces the state dir
     return hsm;
+}
+
+Result<ZonesConfig> Reader::read_zones(const toml::table& table) const
+{
+    ZonesConfig zones;
+    for (auto&& [key, node] : table) {
+        if (key != "allow-any-characters")
+            return unknown_key(key, "zones");
+        auto* value = node.as_boolean();
+        if (!value)
+            return error_at(node.source(),
+                            fmt::format("{} must be true or false, not {}", key.str(), type_name(node.type())));
+        zones.allow_any_characters = value->get();
+    }
+    return zones;
 }
 
 Result<Policy> Reader::read_policy(const toml::table& table, std::string_view name) const
@@ -363,6 +386,13 @@ Result<void> Reader::read_policy_key(const PolicyKey& key, const toml::node& nod
             T& field = policy.*member;
             if constexpr (std::is_same_v<T, std::string>) {
                 field = SIGNET_TRY(string_value(node, key.name));
+            } else if constexpr (std::is_same_v<T, Command>) {
+                // Split now, so that a quoting mistake stops the load with
+                // the line it is on rather than a hook failing at 3 a.m.
+                auto command = parse_command(SIGNET_TRY(string_value(node, key.name)));
+                if (!command)
+                    return error_at(node.source(), fmt::format("{}: {}", key.name, command.error().message()));
+                field = std::move(*command);
             } else if constexpr (std::is_same_v<T, bool>) {
                 auto* value = node.as_boolean();
                 if (!value)
@@ -429,6 +459,8 @@ std::string value_text(const PolicyKey& key, const Policy& policy)
             const T& field = policy.*member;
             if constexpr (std::is_same_v<T, std::string>)
                 return quote(field);
+            else if constexpr (std::is_same_v<T, Command>)
+                return quote(field.text);
             else if constexpr (std::is_same_v<T, bool>)
                 return field ? "true" : "false";
             else if constexpr (std::is_same_v<T, unsigned> || std::is_same_v<T, uint64_t>)
@@ -533,6 +565,10 @@ std::string default_config_text(std::string_view module, std::string_view token)
     out += key_line("pin-file", quote("token.pin"), "relative to the state dir; never the PIN itself");
     out += "\n[hsm.environment]                      # what the module reads; {state} is the state dir\n";
     out += key_line("SOFTHSM2_CONF", quote("{state}/softhsm2.conf"), "");
+    out += "\n[zones]\n";
+    out += "# Zone names go into hook arguments and file names, so `signet zone add` takes\n"
+           "# only letters, digits, '-', '_' and '.' in them unless this is true.\n";
+    out += key_line("allow-any-characters", ZonesConfig {}.allow_any_characters ? "true" : "false", "");
     out += "\n";
 
     Policy policy;

@@ -32,10 +32,18 @@ struct HsmConfig {
     bool operator==(const HsmConfig&) const = default;
 };
 
+// [zones]
+struct ZonesConfig {
+    // Whether zone names may hold characters other than letters, digits,
+    // '-', '_' and '.' (see check_zone_name in app/hooks.h).
+    bool allow_any_characters = false;
+};
+
 struct Config {
     std::filesystem::path path; // the file it came from
     std::filesystem::path state_dir; // absolute
     HsmConfig hsm;
+    ZonesConfig zones;
     // By name; "default" is always there, from the built-in defaults when the
     // file does not define it.
     std::map<std::string, enforcer::Policy> policies;
@@ -49,8 +57,8 @@ Result<Config> load_config(const std::filesystem::path& file, const std::filesys
 Result<Config> parse_config(std::string_view text, std::string_view label, const std::filesystem::path& state_dir);
 
 // The signet.toml that `signet init` writes: the [hsm] table for a SoftHSM2
-// token in the state dir, [policy.default] with every key written out and
-// explained, and [policy.nsec], the same with NSEC.
+// token in the state dir, [zones], [policy.default] with every key written
+// out and explained, and [policy.nsec], the same with NSEC.
 std::string default_config_text(std::string_view module = default_module_path,
                                  std::string_view token = default_token_label);
 

@@ -12,6 +12,7 @@
 
 #include <signet/base/duration.h>
 #include <signet/base/error.h>
+#include <signet/base/process.h>
 #include <signet/crypto/algorithm.h>
 
 namespace signet::enforcer {
@@ -82,9 +83,11 @@ struct Policy {
     // The parent.
     bool cds = true; // publish CDS/CDNSKEY in step with the DS states (RFC 7344, RFC 8078)
     crypto::DigestType cds_digest = crypto::DigestType::SHA256;
-    std::string ds_submit_command; // empty: none; DS/DNSKEY records on stdin
-    std::string ds_retract_command;
-    std::string notify_command; // run after each signed zone is written; "{zone}" is the zone
+    // Hooks, run without a shell (base/process.h): "{zone}" in a word is the
+    // zone's name, also in $SIGNET_ZONE. Empty: none.
+    Command ds_submit_command; // DS/DNSKEY records on stdin
+    Command ds_retract_command;
+    Command notify_command; // run after each signed zone is written
 
     // Reading the unsigned zone, whose file may come from someone else (a
     // hoster's customer): where its $INCLUDEs may read besides the zone

@@ -1,0 +1,230 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <signet/base/process.h>
+
+namespace signet {
+namespace {
+
+using Words = std::vector<std::string>;
+
+Words split(std::string_view text)
+{
+    auto command = parse_command(text);
+    EXPECT_TRUE(command) << text << ": " << command.error().to_string();
+    return command ? command->words : Words {};
+}
+
+std::string split_error(std::string_view text)
+{
+    auto command = parse_command(text);
+    EXPECT_FALSE(command) << text;
+    return command ? "" : command.error().to_string();
+}
+
+TEST(ParseCommand, SplitsAtBlanksOutsideQuotes)
+{
+    EXPECT_EQ(split("rndc reload {zone}"), (Words { "rndc", "reload", "{zone}" }));
+    EXPECT_EQ(split("  a\t b\nc  "), (Words { "a", "b", "c" }));
+    EXPECT_EQ(split("'a b' \"c d\" e\\ f"), (Words { "a b", "c d", "e f" }));
+    EXPECT_EQ(split("a'b'\"c\"d"), (Words { "abcd" }));
+    EXPECT_EQ(split("x '' \"\""), (Words { "x", "", "" }));
+}
+
+TEST(ParseCommand, KeepsWhatTheOperatorWrote)
+{
+    auto command = parse_command(" notify  'a b' ");
+    ASSERT_TRUE(command);
+    EXPECT_EQ(command->text, " notify  'a b' ");
+    EXPECT_FALSE(command->empty());
+}
+
+TEST(ParseCommand, BlankTextIsNoCommand)
+{
+    for (std::string_view text : { "", " ", "\t\n " }) {
+        auto command = parse_command(text);
+        ASSERT_TRUE(command);
+        EXPECT_TRUE(command->empty()) << text;
+    }
+}
+
+TEST(ParseCommand, ShellMetacharactersAreJustCharacters)
+{
+    EXPECT_EQ(split("echo $HOME `id` $(id) a|b c;d e&f <g >h *.x ~ #c"),
+              (Words { "echo", "$HOME", "`id`", "$(id)", "a|b", "c;d", "e&f", "<g", ">h", "*.x", "~", "#c" }));
+}
+
+TEST(ParseCommand, BackslashesAsInAPosixShell)
+{
+    // Inside single quotes: nothing is special.
+    EXPECT_EQ(split(R"(a 'x\y\')"), (Words { "a", "x\\y\\" }));
+    // Inside double quotes: only before $ ` " \ and newline.
+    EXPECT_EQ(split(R"(a "\$ \` \" \\ \n \a")"), (Words { "a", "$ ` \" \\ \\n \\a" }));
+    EXPECT_EQ(split("a \"x\\\ny\""), (Words { "a", "xy" }));
+    // Outside quotes: before anything; a backslash-newline joins.
+    EXPECT_EQ(split(R"(a \'b \"c \\d \$e)"), (Words { "a", "'b", "\"c", "\\d", "$e" }));
+    EXPECT_EQ(split("a b\\\nc"), (Words { "a", "bc" }));
+}
+
+TEST(ParseCommand, UnclosedQuotesAndOtherMistakesAreErrors)
+{
+    EXPECT_EQ(split_error("notify 'a b"), "a single quote that is not closed at character 8");
+    EXPECT_EQ(split_error("notify \"a b"), "a double quote that is not closed at character 8");
+    EXPECT_EQ(split_error("notify \"a \\\""), "a double quote that is not closed at character 8");
+    EXPECT_EQ(split_error("notify a\\"), "a backslash with nothing after it at character 9");
+    EXPECT_EQ(split_error("'' x"), "the program name is empty");
+    EXPECT_EQ(split_error(std::string_view("a \0b", 4)), "a NUL byte at character 3");
+    EXPECT_EQ(parse_command("x 'y").error().code(), ErrorCode::Config);
+}
+
+TEST(Substitute, ReplacesInsideWordsAndKeepsOneArgumentPerWord)
+{
+    Words words { "hook", "{zone}", "--file=/var/{zone}.db", "{zone}{zone}", "zone" };
+    EXPECT_EQ(substitute(words, "{zone}", "a b;c.example."),
+              (Words { "hook", "a b;c.example.", "--file=/var/a b;c.example..db", "a b;c.example.a b;c.example.",
+                       "zone" }));
+    EXPECT_EQ(substitute(words, "{zone}", ""), (Words { "hook", "", "--file=/var/.db", "", "zone" }));
+    // A value holding the placeholder is not replaced again.
+    EXPECT_EQ(substitute(Words { "{zone}" }, "{zone}", "{zone}{zone}"), (Words { "{zone}{zone}" }));
+}
+
+TEST(ShellQuote, QuotesOnlyWhatNeedsIt)
+{
+    EXPECT_EQ(shell_quote("example.nl."), "example.nl.");
+    EXPECT_EQ(shell_quote("/usr/bin/rndc"), "/usr/bin/rndc");
+    EXPECT_EQ(shell_quote(""), "''");
+    EXPECT_EQ(shell_quote("a b"), "'a b'");
+    EXPECT_EQ(shell_quote("b`id>pwned`.example."), "'b`id>pwned`.example.'");
+    EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+    EXPECT_EQ(shell_quote("~root"), "'~root'");
+    EXPECT_EQ(shell_join(Words { "rndc", "reload", "e|id>x.example." }), "rndc reload 'e|id>x.example.'");
+}
+
+TEST(ShellQuote, SplittingTheQuotedTextGivesTheWordsBack)
+{
+    Words words { "sh", "-c", "echo \"$1\" > /dev/null", "it's", "", "a\\b", "\"q\"", "$(id)", "x\ny", "\t" };
+    EXPECT_EQ(split(shell_join(words)), words);
+}
+
+class RunProcess : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "signet-process-XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+    }
+    void TearDown() override
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    std::string read(const std::filesystem::path& file)
+    {
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+    ExitStatus run(const Words& argv, const ProcessOptions& options = {})
+    {
+        auto status = run_process(argv, options);
+        EXPECT_TRUE(status) << status.error().to_string();
+        return status.value_or(ExitStatus { -1, 0 });
+    }
+
+    std::filesystem::path dir_;
+};
+
+TEST_F(RunProcess, AZoneNameWithShellMetacharactersIsOneArgumentByteForByte)
+{
+    auto out = (dir_ / "args").string();
+    // Every way a shell could be made to run `touch DIR/pwned`.
+    std::string pwned = (dir_ / "pwned").string();
+    std::string zone = fmt::format("b`touch {0}`$(touch {0});touch {0}|touch {0}&& touch {0}>{0}'\"\\ *\n.example.",
+                                   pwned);
+    auto command = parse_command(fmt::format("/bin/sh -c 'printf \"%s|\" \"$#\" \"$@\" > {}' hook {{zone}} x{{zone}}y",
+                                             out));
+    ASSERT_TRUE(command);
+    auto status = run(substitute(command->words, "{zone}", zone));
+    EXPECT_TRUE(status.success()) << status.to_string();
+    EXPECT_EQ(read(out), fmt::format("2|{0}|x{0}y|", zone));
+    EXPECT_FALSE(std::filesystem::exists(pwned));
+}
+
+TEST_F(RunProcess, AddsVariablesToTheEnvironment)
+{
+    auto out = (dir_ / "env").string();
+    ::setenv("SIGNET_PROCESS_TEST", "ours", 1);
+    ::setenv("SIGNET_ZONE", "stale", 1);
+    ProcessOptions options;
+    options.environment = { { "SIGNET_ZONE", "a;b.example." } };
+    auto status = run({ "/bin/sh", "-c", "printf '%s/%s' \"$SIGNET_ZONE\" \"$SIGNET_PROCESS_TEST\" > \"$0\"", out },
+                      options);
+    EXPECT_TRUE(status.success());
+    EXPECT_EQ(read(out), "a;b.example./ours");
+    ::unsetenv("SIGNET_PROCESS_TEST");
+    ::unsetenv("SIGNET_ZONE");
+}
+
+TEST_F(RunProcess, DeliversInputOnStdin)
+{
+    auto out = (dir_ / "stdin").string();
+    std::string input = "example. 3600 IN DS 1 13 2 AB\n";
+    for (int i = 0; i < 20000; ++i) // beyond a pipe's buffer
+        input += fmt::format("line {}\n", i);
+    ProcessOptions options;
+    options.input = input;
+    auto status = run({ "/bin/sh", "-c", "cat > \"$0\"", out }, options);
+    EXPECT_TRUE(status.success());
+    EXPECT_EQ(read(out), input);
+}
+
+TEST_F(RunProcess, AChildThatDoesNotReadItsInputDoesNotHurtUs)
+{
+    std::string input(4 << 20, 'x'); // far more than a pipe holds
+    ProcessOptions options;
+    options.input = input;
+    auto status = run({ "/bin/sh", "-c", "exit 4" }, options);
+    EXPECT_EQ(status.code, 4);
+    EXPECT_FALSE(status.success());
+    // Still here, and a later pipe write works as before.
+    EXPECT_TRUE(run({ "true" }, options).success());
+}
+
+TEST_F(RunProcess, ReportsHowTheChildEnded)
+{
+    EXPECT_TRUE(run({ "true" }).success());
+    auto failed = run({ "false" });
+    EXPECT_EQ(failed.code, 1);
+    EXPECT_EQ(failed.to_string(), "exit status 1");
+    auto killed = run({ "/bin/sh", "-c", "kill -9 $$" });
+    EXPECT_EQ(killed.signal, 9);
+    EXPECT_FALSE(killed.success());
+    EXPECT_EQ(killed.to_string().rfind("killed by signal 9", 0), 0u) << killed.to_string();
+}
+
+TEST_F(RunProcess, AMissingProgramIsAnError)
+{
+    auto status = run_process(Words { "signet-no-such-program-x", "a" });
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().to_string(), "cannot run signet-no-such-program-x: No such file or directory");
+    auto path = run_process(Words { (dir_ / "missing").string() });
+    ASSERT_FALSE(path);
+    EXPECT_NE(path.error().message().find("No such file"), std::string::npos);
+    // A file that is not executable.
+    std::ofstream(dir_ / "plain") << "#!/bin/sh\n";
+    auto plain = run_process(Words { (dir_ / "plain").string() });
+    ASSERT_FALSE(plain);
+    EXPECT_NE(plain.error().message().find("Permission denied"), std::string::npos) << plain.error().to_string();
+    EXPECT_FALSE(run_process(Words {}));
+}
+
+} // namespace
+} // namespace signet
