@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <initializer_list>
 #include <set>
 
@@ -174,8 +175,81 @@ bool algorithm_rule_holds(const std::vector<KeyEntry>& keys)
     return true;
 }
 
+std::vector<KeyEntry> of_algorithm(const std::vector<KeyEntry>& keys, crypto::Algorithm algorithm)
+{
+    std::vector<KeyEntry> out;
+    for (const auto& k : keys) {
+        if (live(k) && k.algorithm == algorithm)
+            out.push_back(k);
+    }
+    return out;
+}
+
+// A DS whose DNSKEY may be in the parent's cached DS set: rumoured,
+// omnipresent, or withdrawn but still cached.
+bool ds_may_be_cached(const KeyEntry& k) { return is(k, Record::Ds, { S::Rumoured, S::Omnipresent, S::Unretentive }); }
+
+bool chained(const KeyEntry& k)
+{
+    return is(k, Record::Dnskey, { S::Omnipresent }) && is(k, Record::Krrsig, { S::Omnipresent });
+}
+
+// Rule 5, rules 2 and 3 per algorithm (RFC 6781 §4.1.4; RFC 6840 §5.11):
+// a validator that insists on every algorithm the DS set signals (Unbound's
+// harden-algo-downgrade) needs, for each algorithm of any DS set it may
+// hold, a DS of that algorithm that chains to a DNSKEY of that algorithm
+// signing the DNSKEY RRset, and the zone signed with that algorithm, in
+// every cache. Rule 2 over all keys is not enough: in an algorithm rollover
+// the new algorithm's chain satisfies it while a cached DS set still lists
+// the old algorithm, whose DNSKEY would already be gone. So the old
+// algorithm's DNSKEY stays until its DS is hidden, and the new algorithm's
+// DS comes only once its DNSKEY and signatures are in every cache.
+bool algorithm_chain_holds(const std::vector<KeyEntry>& keys)
+{
+    std::set<crypto::Algorithm> signalled;
+    for (const auto& k : keys) {
+        if (live(k) && ds_may_be_cached(k))
+            signalled.insert(k.algorithm);
+    }
+    for (crypto::Algorithm a : signalled) {
+        const std::vector<KeyEntry> same = of_algorithm(keys, a);
+        // Either the algorithm's own keys satisfy rule 2 (a DS in every
+        // cache chained everywhere, or a swap between two such keys), or
+        // every key of it whose DS may be cached is chained everywhere.
+        bool dnskeys = dnskey_rule_holds(same)
+            || std::all_of(same.begin(), same.end(), [](const KeyEntry& k) { return !ds_may_be_cached(k) || chained(k); });
+        bool signatures = signature_rule_holds(same);
+        if (!dnskeys || !signatures)
+            return false;
+    }
+    return true;
+}
+
 using Rule = bool (*)(const std::vector<KeyEntry>&);
-constexpr std::array<Rule, 4> rules { ds_rule_holds, dnskey_rule_holds, signature_rule_holds, algorithm_rule_holds };
+constexpr std::array<Rule, 5> rules { ds_rule_holds, dnskey_rule_holds, signature_rule_holds, algorithm_rule_holds,
+                                      algorithm_chain_holds };
+
+// Whether a key's DNSKEY (and its signature over the DNSKEY RRset) may
+// start leaving the caches. While the parent may serve or caches may hold
+// a DS for the key, that DS must keep a DNSKEY of its algorithm to chain
+// to: another key of the same algorithm whose DS and DNSKEY are in every
+// cache, or this key itself until its DS is hidden. This holds whatever
+// the rules say about the state before the move (a store from before this
+// rule, a zone before its first DS whose CDS a parent may have taken), so
+// it is checked on its own and not only as "do not break a rule that
+// holds".
+bool may_withdraw_dnskey(const std::vector<KeyEntry>& keys, size_t index)
+{
+    const KeyEntry& key = keys[index];
+    if (!ds_may_be_cached(key))
+        return true;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (i != index && live(keys[i]) && keys[i].algorithm == key.algorithm && is(keys[i], Record::Ds, { S::Omnipresent })
+            && chained(keys[i]))
+            return true;
+    }
+    return false;
+}
 
 // A move may not break a rule that holds; where a rule does not hold (a zone
 // with no DS yet, or a store repaired by hand) moves towards it are free.
@@ -199,9 +273,13 @@ bool policy_approves(const std::vector<KeyEntry>& keys, size_t index, Record rec
         if (record == Record::Ds) {
             // The DS last, even for a new zone: a resolver that sees it
             // must find the DNSKEY and the zone's signatures in any cache.
+            // In an algorithm rollover that means a key of the DS's own
+            // algorithm (RFC 6781 §4.1.4 step 4): a validator that sees
+            // the new algorithm in the DS set wants it everywhere.
             return is(key, Record::Dnskey, { S::Omnipresent }) && is(key, Record::Krrsig, { S::Omnipresent })
-                && any(keys, [](const KeyEntry& k) {
-                       return is(k, Record::Dnskey, { S::Omnipresent }) && is(k, Record::Zrrsig, { S::Omnipresent });
+                && any(keys, [&](const KeyEntry& k) {
+                       return same_algorithm(k) && is(k, Record::Dnskey, { S::Omnipresent })
+                           && is(k, Record::Zrrsig, { S::Omnipresent });
                    });
         }
         if (first_keys)
@@ -287,9 +365,38 @@ void note(std::optional<TimePoint>& next, TimePoint at)
 
 // Decides which keys the zone should have: one of each role the policy
 // asks for, of its algorithm and size, started again when its life ends.
+// A KSK or CSK leaving a zone whose parent was never asked for a DS: its
+// CDS/CDNSKEY have been published since the zone's first signing (RFC 8078
+// bootstrapping), so a parent that polls them may hold a DS for it. When the
+// CDS goes, such a parent keeps that DS (RFC 7344 §4.1: no CDS means no
+// change). The key's DS is therefore treated as one being withdrawn: the
+// parent is asked to remove it (`signet ds` says "remove"), and the DS is
+// hidden only after `ds-gone` and the DS TTL plus parent propagation delay;
+// until then the key's DNSKEY stays (may_withdraw_dnskey) and the key is not
+// destroyed.
+void retire(Step& step, size_t index, const Policy& policy, bool bootstrapping, TimePoint now)
+{
+    KeyEntry& key = step.keys[index];
+    key.goal = KeyGoal::Absent;
+    step.retired.push_back(index);
+    if (!bootstrapping || !policy.cds || key.role == KeyRole::ZSK || key.ds_at_parent != DsAtParent::Unsubmitted
+        || !is(key, Record::Ds, { S::Hidden }))
+        return;
+    key.ds = { S::Unretentive, now };
+    key.ds_at_parent = DsAtParent::Retract;
+    step.transitions.push_back({ index, Record::Ds, S::Hidden, S::Unretentive });
+}
+
 void plan_keys(Step& step, const Policy& policy, TimePoint now)
 {
     const unsigned bits = policy_bits(policy);
+    // Whether the zone's CDS shows its present KSKs/CSKs before any DS
+    // (tools/app/pipeline.cc, make_plan): only once the zone has been
+    // published, which first_keys in advance() also looks at.
+    const bool published = std::any_of(step.keys.begin(), step.keys.end(), [](const KeyEntry& k) {
+        return live(k) && is(k, Record::Dnskey, { S::Rumoured, S::Omnipresent, S::Unretentive });
+    });
+    const bool bootstrapping = published && before_first_ds(step.keys);
     auto fits = [&](const KeyEntry& k) {
         auto roles = needed_roles(policy);
         return k.algorithm == policy.algorithm && k.bits == bits
@@ -310,12 +417,10 @@ void plan_keys(Step& step, const Policy& policy, TimePoint now)
             continue;
         }
         // The newest is the one in use; older ones have a successor.
-        for (size_t i = 0; i + 1 < current.size(); ++i) {
-            step.keys[current[i]].goal = KeyGoal::Absent;
-            step.retired.push_back(current[i]);
-        }
+        for (size_t i = 0; i + 1 < current.size(); ++i)
+            retire(step, current[i], policy, bootstrapping, now);
         const KeyEntry& newest = step.keys[current.back()];
-        if (auto due = rollover_due(newest, policy)) {
+        if (auto due = rollover_due(newest, policy, step.keys)) {
             if (*due <= now) {
                 std::string reason = newest.emergency ? "emergency rollover"
                     : newest.rollover_requested          ? "rollover requested"
@@ -331,10 +436,8 @@ void plan_keys(Step& step, const Policy& policy, TimePoint now)
     // Keys of another algorithm, size or layout go once their successors exist.
     for (size_t i = 0; i < step.keys.size(); ++i) {
         KeyEntry& k = step.keys[i];
-        if (live(k) && k.goal == KeyGoal::Present && !fits(k)) {
-            k.goal = KeyGoal::Absent;
-            step.retired.push_back(i);
-        }
+        if (live(k) && k.goal == KeyGoal::Present && !fits(k))
+            retire(step, i, policy, bootstrapping, now);
     }
 }
 
@@ -377,8 +480,10 @@ bool is_valid_dnssec_state(const std::vector<KeyEntry>& keys)
 {
     bool any_ds = any(keys, [](const KeyEntry& k) { return is(k, Record::Ds, { S::Omnipresent, S::Unretentive }); });
     if (!any_ds)
-        return algorithm_rule_holds(keys); // an insecure zone: nothing chains yet
-    return ds_rule_holds(keys) && dnskey_rule_holds(keys) && signature_rule_holds(keys) && algorithm_rule_holds(keys);
+        return algorithm_rule_holds(keys) && algorithm_chain_holds(keys); // insecure: nothing chains yet, but a
+                                                                          // rumoured DS must find its chain
+    return ds_rule_holds(keys) && dnskey_rule_holds(keys) && signature_rule_holds(keys) && algorithm_rule_holds(keys)
+        && algorithm_chain_holds(keys);
 }
 
 Duration propagation_time(const Policy& policy, Record record, bool introducing)
@@ -406,7 +511,27 @@ std::optional<TimePoint> timed_move_due(const KeyEntry& key, const Policy& polic
     return next;
 }
 
-std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy)
+Duration first_life_spread(const KeyEntry& key, Duration life, const std::vector<KeyEntry>& zone_keys)
+{
+    // Only the zone's first key of its role: its successors follow at the
+    // configured lifetime, so the offset stays and does not add up.
+    bool first = std::none_of(zone_keys.begin(), zone_keys.end(),
+                              [&](const KeyEntry& k) { return k.role == key.role && k.id != key.id; });
+    if (!first || zone_keys.empty())
+        return Duration {};
+    // splitmix64's finaliser over the zone's identity: the zone's KSK, ZSK
+    // or CSK share the offset, and zones added together get different ones.
+    uint64_t h = static_cast<uint64_t>(key.zone_id) + 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    const Duration window = life / 10;
+    if (window <= Duration {})
+        return Duration {};
+    return Duration(static_cast<Duration::rep>(h % static_cast<uint64_t>(window.count())));
+}
+
+std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy, const std::vector<KeyEntry>& zone_keys)
 {
     if (key.emergency || key.rollover_requested)
         return key.rollover_requested.value_or(key.created);
@@ -417,7 +542,12 @@ std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy)
     // this key's life ends.
     Duration lead = policy.zone_propagation_delay + policy.dnskey_ttl + policy.publish_safety;
     Duration span = *life > lead ? *life - lead : Duration {};
-    return *key.active + span;
+    // Zones whose first keys were made on one day would otherwise roll on
+    // one day for ever (a signer of many zones, or a token, under a burst
+    // of work): the first lifetime is shortened, never lengthened, by up to
+    // a tenth, deterministically per zone.
+    Duration spread = std::min(first_life_spread(key, *life, zone_keys), span);
+    return *key.active + (span - spread);
 }
 
 Step advance(const std::vector<KeyEntry>& keys, const Policy& policy, TimePoint now, bool signing)
@@ -469,6 +599,12 @@ Step advance(const std::vector<KeyEntry>& keys, const Policy& policy, TimePoint 
                             moves.push_back({ j, Record::Krrsig, state(k, Record::Krrsig), S::Unretentive });
                     }
                 }
+                bool withdrawable = std::all_of(moves.begin(), moves.end(), [&](const Transition& move) {
+                    return move.to != S::Unretentive || (move.record != Record::Dnskey && move.record != Record::Krrsig)
+                        || may_withdraw_dnskey(step.keys, move.key);
+                });
+                if (!withdrawable)
+                    continue;
                 std::vector<KeyEntry> after = step.keys;
                 for (const Transition& move : moves)
                     status(after[move.key], move.record) = { move.to, now };

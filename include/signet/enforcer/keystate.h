@@ -70,10 +70,12 @@ struct Step {
 // last one), so that a state's time is always when the zone changed.
 Step advance(const std::vector<KeyEntry>& keys, const Policy& policy, TimePoint now, bool signing = true);
 
-// The four rules of the model on a set of keys (removed keys are ignored):
-// a DS at the parent, a DNSKEY chained to it, signatures chained to a
-// DNSKEY, and each algorithm of the DNSKEY RRset signing the zone. Each
-// holds, or the zone has no such chain yet (as before its first DS).
+// The rules of the model on a set of keys (removed keys are ignored): a DS
+// at the parent, a DNSKEY chained to it, signatures chained to a DNSKEY,
+// each algorithm of the DNSKEY RRset signing the zone, and, for each
+// algorithm of a DS that may be cached, a DNSKEY and signatures of that
+// algorithm in every cache (RFC 6781 §4.1.4). Each holds, or the zone has
+// no such chain yet (as before its first DS).
 bool is_valid_dnssec_state(const std::vector<KeyEntry>& keys);
 
 // How long a record must stay rumoured before it is omnipresent, or
@@ -87,8 +89,18 @@ Duration propagation_time(const Policy& policy, Record record, bool introducing)
 std::optional<TimePoint> timed_move_due(const KeyEntry& key, const Policy& policy);
 
 // When the key's life ends and its successor must be started; none for an
-// unlimited lifetime. A requested rollover is due at once.
-std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy);
+// unlimited lifetime. A requested rollover is due at once. With the zone's
+// keys (removed ones too), the first key of its role has its first life
+// shortened by a per-zone offset of up to a tenth (first_life_spread), so
+// that zones added together do not all roll on one day; without them, the
+// lifetime as configured.
+std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy,
+                                      const std::vector<KeyEntry>& zone_keys = {});
+
+// The offset by which a zone's first key of a role starts its successor
+// early: in [0, lifetime / 10), from a hash of the zone; zero for a key that
+// had a predecessor of its role among `zone_keys`.
+Duration first_life_spread(const KeyEntry& key, Duration lifetime, const std::vector<KeyEntry>& zone_keys);
 
 // A zone whose parent has never been asked for a DS: its KSK/CSK are the
 // ones CDS/CDNSKEY show from the first signing on (RFC 8078 bootstrapping).
