@@ -122,6 +122,8 @@ CREATE TABLE tlsa_binding (
     R"sql(
 ALTER TABLE zone ADD COLUMN expires INTEGER;
 ALTER TABLE zone ADD COLUMN output_id TEXT;
+ALTER TABLE zone ADD COLUMN unsign_started INTEGER;  -- `signet zone unsign`: going insecure since
+ALTER TABLE zone ADD COLUMN insecure_since INTEGER;  -- the unsigned zone is published since
 CREATE TABLE key_intent (
     locator TEXT PRIMARY KEY,             -- hex CKA_ID the token object gets
     zone_id INTEGER NOT NULL,
@@ -189,11 +191,11 @@ std::optional<E> value_of(const std::array<Named<E>, N>& names, std::string_view
 
 const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
 
-// Zone columns in the order of the SELECTs and of the parameters ?1..?17.
+// Zone columns in the order of the SELECTs and of the parameters ?1..?19.
 constexpr std::string_view zone_columns
     = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created, "
       "dnskey_ttl_high, dnskey_ttl_high_until, zone_ttl_high, zone_ttl_high_until, ds_ttl_high, ds_ttl_high_until, "
-      "expires, output_id";
+      "expires, output_id, unsign_started, insecure_since";
 
 void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
 {
@@ -211,7 +213,10 @@ void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
         statement.bind_optional_int(index, kept->ttl).bind_optional_time(index + 1, kept->until);
         index += 2;
     }
-    statement.bind_optional_time(16, zone.expires).bind_text(17, zone.output_id);
+    statement.bind_optional_time(16, zone.expires)
+        .bind_text(17, zone.output_id)
+        .bind_optional_time(18, zone.unsign_started)
+        .bind_optional_time(19, zone.insecure_since);
 }
 
 // A row of "SELECT id, <zone_columns>".
@@ -238,6 +243,8 @@ ZoneEntry read_zone(const sqlite::Statement& row)
     }
     zone.expires = row.column_optional_time(16);
     zone.output_id = row.column_optional_text(17).value_or("");
+    zone.unsign_started = row.column_optional_time(18);
+    zone.insecure_since = row.column_optional_time(19);
     return zone;
 }
 
@@ -462,7 +469,8 @@ Result<int64_t> KeyDb::add_zone(ZoneEntry zone)
 {
     zone.name = SIGNET_TRY(normalise_zone_name(zone.name));
     auto insert = SIGNET_TRY(
-        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", zone_columns)));
+        db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                                "?18, ?19)", zone_columns)));
     bind_zone(insert, zone);
     auto done = insert.run();
     if (!done) {
@@ -524,9 +532,9 @@ Result<void> KeyDb::update_zone(const ZoneEntry& zone)
         "UPDATE zone SET name = ?1, input_path = ?2, output_path = ?3, policy = ?4, serial = ?5, signed_at = ?6, "
         "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9, dnskey_ttl_high = ?10, dnskey_ttl_high_until = ?11, "
         "zone_ttl_high = ?12, zone_ttl_high_until = ?13, ds_ttl_high = ?14, ds_ttl_high_until = ?15, expires = ?16, "
-        "output_id = ?17 WHERE id = ?18"));
+        "output_id = ?17, unsign_started = ?18, insecure_since = ?19 WHERE id = ?20"));
     bind_zone(update, normal);
-    update.bind_int(18, zone.id);
+    update.bind_int(20, zone.id);
     auto done = update.run();
     if (!done) {
         if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)

@@ -54,6 +54,10 @@ ZoneEntry full_zone(std::string name)
     zone.nsec3_salt = "aabbccdd";
     zone.nsec3_salt_created = at(1700000050);
     zone.created = at(1700000000);
+    zone.expires = at(1701209700);
+    zone.output_id = "2049:1234567";
+    zone.unsign_started = at(1700000200);
+    zone.insecure_since = at(1700000300);
     return zone;
 }
 

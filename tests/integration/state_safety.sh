@@ -195,6 +195,44 @@ else
   failed "zone set --policy: $(head -2 "$work/err")"
 fi
 
+# --- lifecycle: to insecure, safely -------------------------------------------
+# Times near the real clock, so that dnssec-verify (which has no --now) can
+# judge the intermediate version.
+real=$(date +%s)
+u=$((real - 2 * 86400))
+cat >>"$state/signet.toml" <<TOML
+
+[policy.fast]
+max-zone-ttl = "1h"
+TOML
+zone_file "u1.test" >"$work/in/u1.test.zone"
+"$signet" zone add u1.test --input "$work/in/u1.test.zone" --output "$work/signed/u1.test.signed" --policy fast >/dev/null
+"$signet" --now $((u - 4 * 3600)) sign u1.test >/dev/null 2>&1
+"$signet" --now $u sign u1.test >/dev/null 2>&1 # the KSK is everywhere: its DS goes to the parent
+ksk=$(sqlite3 "$state/signet.db" "select key_tag from key where role = 'ksk' and zone_id = (select id from zone where name = 'u1.test.')")
+"$signet" --now $((u + 3600)) key ds-seen u1.test "$ksk" >/dev/null
+"$signet" --now $((u + 7200)) zone unsign u1.test >/dev/null
+"$signet" --now $((u + 10800)) sign u1.test >/dev/null 2>&1
+if grep -q 'CDS	0 0 0 00\|CDS 0 0 0 00' "$work/signed/u1.test.signed" && grep -q 'CDNSKEY 0 3 0 AA==\|CDNSKEY	0 3 0 AA==' "$work/signed/u1.test.signed" &&
+  dnssec-verify -q -o u1.test "$work/signed/u1.test.signed" >/dev/null 2>"$work/err"; then
+  pass "zone unsign: CDS/CDNSKEY DELETE published, the zone still validates (dnssec-verify)"
+else
+  failed "zone unsign, first signing: $(head -2 "$work/err")"
+fi
+"$signet" --now $((u + 14400)) key ds-gone u1.test "$ksk" >/dev/null
+"$signet" --now $((u + 18000)) sign u1.test >/dev/null 2>&1
+grep -q RRSIG "$work/signed/u1.test.signed" && pass "zone unsign: still signed while the old DS may be cached" ||
+  failed "zone unsign: unsigned before the DS left every cache"
+"$signet" --now $((u + 86400 + 21600)) sign u1.test >/dev/null 2>"$work/err" || true
+if ! grep -q 'RRSIG\|DNSKEY\|NSEC' "$work/signed/u1.test.signed" && named-checkzone -q u1.test "$work/signed/u1.test.signed" &&
+  [ "$(sqlite3 "$state/signet.db" "select count(*) from key where removed is null and zone_id = (select id from zone where name = 'u1.test.')")" -eq 0 ]; then
+  pass "zone unsign: published without DNSSEC once the DS is gone, keys retired"
+else
+  failed "zone unsign, last step: $(head -2 "$work/err")"
+fi
+"$signet" zone remove u1.test >/dev/null 2>"$work/err" && pass "an insecure zone is removed without --force" ||
+  failed "removing the insecure zone: $(head -1 "$work/err")"
+
 # --- killed runs --------------------------------------------------------------
 # enforce --all over new zones, killed while it makes keys: the objects it
 # made but never committed are destroyed by the next run, and only those.

@@ -104,6 +104,13 @@ Result<ZoneStep> plan_step(Context& context, const enforcer::ZoneEntry& zone, Ti
     out.timing.max_zone_ttl = kept_or(zone.zone_ttl, zone_ttl, now);
     out.timing.parent_ds_ttl = kept_or(zone.ds_ttl, out.policy.parent_ds_ttl, now);
     out.stored = SIGNET_TRY(context.db.keys_of(zone.id));
+    if (zone.unsign_started) {
+        // Going insecure (`signet zone unsign`): no key is made and none
+        // moves while the parent removes the DS; the keys go all at once
+        // when the zone is published unsigned.
+        out.step.keys = out.stored;
+        return out;
+    }
     out.step = enforcer::advance(out.stored, out.timing, now, signing);
     return out;
 }
@@ -323,9 +330,11 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
 std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<KeyEntry>& keys)
 {
     std::vector<std::string> todo;
+    if (zone.insecure_since)
+        return todo; // unsigned on purpose: no key, no DS
     // The name as it goes into a command to paste into a shell.
     const std::string name = shell_quote(zone.name);
-    if (enforcer::before_first_ds(keys) && !keys.empty())
+    if (enforcer::before_first_ds(keys) && !keys.empty() && !zone.unsign_started)
         todo.push_back(fmt::format("nothing yet: the zone's first DS goes to the parent once its signatures are in "
                                    "every cache; `signet ds {}` shows the record and from when",
                                    name));

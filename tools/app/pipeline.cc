@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -258,6 +258,68 @@ Result<enforcer::ZoneEntry> Context::zone(std::string_view name)
 
 namespace {
 
+signer::SerialMode serial_mode(const enforcer::Policy& policy)
+{
+    switch (policy.serial) {
+    case enforcer::SerialPolicy::Keep: return signer::SerialMode::Keep;
+    case enforcer::SerialPolicy::Counter: return signer::SerialMode::Counter;
+    case enforcer::SerialPolicy::Unixtime: return signer::SerialMode::Unixtime;
+    case enforcer::SerialPolicy::Datecounter: return signer::SerialMode::Datecounter;
+    }
+    return signer::SerialMode::Unixtime;
+}
+
+// RFC 8078 §4: the CDS and CDNSKEY that ask the parent to remove every DS
+// ("0 0 0 00" and "0 3 0 AA==").
+const dns::Bytes cds_delete { '\0', '\0', '\0', '\0', '\0' };
+const dns::Bytes cdnskey_delete { '\0', '\0', '\3', '\0', '\0' };
+
+bool is_dnssec_type(dns::RRType type)
+{
+    using dns::RRType;
+    return type == RRType::DNSKEY || type == RRType::RRSIG || type == RRType::NSEC || type == RRType::NSEC3
+        || type == RRType::NSEC3PARAM || type == RRType::CDS || type == RRType::CDNSKEY;
+}
+
+// Whether a zone on its way to insecure may publish unsigned now: no
+// KSK/CSK waits for the parent any more, and every DS the parent had has
+// left every cache (the last ds-gone, plus the DS TTL and the parent's
+// propagation delay).
+Result<bool> ready_for_insecure(Context& context, const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                TimePoint now)
+{
+    if (zone.insecure_since)
+        return true;
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    for (const auto& key : keys) {
+        if (!key.removed && key.role != KeyRole::ZSK && key.ds_at_parent != enforcer::DsAtParent::Unsubmitted)
+            return false;
+    }
+    std::optional<TimePoint> last_gone;
+    for (const auto& event : SIGNET_TRY(context.db.events_of(zone.id))) {
+        if (event.event == "ds-gone")
+            last_gone = event.time;
+    }
+    if (!last_gone)
+        return true; // no DS was ever confirmed at the parent
+    return now >= *last_gone + policy.parent_ds_ttl + policy.parent_propagation_delay;
+}
+
+// The SOA RDATA with another serial: after MNAME and RNAME (RFC 1035 §3.3.13).
+dns::Bytes with_serial(std::string_view soa, uint32_t serial)
+{
+    size_t at = 0;
+    for (int name = 0; name < 2; ++name) {
+        while (at < soa.size() && soa[at] != 0)
+            at += 1 + static_cast<unsigned char>(soa[at]);
+        ++at;
+    }
+    dns::Bytes out(soa);
+    for (int i = 0; i < 4 && at + i < out.size(); ++i)
+        out[at + i] = static_cast<char>((serial >> (24 - 8 * i)) & 0xff);
+    return out;
+}
+
 signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone,
                               const std::vector<KeyEntry>& keys, const dns::Name& apex)
 {
@@ -302,18 +364,96 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
         }
         plan.nsec3 = params;
     }
-    switch (policy.serial) {
-    case enforcer::SerialPolicy::Keep: plan.serial = signer::SerialMode::Keep; break;
-    case enforcer::SerialPolicy::Counter: plan.serial = signer::SerialMode::Counter; break;
-    case enforcer::SerialPolicy::Unixtime: plan.serial = signer::SerialMode::Unixtime; break;
-    case enforcer::SerialPolicy::Datecounter: plan.serial = signer::SerialMode::Datecounter; break;
-    }
+    plan.serial = serial_mode(policy);
     plan.last_serial = zone.serial;
     if (policy.soa_ttl)
         plan.soa_ttl = seconds(*policy.soa_ttl);
     if (policy.soa_minimum)
         plan.soa_minimum = seconds(*policy.soa_minimum);
     return plan;
+}
+
+} // namespace
+
+namespace {
+
+// The last step of `signet zone unsign`: the input without any DNSSEC
+// record, a new serial, written as a signed zone is (store and file
+// together); then the keys are destroyed.
+Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                    const dns::Zone& input, TimePoint now, SignReport report,
+                                    std::chrono::steady_clock::time_point started)
+{
+    const uint32_t serial = signer::next_serial(serial_mode(policy), input.serial(), zone.serial,
+                                                std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count());
+    dns::ZoneBuilder builder(input.origin());
+    dns::Bytes soa;
+    for (const dns::RRsetView rrset : input) {
+        if (is_dnssec_type(rrset.type()))
+            continue;
+        for (std::string_view rdata : rrset.rdatas()) {
+            if (rrset.type() == dns::RRType::SOA) {
+                soa = with_serial(rdata, serial);
+                rdata = soa;
+            }
+            builder.add(dns::RecordView { rrset.owner(), rrset.type(), rrset.ttl(), rdata, 0, 0 });
+        }
+    }
+    dns::Diagnostics diagnostics;
+    diagnostics.files = { zone.input.string() };
+    dns::Zone unsigned_zone = SIGNET_TRY(std::move(builder).build(diagnostics));
+    auto file = SIGNET_TRY(AtomicFile::create(zone.output));
+    SIGNET_TRY(file.write(dns::zone_to_text(unsigned_zone)));
+    SIGNET_TRY(file.flush());
+
+    enforcer::ZoneEntry updated = zone;
+    updated.serial = serial;
+    updated.signed_at = now;
+    updated.expires.reset();
+    updated.output_id = AtomicFile::identity(file.temporary_path());
+    updated.insecure_since = zone.insecure_since.value_or(now);
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    std::vector<KeyEntry> retired;
+    auto stored = context.db.transaction([&]() -> Result<void> {
+        for (auto key : keys) {
+            if (key.removed)
+                continue;
+            key.goal = enforcer::KeyGoal::Absent;
+            key.removed = now;
+            SIGNET_TRY(context.db.update_key(key));
+            retired.push_back(key);
+        }
+        SIGNET_TRY(context.db.update_zone(updated));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "unsigned",
+                                          fmt::format("serial {}, published without DNSSEC", serial) }));
+        if (auto committed = file.commit_keeping_previous(); !committed)
+            return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
+        return {};
+    });
+    if (!stored) {
+        (void)file.restore_previous();
+        return fail(stored.error().with_context(fmt::format("zone '{}' was not written; {} is unchanged", zone.name,
+                                                            zone.output.string())));
+    }
+    file.drop_previous();
+    if (!retired.empty()) {
+        if (auto token = context.token()) {
+            for (const auto& key : retired) {
+                if (auto gone = (*token)->destroy(key.locator); !gone && gone.error().code() != ErrorCode::NotFound)
+                    report.stats.warnings.push_back("warning: " + gone.error().to_string());
+            }
+        } else {
+            report.stats.warnings.push_back("warning: " + token.error().to_string());
+        }
+    }
+    report.insecure = true;
+    report.stats.serial = serial;
+    report.stats.rrsets = unsigned_zone.size();
+    report.denial = "none";
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!policy.notify_command.empty())
+        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name);
+    return report;
 }
 
 } // namespace
@@ -352,8 +492,12 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         report.alarm = true;
     }
 
+    if (zone.unsign_started && SIGNET_TRY(ready_for_insecure(context, zone, policy, now)))
+        return publish_unsigned(context, zone, policy, *input, now, std::move(report), started);
+
     // The enforcer's step first: it decides which keys the zone publishes
-    // and signs with now, and makes any new key it needs in the token.
+    // and signs with now, and makes any new key it needs in the token (a
+    // zone going insecure keeps its keys as they are: see plan_step).
     uint32_t max_ttl = 0;
     for (size_t i = 0; i < input->size(); ++i)
         max_ttl = std::max(max_ttl, input->rrset(i).ttl());
@@ -382,6 +526,10 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         updated.nsec3_salt_created = now;
     }
     signer::SigningPlan plan = make_plan(policy, updated, keys, apex);
+    if (zone.unsign_started) {
+        plan.cds = { cds_delete };
+        plan.cdnskey = { cdnskey_delete };
+    }
     plan.threads = options.threads;
     plan.verification = options.verification;
 
@@ -485,6 +633,41 @@ std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const
                            "it now",
                            zone.name, format_time(*zone.expires), format_duration(policy.signature_refresh));
     return std::nullopt;
+}
+
+Result<UnsignReport> unsign_zone(Context& context, std::string_view zone_name, const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
+    UnsignReport report;
+    report.zone = zone.name;
+    if (zone.unsign_started)
+        return report; // asked before; nothing more to ask
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        for (auto& key : keys) {
+            if (key.removed || key.role == KeyRole::ZSK)
+                continue;
+            // A DS the parent holds, was sent, or may have taken from a
+            // published CDS: its removal must be asked for and confirmed.
+            using enforcer::DsAtParent;
+            bool maybe_at_parent = key.ds_at_parent != DsAtParent::Unsubmitted || policy.cds
+                || key.ds.state != RecordState::Hidden;
+            if (!maybe_at_parent || key.ds_at_parent == DsAtParent::Retract
+                || key.ds_at_parent == DsAtParent::Retracted)
+                continue;
+            key.ds_at_parent = DsAtParent::Retract;
+            SIGNET_TRY(context.db.update_key(key));
+            report.retract.push_back(key);
+        }
+        zone.unsign_started = now;
+        SIGNET_TRY(context.db.update_zone(zone));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "unsign",
+                                          "going insecure: CDS/CDNSKEY DELETE published, DS removal asked for" }));
+        return {};
+    }));
+    return report;
 }
 
 Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,

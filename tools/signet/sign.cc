@@ -126,7 +126,15 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
                                 { "next_event", report->next_event ? nlohmann::json(format_time(*report->next_event))
                                                                    : nlohmann::json(nullptr) },
                                 { "todo", report->todo },
-                                { "earliest_expiration", format_time(s.earliest_expiration) } });
+                                { "insecure", report->insecure },
+                                { "earliest_expiration", report->insecure ? nlohmann::json(nullptr)
+                                                                          : nlohmann::json(format_time(s.earliest_expiration)) } });
+            continue;
+        }
+        if (report->insecure) {
+            fmt::print("{}: serial {} written without DNSSEC (the zone is insecure): {} RRsets, in {:.2f} s\n",
+                       report->zone, s.serial, s.rrsets, report->seconds);
+            fmt::print("  written to {}\n", report->output.string());
             continue;
         }
         fmt::print("{}: serial {} signed: {} RRsets, {} signatures, {} {} records, in {:.2f} s\n", report->zone,

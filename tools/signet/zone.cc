@@ -157,6 +157,27 @@ Result<int> add(const Globals& globals, const AddCommand& command)
     return 0;
 }
 
+// signet zone unsign: to insecure, safely (see app::unsign_zone).
+Result<int> unsign(const Globals& globals, const std::string& name)
+{
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto report = SIGNET_TRY(app::unsign_zone(context, name, *clock));
+    auto zone = SIGNET_TRY(context.zone(name));
+    const std::string quoted = shell_quote(zone.name);
+    fmt::print("zone {} is going insecure (since {})\n", zone.name, format_time(*zone.unsign_started));
+    fmt::print("  1. sign it (`signet sign {}`): it publishes CDS and CDNSKEY DELETE (RFC 8078) and keeps its keys\n",
+               quoted);
+    for (const auto& key : report.retract)
+        fmt::print("  2. have the parent remove the DS of {} {} (ds-retract-command runs if set), then run `signet "
+                   "key ds-gone {} {}`\n",
+                   enforcer::key_role_to_text(key.role), key.key_tag, quoted, key.key_tag);
+    fmt::print("  3. once the DS is gone from every cache, the next `signet sign {}` publishes the zone without "
+               "DNSSEC and destroys its keys\n",
+               quoted);
+    return 0;
+}
+
 struct SetCommand {
     std::string name;
     std::optional<std::string> input;
@@ -294,6 +315,8 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
     if (!keys.empty()) {
         auto* token = SIGNET_TRY(context.token());
         for (const auto& key : keys) {
+            if (key.removed)
+                continue; // destroyed when it was removed
             if (auto gone = token->destroy(key.locator); !gone)
                 fmt::print(stderr, "warning: {}\n", gone.error().to_string());
         }
@@ -378,6 +401,8 @@ Result<int> status(const Globals& globals, const std::string& name)
                                             { "serial", zone.serial ? nlohmann::json(*zone.serial) : nlohmann::json(nullptr) },
                                             { "signed", time_json(zone.signed_at) },
                                             { "expires", time_json(zone.expires) },
+                                            { "unsign_started", time_json(zone.unsign_started) },
+                                            { "insecure_since", time_json(zone.insecure_since) },
                                             { "expiring", expiring ? nlohmann::json(*expiring) : nlohmann::json(nullptr) },
                                             { "keys", out_keys },
                                             { "next_event", time_json(zone_next) },
@@ -390,6 +415,11 @@ Result<int> status(const Globals& globals, const std::string& name)
                                         : std::string("not signed yet"));
     if (zone.expires)
         fmt::print("  the published signatures expire from {}\n", format_time(*zone.expires));
+    if (zone.insecure_since)
+        fmt::print("  insecure: published without DNSSEC since {}\n", format_time(*zone.insecure_since));
+    else if (zone.unsign_started)
+        fmt::print("  going insecure since {}: CDS/CDNSKEY DELETE published; unsigned once every DS is gone\n",
+                   format_time(*zone.unsign_started));
     for (const auto& k : keys) {
         if (k.removed)
             continue;
@@ -417,7 +447,7 @@ Result<int> status(const Globals& globals, const std::string& name)
 
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* zone = app.add_subcommand("zone", "zones: add, set, list, remove, status, check");
+    auto* zone = app.add_subcommand("zone", "zones: add, set, list, remove, unsign, status, check");
     zone->require_subcommand(1);
 
     auto options = std::make_shared<CheckOptions>();
@@ -460,6 +490,13 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     remove_cmd->callback([&globals, &chosen, name, force] {
         chosen = [&globals, name, force] { return remove(globals, *name, *force); };
     });
+
+    auto unsign_name = std::make_shared<std::string>();
+    auto* unsign_cmd = zone->add_subcommand("unsign", "take a zone to insecure safely: CDS/CDNSKEY DELETE, DS "
+                                                      "removal, then unsigned output");
+    unsign_cmd->add_option("name", *unsign_name, "the zone")->required();
+    unsign_cmd->callback(
+        [&globals, &chosen, unsign_name] { chosen = [&globals, unsign_name] { return unsign(globals, *unsign_name); }; });
 
     auto status_name = std::make_shared<std::string>();
     auto* status_cmd = zone->add_subcommand("status", "keys, their states, and what to do next");

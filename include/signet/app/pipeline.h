@@ -118,6 +118,7 @@ struct SignReport {
     std::optional<TimePoint> next_event; // the enforcer's: when the keys move on next
     std::vector<std::string> todo; // what the operator must do now
     bool alarm = false; // signed, but with a warning that must fail the run (an unannounced TLSA change)
+    bool insecure = false; // written without DNSSEC: the last step of `signet zone unsign`
 
 };
 
@@ -126,6 +127,20 @@ struct SignReport {
 // the token are as they were.
 Result<SignReport> sign_zone(Context& context, std::string_view zone, const Clock& clock,
                              const SignOptions& options);
+
+struct UnsignReport {
+    std::string zone;
+    std::vector<enforcer::KeyEntry> retract; // keys whose DS removal is now asked for
+};
+
+// `signet zone unsign`: takes the zone to insecure without a moment of
+// bogus answers (RFC 8078 §4, RFC 6781 §4.3): from now on its signings keep
+// the keys as they are and publish CDS/CDNSKEY DELETE, and the DS of every
+// KSK/CSK the parent may hold is to be removed (ds-retract-command, then
+// `signet key ds-gone`). Once every removal is confirmed and the DS TTL plus
+// the parent's propagation delay have passed, the next signing publishes the
+// zone without DNSSEC and destroys its keys.
+Result<UnsignReport> unsign_zone(Context& context, std::string_view zone, const Clock& clock);
 
 // A warning when the zone's published signatures have expired at `now`, or
 // expire within signature-refresh; none when they are fine (or the zone was

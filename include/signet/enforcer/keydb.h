@@ -102,6 +102,8 @@ struct ZoneEntry {
     KeptTtl ds_ttl; // of the DS RRset at the parent
     std::optional<TimePoint> expires; // the earliest signature expiration of the published output
     std::string output_id; // "dev:inode" of the published output file; "" when unknown
+    std::optional<TimePoint> unsign_started; // `signet zone unsign`: the zone is going insecure
+    std::optional<TimePoint> insecure_since; // the unsigned zone is published (the keys are gone)
 
     bool operator==(const ZoneEntry&) const = default;
 };
