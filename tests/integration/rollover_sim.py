@@ -44,6 +44,15 @@ A version stops being cacheable at the instant replaced + lag + TTL (a
 copy fetched at the last moment has expired then), so an enforcer that acts
 at exactly that instant, as zero safety margins allow, passes.
 
+Strict algorithms (on for the algorithm-rollover scenario; off with
+--no-strict-algorithms): in every such combination, each algorithm of the
+DS set has a DS matching a key that signs the DNSKEY RRset, and each
+algorithm of the DNSKEY RRset signs the DNSKEY RRset and every RRset (RFC
+4035 §2.2, RFC 6781 §4.1.4), as validators that insist on every signalled
+algorithm (Unbound's harden-algo-downgrade) require. The plain invariant
+is satisfied by any one algorithm's chain, which let an old algorithm's
+DNSKEY leave while cached DS sets still listed it.
+
 Besides: no signature is served outside its validity period, nor served by
 a secondary after it expired; the zone never has zero usable keys (some key
 signs the DNSKEY RRset, and once the parent has a DS, a key it points to
@@ -370,7 +379,7 @@ class Simulation:
     def __init__(self, name, signet_binary, work, shim, policy, days,
                  parent_delay, seen_delay, gone_delay, zone_ttl=None,
                  changes=(), expect=None, step=None, verbose=False,
-                 note=""):
+                 note="", strict_algorithms=False):
         self.name = name
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir)
@@ -386,6 +395,8 @@ class Simulation:
             dur(self.policy.get("max-zone-ttl", "1d"))
         self.changes = list(changes)
         self.expect = expect
+        self.strict_algorithms = strict_algorithms
+        self.strict_failures = 0
         self.verbose = verbose
         self.description = note
         self.input = os.path.join(self.dir, "zone")
@@ -551,6 +562,12 @@ class Simulation:
                                        list(self.data.values()),
                                        self.parent.secure_since):
             self.fail(t, failure)
+        if self.strict_algorithms:
+            found = check_algorithms(t, self.parent.history, self.dnskey,
+                                     list(self.data.values()))
+            self.strict_failures += len(found)
+            for failure in found:
+                self.fail(t, failure)
         # 6. The conversation with the parent.
         self.talk_to_parent(t)
         self.parent.history.prune(t)
@@ -774,6 +791,42 @@ class Simulation:
                    self.elapsed))
 
 
+def check_algorithms(now, ds_history, dnskey_history, data_histories):
+    """The strict-algorithm check (RFC 4035 §2.2, RFC 6840 §5.11, RFC 6781
+    §4.1.4; what Unbound does with harden-algo-downgrade): for every
+    combination a resolver may hold at `now`, each algorithm of the cached
+    DS set has a DS matching a key of the cached DNSKEY RRset that signs
+    it, and each algorithm of the cached DNSKEY RRset signs the DNSKEY RRset
+    and every cached RRset with a key of that RRset. Returns the failures
+    as text, one per kind of combination."""
+    failures = []
+    dnskey_versions = dnskey_history.cached(now)
+    for d in ds_history.cached(now):
+        records = d.content.records
+        for k in dnskey_versions:
+            trusted = ds.trusted_keys(d.content, k.content)
+            for alg in sorted({r.algorithm for r in records}):
+                if not any(key.algorithm == alg for key in trusted):
+                    failures.append(
+                        "strict algorithms: the DS set lists algorithm %d but no DS of it "
+                        "matches a key that signs the DNSKEY RRset\n    %s\n    %s"
+                        % (alg, d.describe(), k.describe()))
+    data = [r for history in data_histories for r in history.cached(now)]
+    for k in dnskey_versions:
+        keys = {(key.tag, key.algorithm) for key in k.content.keys if not key.revoked}
+        for alg in sorted({a for _, a in keys}):
+            if not any(a == alg for _, a in keys & k.content.signers):
+                failures.append("strict algorithms: the DNSKEY RRset is not signed with its "
+                                "algorithm %d\n    %s" % (alg, k.describe()))
+            for r in data:
+                if not any(a == alg for _, a in keys & r.content.signers):
+                    failures.append(
+                        "strict algorithms: the DNSKEY RRset has algorithm %d, a cached "
+                        "RRset has no signature of it\n    %s\n    %s"
+                        % (alg, k.describe(), r.describe()))
+    return failures
+
+
 # ---------------------------------------------------------------------------
 # Expectations
 
@@ -882,7 +935,7 @@ def zsk_slack(p):
             + dur(p["retire-safety"]) + DAY)
 
 
-def scenarios(days):
+def scenarios(days, strict=True):
     """The fixed scenarios, over `days` simulated days each. Each is
     (name, description, keyword arguments of Simulation)."""
     out = []
@@ -920,7 +973,8 @@ def scenarios(days):
                 dict(policy=p, parent_delay=HOUR, seen_delay=HOUR, gone_delay=HOUR,
                      changes=[At(switch, "algorithm rsasha256 -> ecdsap256sha256",
                                  policy={"algorithm": "ecdsap256sha256"})],
-                     expect=all_of(algorithm_rolled(8, 13), parent_matches_zone))))
+                     expect=all_of(algorithm_rolled(8, 13), parent_matches_zone),
+                     strict_algorithms=strict)))
 
     p = policy(zsk_lifetime="30d", ksk_lifetime="90d", dnskey_ttl="1h", max_zone_ttl="1h")
     up1 = DuringRollover("zsk", "TTLs up in a ZSK rollover: dnskey-ttl and max-zone-ttl 1h -> 2d",
@@ -1047,8 +1101,8 @@ def property_cases(seed, runs, days):
 
 # ---------------------------------------------------------------------------
 
-def all_cases(days, seed, property_runs, property_days):
-    return scenarios(days) + property_cases(seed, property_runs, property_days)
+def all_cases(days, seed, property_runs, property_days, strict=True):
+    return scenarios(days, strict) + property_cases(seed, property_runs, property_days)
 
 
 def run_case(name, params, signet, work, shim, verbose):
@@ -1082,6 +1136,8 @@ def main():
     parser.add_argument("--jobs", type=int,
                         default=int(os.environ.get("SIGNET_SIM_JOBS", "0")) or min(2, os.cpu_count() or 1))
     parser.add_argument("--keep", action="store_true", help="keep the state dirs")
+    parser.add_argument("--no-strict-algorithms", dest="strict", action="store_false",
+                        help="leave out the strict-algorithm check of the algorithm rollover")
     parser.add_argument("--verbose", action="store_true", help="print every scenario's timeline")
     args = parser.parse_args()
 
@@ -1106,7 +1162,7 @@ def main():
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2 ** 31)
 
     params = dict(days=days, seed=seed, property_runs=property_runs,
-                  property_days=property_days)
+                  property_days=property_days, strict=args.strict)
     cases = all_cases(**params)
     if args.scenario:
         wanted = set(args.scenario)
