@@ -9,6 +9,8 @@
 
 #include <signet/app/hooks.h>
 
+#include "../fixtures/temp_dir.h"
+
 namespace signet::app {
 namespace {
 
@@ -48,29 +50,7 @@ TEST(Hooks, TextShowsTheArgumentsQuotedForAShell)
               "/usr/bin/notify '--zone=e|id>x.example.'");
 }
 
-class HookRun : public ::testing::Test {
-protected:
-    void SetUp() override
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "signet-hooks-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    std::string read(const std::filesystem::path& file)
-    {
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-    std::filesystem::path dir_;
-};
+using HookRun = signet::testing::TempDirTest;
 
 TEST_F(HookRun, GivesTheZoneAsOneArgumentInTheEnvironmentAndTheInputOnStdin)
 {

@@ -9,6 +9,8 @@
 
 #include <signet/base/process.h>
 
+#include "../fixtures/temp_dir.h"
+
 namespace signet {
 namespace {
 
@@ -112,26 +114,8 @@ TEST(ShellQuote, SplittingTheQuotedTextGivesTheWordsBack)
     EXPECT_EQ(split(shell_join(words)), words);
 }
 
-class RunProcess : public ::testing::Test {
+class RunProcess : public signet::testing::TempDirTest {
 protected:
-    void SetUp() override
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "signet-process-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    std::string read(const std::filesystem::path& file)
-    {
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
     ExitStatus run(const Words& argv, const ProcessOptions& options = {})
     {
         auto status = run_process(argv, options);
@@ -139,7 +123,6 @@ protected:
         return status.value_or(ExitStatus { -1, 0 });
     }
 
-    std::filesystem::path dir_;
 };
 
 TEST_F(RunProcess, AZoneNameWithShellMetacharactersIsOneArgumentByteForByte)
