@@ -87,7 +87,7 @@ HSM_LOG = "/var/log/hsm"
 algorithm = "rsasha512"
 rsa-bits = 3072
 keys = "csk"
-ksk-lifetime = "365d"
+ksk-lifetime = "unlimited"
 zsk-lifetime = "unlimited"
 csk-lifetime = "2w"
 dnskey-ttl = "2h"
@@ -131,7 +131,7 @@ notify-command = "rndc reload {zone}"
     expected.algorithm = crypto::Algorithm::RSASHA512;
     expected.rsa_bits = 3072;
     expected.keys = enforcer::KeyLayout::Csk;
-    expected.ksk_lifetime = days(365);
+    expected.ksk_lifetime = std::nullopt;
     expected.zsk_lifetime = std::nullopt;
     expected.csk_lifetime = days(14);
     expected.dnskey_ttl = 2h;
@@ -287,6 +287,21 @@ TEST(Config, DefaultTextTakesTheModuleAndToken)
     Config config = parsed(default_config_text("/opt/my \"hsm\"\\lib.so", "dns"));
     EXPECT_EQ(config.hsm.module, "/opt/my \"hsm\"\\lib.so");
     EXPECT_EQ(config.hsm.token, "dns");
+}
+
+TEST(Config, LifetimesTheLayoutDoesNotUseAreRefused)
+{
+    // Knot names a CSK's lifetime ksk-lifetime; here it would be ignored.
+    EXPECT_EQ(error_of("[policy.c]\nkeys = \"csk\"\nksk-lifetime = \"365d\"\n"),
+              "signet.toml:3:16: policy 'c': ksk-lifetime does not apply to keys = \"csk\"; the lifetime of the "
+              "combined key is csk-lifetime");
+    EXPECT_TRUE(starts_with(error_of("[policy.c]\nzsk-lifetime = \"30d\"\nkeys = \"csk\"\n"),
+                            "signet.toml:2:16: policy 'c': zsk-lifetime does not apply"));
+    EXPECT_TRUE(starts_with(error_of("[policy.k]\ncsk-lifetime = \"30d\"\n"),
+                            "signet.toml:2:16: policy 'k': csk-lifetime does not apply to keys = \"ksk+zsk\""));
+    // "unlimited" asks for nothing, and is fine anywhere.
+    Config config = parsed("[policy.c]\nkeys = \"csk\"\nzsk-lifetime = \"unlimited\"\ncsk-lifetime = \"365d\"\n");
+    EXPECT_EQ(config.policies.at("c").csk_lifetime, days(365));
 }
 
 TEST(Config, PolicyTextRoundTrips)

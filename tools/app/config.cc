@@ -84,6 +84,14 @@ const std::array policy_keys {
     PolicyKey { "max-zone-bytes", &Policy::max_zone_bytes, "octets of text read, and of the records in wire form" },
 };
 
+// The lifetime keys a key layout does not use.
+std::vector<std::string_view> lifetime_keys_unused_by(enforcer::KeyLayout layout)
+{
+    if (layout == enforcer::KeyLayout::Csk)
+        return { "ksk-lifetime", "zsk-lifetime" };
+    return { "csk-lifetime" };
+}
+
 bool equal_ignoring_case(std::string_view a, std::string_view b)
 {
     return std::ranges::equal(a, b, [](char x, char y) {
@@ -336,6 +344,25 @@ Result<Policy> Reader::read_policy(const toml::table& table, std::string_view na
             return unknown_key(key, fmt::format("policy.{}", name));
         SIGNET_TRY(read_policy_key(*known, node, policy));
     }
+    // A lifetime the policy's layout never uses would be accepted and then
+    // ignored (a CSK policy with only ksk-lifetime, as Knot names it, would
+    // never roll): refused, unless it says "unlimited".
+    for (std::string_view key : lifetime_keys_unused_by(policy.keys)) {
+        const toml::node* node = table.get(key);
+        auto member = std::ranges::find(policy_keys, key, &PolicyKey::name);
+        if (node && member != policy_keys.end()
+            && (policy.*std::get<std::optional<Duration> Policy::*>(member->member)).has_value()) {
+            Error error(ErrorCode::Policy,
+                        fmt::format("{} does not apply to keys = \"{}\"; the lifetime of {} is {}", key,
+                                    enforcer::key_layout_to_text(policy.keys),
+                                    policy.keys == enforcer::KeyLayout::Csk ? "the combined key" : "these keys",
+                                    policy.keys == enforcer::KeyLayout::Csk ? "csk-lifetime"
+                                                                            : "ksk-lifetime and zsk-lifetime"),
+                        where(node->source()));
+            error.with_context(fmt::format("policy '{}'", name));
+            return fail(std::move(error));
+        }
+    }
     if (auto problem = enforcer::find_policy_problem(policy)) {
         // Point at the key to blame; when the file leaves it out, at the
         // first other key the message names, else at the table.
@@ -543,11 +570,14 @@ std::string policy_to_toml(const Policy& policy)
 {
     std::string out = fmt::format("[policy.{}]\n", is_bare_key(policy.name) ? policy.name : quote(policy.name));
     bool first = true;
+    const auto unused = lifetime_keys_unused_by(policy.keys);
     for (const auto& key : policy_keys) {
         if (!key.group.empty()) {
             out += fmt::format("{}# {}\n", first ? "" : "\n", key.group);
             first = false;
         }
+        if (std::ranges::find(unused, key.name) != unused.end())
+            continue; // not for this layout; reading it back would refuse it
         out += key_line(key.name, value_text(key, policy), key.comment);
     }
     return out;
