@@ -368,13 +368,14 @@ std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const st
     return todo;
 }
 
-std::optional<TimePoint> key_next_transition(const KeyEntry& key, const enforcer::Policy& policy)
+std::optional<TimePoint> key_next_transition(const KeyEntry& key, const enforcer::Policy& policy,
+                                            const std::vector<KeyEntry>& zone_keys)
 {
     if (key.removed)
         return std::nullopt;
     auto next = enforcer::timed_move_due(key, policy);
     if (key.goal == enforcer::KeyGoal::Present) {
-        if (auto due = enforcer::rollover_due(key, policy); due && (!next || *due < *next))
+        if (auto due = enforcer::rollover_due(key, policy, zone_keys); due && (!next || *due < *next))
             next = due;
     }
     return next;

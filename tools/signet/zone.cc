@@ -383,7 +383,7 @@ Result<int> status(const Globals& globals, const std::string& name)
     if (expiring)
         fmt::print(stderr, "warning: {}\n", *expiring);
     auto next_of = [&](const enforcer::KeyEntry& k) {
-        auto at = app::key_next_transition(k, policy);
+        auto at = app::key_next_transition(k, policy, keys);
         return at && *at > now ? at : std::nullopt;
     };
     if (globals.json) {

@@ -70,7 +70,9 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& step, TimePoint
 std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<enforcer::KeyEntry>& keys);
 
 // The time a key's next timed move falls due, if one is waiting on time.
-std::optional<TimePoint> key_next_transition(const enforcer::KeyEntry& key, const enforcer::Policy& policy);
+// `zone_keys`: all keys of the zone, for the spread of a first key's life.
+std::optional<TimePoint> key_next_transition(const enforcer::KeyEntry& key, const enforcer::Policy& policy,
+                                            const std::vector<enforcer::KeyEntry>& zone_keys);
 
 struct EnforceReport {
     std::string zone;
