@@ -166,6 +166,43 @@ for z in $zones; do
 done
 [ $ok -eq 6 ] && pass "every zone signs and verifies after the storm" || failed "$ok of 6 zones sign and verify after the storm"
 
+# --- hostile input fails alone ------------------------------------------------
+# Customers' files: reads outside the tree, devices, FIFOs, huge $GENERATE
+# ranges and oversized RRsets each fail that zone with a clear error, quickly,
+# and every other zone of the run is signed.
+mkdir -p "$work/in/evil"
+echo "secret-pin-1234" >"$work/in/token.pin.copy"
+mkfifo "$work/in/evil/fifo"
+# A hoster's caps, lower than the defaults (which fit a TLD).
+cat >>"$state/signet.toml" <<TOML
+
+[policy.hoster]
+max-generate-records = 100000
+max-zone-records = 200000
+TOML
+hostile() { # name body-line
+  { zone_file "$1"; echo "$2"; } >"$work/in/evil/$1.zone"
+  "$signet" zone add "$1" --input "$work/in/evil/$1.zone" --output "$work/signed/$1.signed" --policy hoster >/dev/null
+}
+hostile h1.test '$INCLUDE ../token.pin.copy'
+hostile h2.test '$INCLUDE /dev/zero'
+hostile h3.test "\$INCLUDE $work/in/evil/fifo"
+hostile h4.test '$GENERATE 0-9999998 x$ A 192.0.2.1'
+{ zone_file h5.test; for i in $(seq 1 300); do printf 'big TXT "%0250d"\n' "$i"; done; } >"$work/in/evil/h5.test.zone"
+"$signet" zone add h5.test --input "$work/in/evil/h5.test.zone" --output "$work/signed/h5.test.signed" --policy hoster >/dev/null
+status=0
+timeout 120 "$signet" --now $((start + (rounds + 1) * 7200 + 1800)) sign --all >"$work/out" 2>"$work/err" || status=$?
+signed_others=0
+for z in $zones; do grep -q "^$z\.: serial" "$work/out" && signed_others=$((signed_others + 1)); done
+if [ $status -eq 1 ] && [ $signed_others -eq 6 ] && ! grep -q "secret-pin-1234" "$work/err" &&
+  grep -q "outside the zone file's directory" "$work/err" && grep -qi "fifo" "$work/err" &&
+  grep -q "65,535\|65535" "$work/err" && [ ! -e "$work/signed/h1.test.signed" ]; then
+  pass "hostile zone files fail alone, clearly, without quoting what they include; the 6 other zones are signed"
+else
+  failed "hostile input: exit $status, $signed_others of 6 other zones signed: $(grep -v '^warning' "$work/err" | head -5)"
+fi
+for h in h1 h2 h3 h4 h5; do "$signet" zone remove --force "$h.test" >/dev/null 2>&1 || true; done
+
 # --- lifecycle: a zone whose DS may be at the parent keeps its keys ---------
 expect_failure "zone remove while the parent may hold a DS" "may hold a DS" "$signet" zone remove z6.test
 if "$signet" zone remove --force z6.test >/dev/null 2>"$work/err" && grep -q "with --force" "$work/err"; then
