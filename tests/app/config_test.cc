@@ -6,6 +6,8 @@
 
 #include <signet/app/config.h>
 
+#include "../fixtures/temp_dir.h"
+
 namespace signet::app {
 namespace {
 
@@ -360,27 +362,14 @@ TEST(Config, ZonesTable)
     EXPECT_EQ(error_of("zones = 1\n"), "signet.toml:1:9: zones must be a table, not an integer");
 }
 
-class ConfigFile : public ::testing::Test {
+class ConfigFile : public signet::testing::TempDirTest {
 protected:
-    void SetUp() override
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "signet-config-XXXXXX").string();
-        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
     std::filesystem::path write(std::string_view text)
     {
         auto file = dir_ / "signet.toml";
         std::ofstream(file) << text;
         return file;
     }
-
-    std::filesystem::path dir_;
 };
 
 TEST_F(ConfigFile, LoadsAFile)

@@ -407,12 +407,8 @@ Result<EnforceReport> enforce_planned(Context& context, ZoneStep& zs, TimePoint 
     report.needs_signing = zs.step.needs_signing || !zs.generated.empty() || !zone.signed_at;
     report.next_event = zs.step.next_event;
     // The signatures' refresh point is an event too, whatever the keys do.
-    if (zone.expires) {
-        TimePoint refresh = *zone.expires - zs.policy.signature_refresh;
-        if (!report.next_event || refresh < *report.next_event)
-            report.next_event = refresh;
-        report.needs_signing = report.needs_signing || refresh <= now;
-    }
+    report.next_event = with_refresh_point(zone, zs.policy, report.next_event);
+    report.needs_signing = report.needs_signing || (report.next_event && *report.next_event <= now);
     report.expiring = expiry_warning(zone, zs.policy, now);
     if (report.needs_signing)
         report.next_event = now;

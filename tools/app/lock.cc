@@ -89,18 +89,4 @@ Result<StateLock> StateLock::acquire(const fs::path& state_dir, std::string_view
     return StateLock(std::move(path), fd);
 }
 
-std::string state_lock_holder(const fs::path& state_dir)
-{
-    fs::path path = state_dir / "lock";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return {};
-    std::string holder;
-    // Held only if we cannot take a shared lock without waiting.
-    if (::flock(fd, LOCK_SH | LOCK_NB) != 0)
-        holder = read_holder(fd);
-    ::close(fd);
-    return holder;
-}
-
 } // namespace signet::app

@@ -305,18 +305,13 @@ Result<bool> ready_for_insecure(Context& context, const enforcer::ZoneEntry& zon
     return now >= *last_gone + policy.parent_ds_ttl + policy.parent_propagation_delay;
 }
 
-// The SOA RDATA with another serial: after MNAME and RNAME (RFC 1035 §3.3.13).
+// The SOA RDATA with another serial: the first of the five 32-bit fields
+// that end it (RFC 1035 §3.3.13), as the signer sets it.
 dns::Bytes with_serial(std::string_view soa, uint32_t serial)
 {
-    size_t at = 0;
-    for (int name = 0; name < 2; ++name) {
-        while (at < soa.size() && soa[at] != 0)
-            at += 1 + static_cast<unsigned char>(soa[at]);
-        ++at;
-    }
     dns::Bytes out(soa);
-    for (int i = 0; i < 4 && at + i < out.size(); ++i)
-        out[at + i] = static_cast<char>((serial >> (24 - 8 * i)) & 0xff);
+    for (int i = 0; i < 4; ++i)
+        out[out.size() - 20 + i] = static_cast<char>((serial >> (24 - 8 * i)) & 0xff);
     return out;
 }
 
@@ -668,6 +663,15 @@ Result<UnsignReport> unsign_zone(Context& context, std::string_view zone_name, c
         return {};
     }));
     return report;
+}
+
+std::optional<TimePoint> with_refresh_point(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                            std::optional<TimePoint> next)
+{
+    if (!zone.expires)
+        return next;
+    TimePoint refresh = *zone.expires - policy.signature_refresh;
+    return !next || refresh < *next ? std::optional(refresh) : next;
 }
 
 Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,

@@ -371,13 +371,9 @@ Result<int> status(const Globals& globals, const std::string& name)
     // waits for the next signing.
     auto preview = enforcer::advance(keys, policy, now, false);
     std::optional<TimePoint> zone_next = preview.needs_signing ? std::optional(now) : preview.next_event;
-    // The signatures' refresh point is the zone's next event when it comes
-    // first: a zone can never be announced for after its signatures run out.
-    if (zone.expires) {
-        TimePoint refresh = *zone.expires - policy.signature_refresh;
-        if (!zone_next || refresh < *zone_next)
-            zone_next = std::max(refresh, now);
-    }
+    zone_next = app::with_refresh_point(zone, policy, zone_next);
+    if (zone_next && *zone_next < now)
+        zone_next = now;
     auto expiring = app::expiry_warning(zone, policy, now);
     const int exit_status = expiring ? 1 : 0;
     if (expiring)

@@ -31,17 +31,11 @@ public:
     StateLock(const StateLock&) = delete;
     ~StateLock();
 
-    const std::filesystem::path& path() const { return path_; }
-
 private:
     StateLock(std::filesystem::path path, int fd);
 
     std::filesystem::path path_;
     int fd_ = -1;
 };
-
-// Who holds the lock of `state_dir` now ("pid 1234: signet sign --all"), or
-// empty when nobody does.
-std::string state_lock_holder(const std::filesystem::path& state_dir);
 
 } // namespace signet::app

@@ -148,6 +148,12 @@ Result<UnsignReport> unsign_zone(Context& context, std::string_view zone, const 
 std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
                                           TimePoint now);
 
+// The zone's next event counting the published signatures' refresh point
+// (expiry minus signature-refresh), which comes first when it is earlier
+// than `next`: a zone is never announced for after its signatures run out.
+std::optional<TimePoint> with_refresh_point(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
+                                            std::optional<TimePoint> next);
+
 // Whether a clock reading is fit to sign `zone` with: refused (unless
 // `force`) when it is earlier than the last signing or more than
 // signature-validity after it. Returns warnings for what is let through.
