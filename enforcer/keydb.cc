@@ -24,7 +24,7 @@ namespace {
 // A migration that has been released never changes: fix or extend the
 // schema by adding the next one. Column names are the contract with
 // anything else that reads the file (sqlite3 on the command line, backups).
-constexpr std::array<std::string_view, 4> migrations {
+constexpr std::array<std::string_view, 5> migrations {
     R"sql(
 CREATE TABLE zone (
     id INTEGER PRIMARY KEY,
@@ -129,6 +129,12 @@ CREATE TABLE key_intent (
     zone_id INTEGER NOT NULL,
     created INTEGER NOT NULL
 ) STRICT;
+)sql",
+    // 5: keys of a zone removed with --force stay in the token until their
+    // purge time (NULL: an intent of a run, collected at once).
+    R"sql(
+ALTER TABLE key_intent ADD COLUMN purge_after INTEGER;
+ALTER TABLE key_intent ADD COLUMN note TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -514,13 +520,33 @@ Result<void> KeyDb::remove_key_intent(std::string_view locator)
     return remove.run();
 }
 
-Result<std::vector<std::string>> KeyDb::uncommitted_keys()
+Result<std::vector<std::string>> KeyDb::uncommitted_keys(TimePoint now)
 {
-    auto select = SIGNET_TRY(db_.prepare(
-        "SELECT locator FROM key_intent WHERE locator NOT IN (SELECT locator FROM key) ORDER BY created, locator"));
+    auto select = SIGNET_TRY(db_.prepare("SELECT locator FROM key_intent WHERE locator NOT IN (SELECT locator FROM key) "
+                                         "AND (purge_after IS NULL OR purge_after <= ?1) ORDER BY created, locator"));
+    select.bind_time(1, now);
     std::vector<std::string> out;
     while (SIGNET_TRY(select.step()))
         out.push_back(select.column_text(0));
+    return out;
+}
+
+Result<void> KeyDb::retain_key(std::string_view locator, int64_t zone_id, TimePoint now, TimePoint purge_after,
+                               std::string_view note)
+{
+    auto insert = SIGNET_TRY(db_.prepare("INSERT OR REPLACE INTO key_intent (locator, zone_id, created, purge_after, "
+                                         "note) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert.bind_text(1, locator).bind_int(2, zone_id).bind_time(3, now).bind_time(4, purge_after).bind_text(5, note);
+    return insert.run();
+}
+
+Result<std::vector<KeyDb::RetainedKey>> KeyDb::retained_keys()
+{
+    auto select = SIGNET_TRY(db_.prepare(
+        "SELECT locator, purge_after, note FROM key_intent WHERE purge_after IS NOT NULL ORDER BY purge_after, locator"));
+    std::vector<RetainedKey> out;
+    while (SIGNET_TRY(select.step()))
+        out.push_back({ select.column_text(0), select.column_time(1), select.column_text(2) });
     return out;
 }
 

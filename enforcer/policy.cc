@@ -76,6 +76,7 @@ std::optional<PolicyProblem> check_ranges(const Policy& p)
         NamedDuration { "signature-jitter", p.signature_jitter },
         NamedDuration { "signature-inception-offset", p.signature_inception_offset },
         NamedDuration { "signature-resign-interval", p.signature_resign_interval },
+        NamedDuration { "purge-delay", p.purge_delay },
     };
     for (const auto& d : durations) {
         if (d.value < Duration::zero() || d.value > max_duration)

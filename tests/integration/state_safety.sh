@@ -205,10 +205,40 @@ for h in h1 h2 h3 h4 h5; do "$signet" zone remove --force "$h.test" >/dev/null 2
 
 # --- lifecycle: a zone whose DS may be at the parent keeps its keys ---------
 expect_failure "zone remove while the parent may hold a DS" "may hold a DS" "$signet" zone remove z6.test
-if "$signet" zone remove --force z6.test >/dev/null 2>"$work/err" && grep -q "with --force" "$work/err"; then
+sqlite3 "$state/signet.db" "select lower(locator) from key where removed is null and zone_id =
+  (select id from zone where name = 'z6.test.')" | sort >"$work/z6-ids"
+sqlite3 "$state/signet.db" ".backup '$work/backup.db'"
+if "$signet" --now 2026-03-06T15:00:00Z zone remove --force z6.test >/dev/null 2>"$work/err" && grep -q "with --force" "$work/err"; then
   pass "zone remove --force removes it, with a warning"
 else
   failed "zone remove --force: $(head -2 "$work/err")"
+fi
+# Its keys stay in the token for the purge delay (14 days by default): the
+# store from before the removal still signs with them, and gc keeps them.
+"$signet" --now 2026-03-06T15:00:00Z key gc >"$work/gc" 2>&1 || true
+token_ids | sort >"$work/token-ids"
+if [ -s "$work/z6-ids" ] && [ -z "$(comm -23 "$work/z6-ids" "$work/token-ids")" ] &&
+  [ "$(grep -c "of removed zone z6.test." "$work/gc")" = "$(wc -l <"$work/z6-ids")" ]; then
+  pass "after zone remove --force the zone's keys stay in the token, listed by key gc"
+else
+  failed "retained keys: $(comm -23 "$work/z6-ids" "$work/token-ids" | wc -l) missing; gc said $(head -3 "$work/gc")"
+fi
+sqlite3 "$state/signet.db" ".backup '$work/current.db'"
+sqlite3 "$state/signet.db" ".restore '$work/backup.db'"
+"$signet" --now 2026-03-06T15:00:00Z sign z6.test >/dev/null 2>"$work/err" && pass "the store restored from before the removal signs with the kept keys" ||
+  failed "signing with the restored store: $(head -2 "$work/err")"
+sqlite3 "$state/signet.db" ".restore '$work/current.db'"
+# Past the purge delay, the next gc destroys them, and nothing else.
+before=$(token_ids | wc -l)
+"$signet" --now 2026-03-21T15:00:01Z key gc >"$work/gc" 2>&1 || true
+token_ids | sort >"$work/token-ids"
+purged=$((before - $(wc -l <"$work/token-ids")))
+retained=$(sqlite3 "$state/signet.db" 'select count(*) from key_intent where purge_after is not null')
+if [ -z "$(comm -12 "$work/z6-ids" "$work/token-ids")" ] && [ "$retained" = 0 ] &&
+  [ "$purged" = "$(grep -c '^  ' "$work/gc")" ]; then
+  pass "past the purge delay key gc destroys the removed zones' keys ($purged objects), and nothing else"
+else
+  failed "purge: $purged objects went, $retained retained rows left: $(head -3 "$work/gc")"
 fi
 
 # --- lifecycle: another policy, another output --------------------------------

@@ -75,6 +75,8 @@ const std::array policy_keys {
                 "optional hook: DS/DNSKEY records on stdin; hooks run without a shell, {zone} is one argument" },
     PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
     PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
+    PolicyKey { "purge-delay", &Policy::purge_delay,
+                "`zone remove --force` keeps the zone's keys in the token this long" },
     PolicyKey { "include-directories", &Policy::include_directories,
                 "absolute paths $INCLUDE may read below, besides the zone file's own directory", {},
                 "The unsigned zone file, which may come from someone else" },

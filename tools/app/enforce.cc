@@ -224,9 +224,9 @@ void forget_key(Context& context, crypto::p11::KeyStore& token, const std::strin
         (void)context.db.remove_key_intent(locator);
 }
 
-Result<std::vector<std::string>> collect_uncommitted_keys(Context& context)
+Result<std::vector<std::string>> collect_unused_keys(Context& context, TimePoint now)
 {
-    auto locators = SIGNET_TRY(context.db.uncommitted_keys());
+    auto locators = SIGNET_TRY(context.db.uncommitted_keys(now));
     if (locators.empty())
         return locators;
     auto* token = SIGNET_TRY(context.token());

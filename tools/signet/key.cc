@@ -111,7 +111,7 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         return fail(ErrorCode::Usage, "name a zone, or give --all");
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
-    if (auto collected = app::collect_uncommitted_keys(context); !collected)
+    if (auto collected = app::collect_unused_keys(context, clock->now()); !collected)
         fmt::print(stderr, "warning: {}\n", collected.error().to_string());
     std::vector<std::string> names;
     std::vector<Result<app::EnforceReport>> reports;
@@ -164,19 +164,34 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
 }
 
 // signet key gc: the token objects that runs recorded as about to be made
-// and never committed; nothing else in the token is touched.
+// and never committed, and the keys of zones removed with --force whose
+// purge time has come; nothing else in the token is touched.
 Result<int> gc(const Globals& globals)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
-    auto destroyed = SIGNET_TRY(app::collect_uncommitted_keys(context));
-    auto left = SIGNET_TRY(context.db.uncommitted_keys());
+    auto clock = SIGNET_TRY(globals.clock());
+    TimePoint now = clock->now();
+    auto destroyed = SIGNET_TRY(app::collect_unused_keys(context, now));
+    auto left = SIGNET_TRY(context.db.uncommitted_keys(now));
+    std::vector<enforcer::KeyDb::RetainedKey> kept;
+    for (auto& key : SIGNET_TRY(context.db.retained_keys())) {
+        if (key.purge_after > now)
+            kept.push_back(std::move(key));
+    }
     if (globals.json) {
-        fmt::print("{}\n", nlohmann::json({ { "destroyed", destroyed }, { "left", left } }).dump(2));
+        nlohmann::json retained = nlohmann::json::array();
+        for (const auto& key : kept)
+            retained.push_back({ { "locator", key.locator }, { "purge_after", time_json(key.purge_after) },
+                                 { "note", key.note } });
+        fmt::print("{}\n", nlohmann::json({ { "destroyed", destroyed }, { "left", left }, { "retained", retained } })
+                               .dump(2));
     } else {
-        fmt::print("destroyed {} token object{} that no committed run knows\n", destroyed.size(),
+        fmt::print("destroyed {} token object{} that no key of the store uses\n", destroyed.size(),
                    destroyed.size() == 1 ? "" : "s");
         for (const auto& locator : destroyed)
             fmt::print("  {}\n", locator);
+        for (const auto& key : kept)
+            fmt::print("kept until {}: {} ({})\n", format_time(key.purge_after), key.locator, key.note);
         for (const auto& locator : left)
             fmt::print(stderr, "could not destroy {}; `signet key gc` tries again\n", locator);
     }
@@ -221,7 +236,7 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
         };
     });
 
-    auto* gc_cmd = key->add_subcommand("gc", "destroy token objects of runs that never committed (and no others)");
+    auto* gc_cmd = key->add_subcommand("gc", "destroy token objects of runs that never committed, and of removed zones past their purge time");
     gc_cmd->callback([&globals, &chosen] { chosen = [&globals] { return gc(globals); }; });
 
     auto history_zone = std::make_shared<std::string>();

@@ -55,11 +55,11 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
     // temporary files, token objects no committed run knows.
     for (const auto& note : SIGNET_TRY(app::recover_outputs(context)))
         fmt::print(stderr, "signet: {}\n", note);
-    if (auto collected = app::collect_uncommitted_keys(context); !collected)
+    if (auto collected = app::collect_unused_keys(context, clock->now()); !collected)
         fmt::print(stderr, "warning: {}\n", collected.error().to_string());
     else if (!collected->empty())
-        fmt::print(stderr, "signet: destroyed {} token object{} left by runs that never committed\n",
-                   collected->size(), collected->size() == 1 ? "" : "s");
+        fmt::print(stderr, "signet: destroyed {} token object{} that no key of the store uses (left by killed runs, "
+                   "or of removed zones past their purge time)\n", collected->size(), collected->size() == 1 ? "" : "s");
     std::vector<std::string> zones = command.zones;
     if (command.all) {
         auto all = SIGNET_TRY(context.db.list_zones());

@@ -307,22 +307,42 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
                                 "or remove with --force",
                                 zone.name, list));
     }
-    if (!at_parent.empty())
-        fmt::print(stderr, "warning: zone '{}': removed with --force while the parent may hold a DS for its keys\n",
-                   zone.name);
-    SIGNET_TRY(context.db.remove_zone(zone.name));
-    // The store no longer knows the keys; take them out of the token too.
-    if (!keys.empty()) {
-        auto* token = SIGNET_TRY(context.token());
-        for (const auto& key : keys) {
-            if (key.removed)
-                continue; // destroyed when it was removed
-            if (auto gone = token->destroy(key.locator); !gone)
-                fmt::print(stderr, "warning: {}\n", gone.error().to_string());
+    if (at_parent.empty()) {
+        SIGNET_TRY(context.db.remove_zone(zone.name));
+        // The store no longer knows the keys; take them out of the token too.
+        if (!keys.empty()) {
+            auto* token = SIGNET_TRY(context.token());
+            for (const auto& key : keys) {
+                if (key.removed)
+                    continue; // destroyed when it was removed
+                if (auto gone = token->destroy(key.locator); !gone)
+                    fmt::print(stderr, "warning: zone '{}': {}\n", zone.name, gone.error().to_string());
+            }
         }
+        fmt::print("removed zone {} and its {} key{}; {} was left in place\n", zone.name, keys.size(),
+                   keys.size() == 1 ? "" : "s", zone.output.string());
+        return 0;
     }
-    fmt::print("removed zone {} and its {} key{}; {} was left in place\n", zone.name, keys.size(),
-               keys.size() == 1 ? "" : "s", zone.output.string());
+    // Forced: the keys stay in the token until the policy's purge delay has
+    // passed (the next sign, enforce or `key gc` after it destroys them), so
+    // that the store from a backup taken before this removal still works.
+    auto clock = SIGNET_TRY(globals.clock());
+    TimePoint now = clock->now();
+    auto policy = context.policy(zone.policy); // gone from signet.toml: the default delay
+    TimePoint purge_after = now + (policy ? (*policy)->purge_delay : enforcer::Policy {}.purge_delay);
+    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+        for (const auto& key : keys) {
+            if (!key.removed)
+                SIGNET_TRY(context.db.retain_key(key.locator, zone.id, now, purge_after,
+                                                 fmt::format("{} {} of removed zone {}", enforcer::key_role_to_text(key.role),
+                                                             key.key_tag, zone.name)));
+        }
+        return context.db.remove_zone(zone.name);
+    }));
+    fmt::print(stderr, "warning: zone '{}': removed with --force while the parent may hold a DS for its keys\n",
+               zone.name);
+    fmt::print("removed zone {}; its keys stay in the token until {} (purge-delay), {} was left in place\n",
+               zone.name, format_time(purge_after), zone.output.string());
     return 0;
 }
 

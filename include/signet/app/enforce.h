@@ -53,9 +53,10 @@ void discard_generated(Context& context, const ZoneStep& step);
 void forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator);
 // `signet key gc`, and the start of every sign and enforce run: destroys the
 // token objects that a run recorded as about to be made and never committed
-// (a run killed between generation and commit), and nothing else in the
+// (a run killed between generation and commit), and the keys of zones
+// removed with --force once their purge time has come; nothing else in the
 // token. Returns the locators destroyed.
-Result<std::vector<std::string>> collect_uncommitted_keys(Context& context);
+Result<std::vector<std::string>> collect_unused_keys(Context& context, TimePoint now);
 // Writes the step's keys and the history; call inside KeyDb::transaction.
 Result<void> store_step(Context& context, ZoneStep& step, TimePoint now);
 // After a signing with the step: the TTLs just published, kept in `zone`

@@ -4,7 +4,8 @@
 // an older file is opened; a file from a newer Signet is refused.
 //
 // Tables (migration 1; migration 2 adds rollover requests and kept TTLs;
-// migration 4 the published output's expiry and identity, and key_intent):
+// migration 4 the published output's expiry and identity, and key_intent;
+// migration 5 lets a key_intent keep an object until a purge time):
 //   zone       one row per registered zone; `name` is unique, lower-case,
 //              absolute, with its final dot
 //   key        one row per key of a zone (ON DELETE CASCADE with its zone)
@@ -201,8 +202,22 @@ public:
     // a token object of a run that never committed.
     Result<void> add_key_intent(std::string_view locator, int64_t zone_id, TimePoint now);
     Result<void> remove_key_intent(std::string_view locator);
-    // Locators of intents with no key row: objects no committed run knows.
-    Result<std::vector<std::string>> uncommitted_keys();
+    // Locators of intents with no key row whose object may go at `now`:
+    // objects no committed run knows, and retained keys past their purge
+    // time.
+    Result<std::vector<std::string>> uncommitted_keys(TimePoint now);
+    // The keys of a zone removed while a parent may still hold their DS
+    // (`zone remove --force`) stay in the token until `purge_after`, so that
+    // a store restored from a backup still finds them; `note` says whose
+    // they were.
+    Result<void> retain_key(std::string_view locator, int64_t zone_id, TimePoint now, TimePoint purge_after,
+                            std::string_view note);
+    struct RetainedKey {
+        std::string locator;
+        TimePoint purge_after;
+        std::string note;
+    };
+    Result<std::vector<RetainedKey>> retained_keys(); // by purge time
 
     // History.
     Result<int64_t> add_event(KeyEvent event);

@@ -88,6 +88,10 @@ struct Policy {
     Command ds_submit_command; // DS/DNSKEY records on stdin
     Command ds_retract_command;
     Command notify_command; // run after each signed zone is written
+    // `zone remove --force` (a parent may still hold a DS) keeps the zone's
+    // keys in the token this long, so that a store restored from a backup
+    // can still sign with them.
+    Duration purge_delay = std::chrono::days(14);
 
     // Reading the unsigned zone, whose file may come from someone else (a
     // hoster's customer): where its $INCLUDEs may read besides the zone
