@@ -1,6 +1,7 @@
 #include <signet/base/process.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -76,11 +78,25 @@ struct SpawnSetup {
     }
 };
 
-// Writes all of `data` to `fd`. A reader that has gone away (EPIPE) ends the
-// writing without an error; SIGPIPE is held back in this thread meanwhile
-// (and a SIGPIPE our write raised is taken off again), so a hook that does
-// not read its stdin cannot kill the signer.
-Result<void> write_all_to_pipe(int fd, std::string_view data)
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left until `deadline` (at least 0), -1 for no deadline, as
+// poll() takes them.
+int poll_wait(std::optional<Clock::time_point> deadline)
+{
+    if (!deadline)
+        return -1;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+    return static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
+}
+
+// Writes all of `data` to `fd` (non-blocking) until `deadline`. A reader
+// that has gone away (EPIPE) ends the writing without an error; SIGPIPE is
+// held back in this thread meanwhile (and a SIGPIPE our write raised is
+// taken off again), so a hook that does not read its stdin cannot kill the
+// signer. Past the deadline the rest is not written, also without an error:
+// the wait that follows reports the time-out.
+Result<void> write_all_to_pipe(int fd, std::string_view data, std::optional<Clock::time_point> deadline)
 {
     sigset_t pipe_only;
     sigemptyset(&pipe_only);
@@ -98,6 +114,16 @@ Result<void> write_all_to_pipe(int fd, std::string_view data)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN) {
+                if (deadline && Clock::now() >= *deadline)
+                    break;
+                pollfd writable { fd, POLLOUT, 0 };
+                if (::poll(&writable, 1, poll_wait(deadline)) < 0 && errno != EINTR) {
+                    error = errno;
+                    break;
+                }
+                continue;
+            }
             if (errno == EPIPE)
                 broken = true;
             else
@@ -117,19 +143,53 @@ Result<void> write_all_to_pipe(int fd, std::string_view data)
     return {};
 }
 
-Result<ExitStatus> wait_for(pid_t pid)
+ExitStatus exit_status(int status)
 {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return fail(ErrorCode::Io, fmt::format("cannot wait for process {}: {}", pid, errno_text(errno)));
-    }
     ExitStatus out;
     if (WIFEXITED(status))
         out.code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status))
         out.signal = WTERMSIG(status);
     return out;
+}
+
+// waitpid() without WNOHANG, or with it until `deadline`: nullopt when the
+// child is still running then.
+Result<std::optional<ExitStatus>> wait_until(pid_t pid, std::optional<Clock::time_point> deadline)
+{
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+        int status = 0;
+        pid_t got = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
+        if (got == pid)
+            return exit_status(status);
+        if (got < 0 && errno != EINTR)
+            return fail(ErrorCode::Io, fmt::format("cannot wait for process {}: {}", pid, errno_text(errno)));
+        if (got == 0) {
+            auto now = Clock::now();
+            if (now >= *deadline)
+                return std::optional<ExitStatus>();
+            std::this_thread::sleep_for(std::min<Clock::duration>(pause, *deadline - now));
+            pause = std::min(pause * 2, std::chrono::milliseconds(50));
+        }
+    }
+}
+
+// Waits for the child; past `deadline` ends its process group, politely
+// first.
+Result<ExitStatus> wait_for(pid_t pid, std::optional<Clock::time_point> deadline, const ProcessOptions& options)
+{
+    auto ended = SIGNET_TRY(wait_until(pid, deadline));
+    if (ended)
+        return *ended;
+    ::kill(-pid, SIGTERM);
+    ended = SIGNET_TRY(wait_until(pid, Clock::now() + options.kill_grace));
+    if (!ended) {
+        ::kill(-pid, SIGKILL);
+        ended = SIGNET_TRY(wait_until(pid, std::nullopt));
+    }
+    ended->timed_out = options.timeout;
+    return *ended;
 }
 
 } // namespace
@@ -270,6 +330,8 @@ std::string shell_join(std::span<const std::string> words)
 
 std::string ExitStatus::to_string() const
 {
+    if (timed_out)
+        return fmt::format("stopped after {} s, the time it may take", std::chrono::ceil<std::chrono::seconds>(*timed_out).count());
     if (signal == 0)
         return fmt::format("exit status {}", code);
     const char* name = sigdescr_np(signal);
@@ -315,7 +377,14 @@ Result<ExitStatus> run_process(std::span<const std::string> argv, const ProcessO
     sigfillset(&all);
     posix_spawnattr_setsigmask(&setup.attr, &none);
     posix_spawnattr_setsigdefault(&setup.attr, &all);
-    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    // A child that may be stopped gets a process group of its own, so that
+    // whatever it started (a script's children) is stopped with it.
+    if (options.timeout) {
+        posix_spawnattr_setpgroup(&setup.attr, 0);
+        flags |= POSIX_SPAWN_SETPGROUP;
+    }
+    posix_spawnattr_setflags(&setup.attr, flags);
 
     // Close-on-exec, so that no other child started meanwhile by another
     // thread keeps the pipe open and hides the end of the input.
@@ -326,6 +395,10 @@ Result<ExitStatus> run_process(std::span<const std::string> argv, const ProcessO
             return fail(ErrorCode::Io, fmt::format("cannot make a pipe: {}", errno_text(errno)));
         read_end.reset(fds[0]);
         write_end.reset(fds[1]);
+        // Non-blocking, so that a child that never reads cannot hold us
+        // past the deadline.
+        if (::fcntl(write_end.get(), F_SETFL, O_NONBLOCK) < 0)
+            return fail(ErrorCode::Io, fmt::format("cannot set up a pipe: {}", errno_text(errno)));
         posix_spawn_file_actions_adddup2(&setup.actions, read_end.get(), STDIN_FILENO);
     }
 
@@ -333,15 +406,18 @@ Result<ExitStatus> run_process(std::span<const std::string> argv, const ProcessO
     int spawned = ::posix_spawnp(&pid, args.front(), &setup.actions, &setup.attr, args.data(), envp.data());
     if (spawned != 0)
         return fail(ErrorCode::Io, fmt::format("cannot run {}: {}", shell_quote(argv.front()), errno_text(spawned)));
+    std::optional<Clock::time_point> deadline;
+    if (options.timeout)
+        deadline = Clock::now() + *options.timeout;
 
     std::optional<Error> write_error;
     if (options.input) {
         read_end.close();
-        if (auto written = write_all_to_pipe(write_end.get(), *options.input); !written)
+        if (auto written = write_all_to_pipe(write_end.get(), *options.input, deadline); !written)
             write_error = written.error();
         write_end.close();
     }
-    auto status = wait_for(pid);
+    auto status = wait_for(pid, deadline, options);
     if (!status)
         return status;
     if (write_error)

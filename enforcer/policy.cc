@@ -77,6 +77,7 @@ std::optional<PolicyProblem> check_ranges(const Policy& p)
         NamedDuration { "signature-inception-offset", p.signature_inception_offset },
         NamedDuration { "signature-resign-interval", p.signature_resign_interval },
         NamedDuration { "purge-delay", p.purge_delay },
+        NamedDuration { "hook-timeout", p.hook_timeout },
     };
     for (const auto& d : durations) {
         if (d.value < Duration::zero() || d.value > max_duration)

@@ -58,19 +58,22 @@ TEST_F(HookRun, GivesTheZoneAsOneArgumentInTheEnvironmentAndTheInputOnStdin)
     auto out = (dir_ / "out").string();
     auto hook = command(fmt::format("/bin/sh -c 'printf \"%s/%s/\" \"$1\" \"$SIGNET_ZONE\" > {}; cat >> {}' hook {{zone}}",
                                     out, out));
-    EXPECT_EQ(run_zone_hook("the notify command", hook, zone, "records\n"), std::nullopt);
+    EXPECT_EQ(run_zone_hook("the notify command", hook, zone, std::chrono::seconds(30), "records\n"), std::nullopt);
     EXPECT_EQ(read(out), zone + "/" + zone + "/records\n");
     EXPECT_FALSE(std::filesystem::exists(dir_ / "pwned"));
 }
 
 TEST_F(HookRun, AFailureNamesTheCommandQuoted)
 {
-    EXPECT_EQ(run_zone_hook("the notify command", command("false {zone}"), "a|b."),
+    EXPECT_EQ(run_zone_hook("the notify command", command("false {zone}"), "a|b.", std::chrono::seconds(30)),
               "the notify command `false 'a|b.'` failed (exit status 1)");
-    auto missing = run_zone_hook("ds-submit-command", command("signet-no-such-hook {zone}"), "a b.");
+    auto missing = run_zone_hook("ds-submit-command", command("signet-no-such-hook {zone}"), "a b.",
+                                 std::chrono::seconds(30));
     ASSERT_TRUE(missing);
     EXPECT_EQ(*missing, "ds-submit-command `signet-no-such-hook 'a b.'` did not run: cannot run "
                         "signet-no-such-hook: No such file or directory");
+    EXPECT_EQ(run_zone_hook("the notify command", command("sleep 30"), "a.", std::chrono::seconds(1)),
+              "the notify command `sleep 30` failed (stopped after 1 s, the time it may take)");
 }
 
 } // namespace

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -191,6 +195,57 @@ TEST_F(RunProcess, ReportsHowTheChildEnded)
     EXPECT_EQ(killed.signal, 9);
     EXPECT_FALSE(killed.success());
     EXPECT_EQ(killed.to_string().rfind("killed by signal 9", 0), 0u) << killed.to_string();
+}
+
+TEST_F(RunProcess, AChildPastItsTimeIsStoppedWithWhatItStarted)
+{
+    // The hook starts a grandchild that would outlive it and write a file;
+    // both are stopped, the grandchild with the hook's process group.
+    auto late = dir_ / "late";
+    ProcessOptions options;
+    options.timeout = std::chrono::milliseconds(300);
+    auto started = std::chrono::steady_clock::now();
+    auto status = run({ "/bin/sh", "-c", "(sleep 2; touch \"$0\") & sleep 30", late.string() }, options);
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(status.success());
+    ASSERT_TRUE(status.timed_out);
+    EXPECT_EQ(status.to_string(), "stopped after 1 s, the time it may take");
+    EXPECT_LT(took, std::chrono::seconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_FALSE(std::filesystem::exists(late));
+}
+
+TEST_F(RunProcess, AChildThatIgnoresTermIsKilledAfterTheGrace)
+{
+    ProcessOptions options;
+    options.timeout = std::chrono::milliseconds(200);
+    options.kill_grace = std::chrono::milliseconds(200);
+    auto status = run({ "/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done" }, options);
+    EXPECT_TRUE(status.timed_out);
+    EXPECT_EQ(status.signal, SIGKILL);
+}
+
+TEST_F(RunProcess, ATimeOutAlsoBoundsWritingTheInput)
+{
+    // A child that neither reads its stdin nor exits: writing 4 MiB would
+    // block for ever without the deadline.
+    std::string input(4 << 20, 'x');
+    ProcessOptions options;
+    options.input = input;
+    options.timeout = std::chrono::milliseconds(300);
+    auto status = run({ "sleep", "30" }, options);
+    EXPECT_TRUE(status.timed_out);
+    EXPECT_EQ(status.signal, SIGTERM);
+}
+
+TEST_F(RunProcess, AChildWithinItsTimeEndsAsUsual)
+{
+    ProcessOptions options;
+    options.timeout = std::chrono::seconds(30);
+    options.input = "x";
+    auto status = run({ "/bin/sh", "-c", "cat >/dev/null; exit 3" }, options);
+    EXPECT_EQ(status.code, 3);
+    EXPECT_FALSE(status.timed_out);
 }
 
 TEST_F(RunProcess, AMissingProgramIsAnError)

@@ -75,6 +75,7 @@ const std::array policy_keys {
                 "optional hook: DS/DNSKEY records on stdin; hooks run without a shell, {zone} is one argument" },
     PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
     PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
+    PolicyKey { "hook-timeout", &Policy::hook_timeout, "a hook running longer is stopped and counts as failed" },
     PolicyKey { "purge-delay", &Policy::purge_delay,
                 "`zone remove --force` keeps the zone's keys in the token this long" },
     PolicyKey { "include-directories", &Policy::include_directories,

@@ -308,7 +308,7 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
         }
         const Command& command = submit ? zs.policy.ds_submit_command : zs.policy.ds_retract_command;
         if (auto failure = run_zone_hook(submit ? "ds-submit-command" : "ds-retract-command", command,
-                                         zs.zone.name, *text)) {
+                                         zs.zone.name, zs.policy.hook_timeout, *text)) {
             warnings.push_back(fmt::format("zone '{}': {}; the DS of key {} stays to be {}", zs.zone.name, *failure,
                                            key.key_tag, submit ? "submitted" : "withdrawn"));
             continue;

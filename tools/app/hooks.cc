@@ -15,11 +15,12 @@ constexpr std::string_view zone_placeholder = "{zone}";
 } // namespace
 
 std::optional<std::string> run_zone_hook(std::string_view what, const Command& command, std::string_view zone,
-                                         std::optional<std::string_view> input)
+                                         Duration timeout, std::optional<std::string_view> input)
 {
     auto argv = substitute(command.words, zone_placeholder, zone);
     ProcessOptions options;
     options.input = input;
+    options.timeout = timeout;
     options.environment = { { "SIGNET_ZONE", std::string(zone) } };
     auto status = run_process(argv, options);
     if (!status)

@@ -447,7 +447,8 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
     report.denial = "none";
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!policy.notify_command.empty())
-        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name);
+        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name,
+                                              policy.hook_timeout);
     return report;
 }
 
@@ -610,7 +611,8 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     report.todo = operator_todo(updated, zs.step.keys);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!policy.notify_command.empty())
-        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name);
+        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name,
+                                              policy.hook_timeout);
     return report;
 }
 

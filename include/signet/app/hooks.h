@@ -15,12 +15,12 @@
 namespace signet::app {
 
 // Runs `command` for `zone`, with the name also in $SIGNET_ZONE and `input`,
-// if any, on its stdin. nullopt when it exited with status 0; otherwise what
-// went wrong, for the operator: "the notify command `rndc reload
-// 'a b.example.'` failed (exit status 1)", where `what` is "the notify
-// command".
+// if any, on its stdin, for at most `timeout`. nullopt when it exited with
+// status 0; otherwise what went wrong, for the operator: "the notify command
+// `rndc reload 'a b.example.'` failed (exit status 1)", where `what` is "the
+// notify command".
 std::optional<std::string> run_zone_hook(std::string_view what, const Command& command, std::string_view zone,
-                                         std::optional<std::string_view> input = std::nullopt);
+                                         Duration timeout, std::optional<std::string_view> input = std::nullopt);
 
 // The words `command` runs for `zone`, quoted so that a shell would pass the
 // same arguments: how messages and the event log show a hook.

@@ -7,6 +7,7 @@
 // split, and each word stays exactly one argument of execvp().
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -65,14 +66,21 @@ struct ProcessOptions {
     // Set in the child's environment on top of ours (replacing a variable of
     // the same name).
     std::vector<std::pair<std::string, std::string>> environment;
+    // How long the child may take, writing its stdin included. Past it the
+    // child and everything it started (its own process group) get SIGTERM,
+    // and SIGKILL `kill_grace` later. nullopt: wait as long as it takes.
+    std::optional<std::chrono::milliseconds> timeout;
+    std::chrono::milliseconds kill_grace { 2000 };
 };
 
 struct ExitStatus {
     int code = 0; // the exit status when it exited
     int signal = 0; // the signal that ended it, 0 when it exited
+    std::optional<std::chrono::milliseconds> timed_out; // ended by us after this long
 
-    bool success() const { return signal == 0 && code == 0; }
-    // "exit status 3" or "killed by signal 9 (Killed)".
+    bool success() const { return signal == 0 && code == 0 && !timed_out; }
+    // "exit status 3", "killed by signal 9 (Killed)" or "stopped after 300 s,
+    // the time it may take".
     std::string to_string() const;
 };
 

@@ -88,6 +88,9 @@ struct Policy {
     Command ds_submit_command; // DS/DNSKEY records on stdin
     Command ds_retract_command;
     Command notify_command; // run after each signed zone is written
+    // A hook still running after this is stopped (it holds up every zone
+    // behind it, and the state lock) and counts as failed.
+    Duration hook_timeout = std::chrono::minutes(5);
     // `zone remove --force` (a parent may still hold a DS) keeps the zone's
     // keys in the token this long, so that a store restored from a backup
     // can still sign with them.
