@@ -357,6 +357,67 @@ expect_failure "commit fails after the rename: the old output is put back" "was 
 sqlite3 "$state/signet.db" "DROP TRIGGER commit_trap_on_sign; DROP TABLE commit_trap;"
 [ ! -e "$work/signed/.z4.test.signed.signet-prev" ] && pass "no previous copy left behind" || failed "previous copy left"
 
+# --- a private key lost from the token ---------------------------------------
+# Deleted from the token (a reset, an HSM swap): the zone cannot be signed,
+# and the message says what to run; `signet key lost` puts a key in its
+# place that signs at once, states the validation gap, and the zone signs
+# and validates again. Then the same for the KSK, whose DS is at the parent.
+zone_file l1.test >"$work/in/l1.test.zone"
+"$signet" zone add l1.test --input "$work/in/l1.test.zone" --output "$work/signed/l1.test.signed" >/dev/null
+"$signet" --now 2026-03-01T00:00:00Z sign l1.test >/dev/null 2>&1
+"$signet" --now 2026-03-03T00:00:00Z sign l1.test >/dev/null 2>&1
+l1_key() { sqlite3 "$state/signet.db" "select $2 from key where removed is null and goal = 'present' and role = '$1'
+  and zone_id = (select id from zone where name = 'l1.test.')"; }
+"$signet" --now 2026-03-03T01:00:00Z key ds-seen l1.test "$(l1_key ksk key_tag)" >/dev/null
+"$signet" --now 2026-03-06T00:00:00Z sign l1.test >/dev/null 2>&1
+delete_private() { # locator
+  SOFTHSM2_CONF=$state/softhsm2.conf GNUTLS_PIN=$(cat "$state/token.pin") \
+    p11tool --provider /usr/lib/softhsm/libsofthsm2.so --login --batch --delete \
+    "pkcs11:token=signet;id=$(echo "$1" | sed 's/../%&/g');type=private" >/dev/null 2>&1
+}
+l1_valid() { # time label
+  local stamp
+  stamp=$(date -u -d "$1" +%Y%m%d%H%M%S)
+  if "$signet" --now "$1" verify --origin l1.test "$work/signed/l1.test.signed" >"$work/v" 2>&1 &&
+    kzonecheck --dnssec on -o l1.test -t "$stamp" "$work/signed/l1.test.signed" >"$work/v" 2>&1 &&
+    ldns-verify-zone -t "$stamp" "$work/signed/l1.test.signed" >"$work/v" 2>&1; then
+    pass "$2"
+  else
+    failed "$2: $(tail -2 "$work/v")"
+  fi
+}
+for role in zsk ksk; do
+  tag=$(l1_key $role key_tag)
+  delete_private "$(l1_key $role locator)"
+  t=$([ $role = zsk ] && echo 2026-03-07 || echo 2026-03-12)
+  expect_failure "$role private key deleted from the token" "signet key lost l1.test. $tag" \
+    "$signet" --now ${t}T00:00:00Z sign l1.test
+  if "$signet" --now ${t}T00:01:00Z key lost l1.test "$tag" >"$work/out" 2>"$work/err" &&
+    grep -q "replaces lost $role $tag" "$work/out" && grep -q "expect a validation gap" "$work/out" &&
+    "$signet" --now ${t}T00:02:00Z sign l1.test >/dev/null 2>"$work/err"; then
+    pass "$role lost: key lost puts a new $role in its place, says what resolvers will see, and the zone signs"
+  else
+    failed "$role lost: $(head -3 "$work/out" "$work/err")"
+  fi
+  l1_valid "${t}T00:03:00Z" "$role lost: the zone signed by the new $role validates (signet verify, kzonecheck, ldns-verify-zone)"
+done
+# The KSK's successor waits for its DS; the lost one for its DS to go.
+new_ksk=$(l1_key ksk key_tag)
+"$signet" --now 2026-03-13T00:00:00Z key ds-seen l1.test "$new_ksk" >/dev/null &&
+  "$signet" --now 2026-03-13T00:00:00Z key ds-gone l1.test "$tag" >/dev/null ||
+  failed "ds-seen/ds-gone after the lost KSK"
+: >"$work/l1-err"
+for d in 14 16 18 20; do
+  "$signet" --now 2026-03-${d}T00:00:00Z sign l1.test >/dev/null 2>>"$work/l1-err" || failed "sign on 03-$d"
+done
+left=$(sqlite3 "$state/signet.db" "select count(*) from key where removed is null and zone_id =
+  (select id from zone where name = 'l1.test.')")
+warned=$(grep -c "not found" "$work/l1-err" || true)
+[ "$left" = 2 ] && [ "$warned" = 0 ] &&
+  pass "after the DS change the lost keys are removed without a complaint about their missing objects; 2 keys left" ||
+  failed "after the lost keys: $left keys, $warned warnings"
+l1_valid 2026-03-20T00:01:00Z "after the lost keys left, the zone validates"
+
 # --- a full disk under the state dir, moved to another path -----------------
 # The state moved onto a tiny tmpfs (the same files at a new path), then the
 # tmpfs filled: the signing fails, and the output, the store and the token

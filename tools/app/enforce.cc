@@ -1,5 +1,6 @@
 #include <signet/app/enforce.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -288,7 +289,9 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
     if (!zs.step.removed.empty()) {
         if (auto token = context.token()) {
             for (size_t index : zs.step.removed) {
-                if (auto gone = (*token)->destroy(zs.step.keys[index].locator); !gone)
+                // Not there: a lost key (`signet key lost`) has nothing left to destroy.
+                auto gone = (*token)->destroy(zs.step.keys[index].locator);
+                if (!gone && gone.error().code() != ErrorCode::NotFound)
                     warnings.push_back(gone.error().to_string());
             }
         } else {
@@ -481,6 +484,105 @@ Result<KeyEntry> confirm_ds(Context& context, std::string_view zone_name, uint16
         return {};
     }));
     return *found;
+}
+
+Result<LostKeyReport> replace_lost_key(Context& context, std::string_view zone_name, uint16_t key_tag,
+                                       const Clock& clock)
+{
+    TimePoint now = clock.now();
+    enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(zone_name));
+    const enforcer::Policy& policy = *SIGNET_TRY(context.policy(zone.policy));
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    auto shown = [](const enforcer::RecordStatus& s) {
+        return s.state == RecordState::Rumoured || s.state == RecordState::Omnipresent;
+    };
+    auto signs = [&](const KeyEntry& k) { return shown(k.krrsig) || shown(k.zrrsig); };
+    auto found = std::find_if(keys.begin(), keys.end(),
+                              [&](const KeyEntry& k) { return !k.removed && k.key_tag == key_tag && signs(k); });
+    if (found == keys.end())
+        return fail(ErrorCode::NotFound,
+                    fmt::format("zone '{}' has no key with key tag {} that signs; a key that no longer signs "
+                                "needs no private key (`signet key list {}` shows the keys)",
+                                zone.name, key_tag, shell_quote(zone.name)));
+    if (zone.unsign_started)
+        return fail(ErrorCode::Conflict, fmt::format("zone '{}' is going insecure (`signet zone unsign`); its keys are "
+                                                     "kept as they are until the unsigned zone is published",
+                                                     zone.name));
+    KeyEntry lost = *found;
+
+    // The replacement: recorded as intended before it exists, as every key.
+    enforcer::KeyRequest request { lost.role, lost.algorithm, lost.bits, "replaces a lost key" };
+    auto* token = SIGNET_TRY(context.token());
+    std::string locator = SIGNET_TRY(crypto::p11::KeyStore::new_locator());
+    SIGNET_TRY(context.db.add_key_intent(locator, zone.id, now));
+    KeyEntry fresh = SIGNET_TRY(make_key(*token, zone, request, now, locator));
+
+    // The new key is published and signs from the next signing on: its
+    // records start rumoured now (the rollover rules would wait for the
+    // old key's signatures, which can no longer be made).
+    const bool chained = shown(lost.ds) || lost.ds.state == RecordState::Unretentive;
+    fresh.dnskey = { RecordState::Rumoured, now };
+    fresh.published = now;
+    fresh.active = now;
+    if (fresh.krrsig.state != RecordState::NotApplicable)
+        fresh.krrsig = { RecordState::Rumoured, now };
+    if (fresh.zrrsig.state != RecordState::NotApplicable)
+        fresh.zrrsig = { RecordState::Rumoured, now };
+    if (fresh.ds.state != RecordState::NotApplicable && chained) {
+        fresh.ds = { RecordState::Rumoured, now };
+        fresh.ds_at_parent = DsAtParent::Submit;
+    }
+    // The lost key stops signing now and leaves. A lost KSK's DNSKEY and DS
+    // are of no use to anyone (nothing it signs can be made again); a lost
+    // ZSK's DNSKEY stays while the key states keep it, for the signatures
+    // caches still hold.
+    lost.goal = enforcer::KeyGoal::Absent;
+    lost.emergency = true;
+    lost.retired = now;
+    if (shown(lost.zrrsig))
+        lost.zrrsig = { RecordState::Unretentive, now };
+    if (shown(lost.krrsig)) {
+        lost.krrsig = { RecordState::Unretentive, now };
+        if (shown(lost.dnskey))
+            lost.dnskey = { RecordState::Unretentive, now };
+        if (shown(lost.ds)) {
+            lost.ds = { RecordState::Unretentive, now };
+            if (lost.ds_at_parent != DsAtParent::Unsubmitted)
+                lost.ds_at_parent = DsAtParent::Retract;
+        }
+    }
+
+    auto stored = context.db.transaction([&]() -> Result<void> {
+        fresh.id = SIGNET_TRY(context.db.add_key(fresh));
+        SIGNET_TRY(context.db.remove_key_intent(fresh.locator));
+        SIGNET_TRY(context.db.update_key(lost));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, lost.id, now, "lost",
+                                          fmt::format("{} declared lost: it no longer signs", key_name(lost)) }));
+        SIGNET_TRY(context.db.add_event({ 0, zone.id, fresh.id, now, "generate",
+                                          fmt::format("{} generated: replaces lost {}, signs at once", key_name(fresh),
+                                                      key_name(lost)) }));
+        return {};
+    });
+    if (!stored) {
+        forget_key(context, *token, fresh.locator);
+        return fail(stored.error());
+    }
+
+    LostKeyReport report { lost, fresh, {} };
+    auto hours = [](Duration d) { return format_duration(d); };
+    if (fresh.zrrsig.state != RecordState::NotApplicable)
+        report.gap.push_back(fmt::format(
+            "resolvers that cached the DNSKEY RRset before the next signing do not know the new key's signatures: "
+            "they fail the zone's answers until it expires, up to dnskey-ttl + zone-propagation-delay ({}) after "
+            "the next signing",
+            hours(policy.dnskey_ttl + policy.zone_propagation_delay)));
+    if (fresh.krrsig.state != RecordState::NotApplicable && chained)
+        report.gap.push_back(fmt::format(
+            "the parent's DS names the lost key, which can no longer sign the DNSKEY RRset: validating resolvers "
+            "fail the zone until the parent publishes the new DS and the old one has left the caches: submit it now "
+            "(`signet ds {}`), then up to parent-propagation-delay + parent-ds-ttl ({}) after the parent publishes it",
+            shell_quote(zone.name), hours(policy.parent_propagation_delay + policy.parent_ds_ttl)));
+    return report;
 }
 
 Result<RolloverReport> request_rollover(Context& context, std::string_view zone_name, KeyRole role, bool emergency,

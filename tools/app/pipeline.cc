@@ -531,9 +531,19 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
 
     auto file = SIGNET_TRY(AtomicFile::create(zone.output));
     auto stats = signer::sign_zone(*input, plan, *token, now, [&](std::string_view chunk) { return file.write(chunk); });
-    if (!stats)
-        return fail(stats.error().with_context(fmt::format("zone '{}' was not signed; {} is unchanged", zone.name,
-                                                           zone.output.string())));
+    if (!stats) {
+        // A key the token no longer has: name it, and the way out.
+        std::string hint;
+        for (const auto& key : keys) {
+            if (stats.error().code() == ErrorCode::NotFound && !key.removed
+                && stats.error().message().find(key.locator) != std::string::npos)
+                hint = fmt::format(" ({} {} has no private key in the token: if it is lost, `signet key lost {} {}` "
+                                   "puts a new key in its place at once)",
+                                   enforcer::key_role_to_text(key.role), key.key_tag, shell_quote(zone.name), key.key_tag);
+        }
+        return fail(stats.error().with_context(fmt::format("zone '{}' was not signed; {} is unchanged{}", zone.name,
+                                                           zone.output.string(), hint)));
+    }
     input = dns::Zone(); // its memory is better used for the check below
     SIGNET_TRY(file.flush());
 

@@ -88,6 +88,23 @@ Result<int> rollover(const Globals& globals, const std::string& zone, const std:
     return 0;
 }
 
+// signet key lost: a new key takes over at once from one whose private key
+// is gone; says what resolvers will see meanwhile.
+Result<int> lost(const Globals& globals, const std::string& zone, const std::string& tag)
+{
+    uint16_t key_tag = SIGNET_TRY(parse_key_tag(tag));
+    auto context = SIGNET_TRY(globals.open(app::Access::Write));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto report = SIGNET_TRY(app::replace_lost_key(context, zone, key_tag, *clock));
+    const auto& fresh = report.replacement;
+    fmt::print("{}: {} {} replaces lost {} {}; it is published and signs from the next `signet sign {}`\n", zone,
+               enforcer::key_role_to_text(fresh.role), fresh.key_tag, enforcer::key_role_to_text(report.lost.role),
+               report.lost.key_tag, shell_quote(zone));
+    for (const auto& line : report.gap)
+        fmt::print("  expect a validation gap: {}\n", line);
+    return 0;
+}
+
 Result<int> history(const Globals& globals, const std::string& name)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Read));
@@ -202,7 +219,7 @@ Result<int> gc(const Globals& globals)
 
 void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* key = app.add_subcommand("key", "keys: list, ds-seen, ds-gone, rollover, history, gc");
+    auto* key = app.add_subcommand("key", "keys: list, ds-seen, ds-gone, rollover, lost, history, gc");
     key->require_subcommand(1);
 
     auto list_zone = std::make_shared<std::string>();
@@ -234,6 +251,15 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
         chosen = [&globals, roll_zone, roll_role, emergency] {
             return rollover(globals, *roll_zone, *roll_role, *emergency);
         };
+    });
+
+    auto lost_zone = std::make_shared<std::string>();
+    auto lost_tag = std::make_shared<std::string>();
+    auto* lost_cmd = key->add_subcommand("lost", "a key's private key is gone from the token: a new key signs at once");
+    lost_cmd->add_option("zone", *lost_zone, "the zone")->required();
+    lost_cmd->add_option("keytag", *lost_tag, "the key tag of the lost key")->required();
+    lost_cmd->callback([&globals, &chosen, lost_zone, lost_tag] {
+        chosen = [&globals, lost_zone, lost_tag] { return lost(globals, *lost_zone, *lost_tag); };
     });
 
     auto* gc_cmd = key->add_subcommand("gc", "destroy token objects of runs that never committed, and of removed zones past their purge time");

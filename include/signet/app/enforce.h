@@ -106,4 +106,25 @@ struct RolloverReport {
 Result<RolloverReport> request_rollover(Context& context, std::string_view zone, enforcer::KeyRole role,
                                         bool emergency, const Clock& clock);
 
+struct LostKeyReport {
+    enforcer::KeyEntry lost;
+    enforcer::KeyEntry replacement;
+    // Why resolvers may fail the zone for a while, and for how long: one
+    // line per cause; empty when none can.
+    std::vector<std::string> gap;
+};
+
+// `signet key lost`: the private key of a key in use is gone from the token
+// (deleted, a token reset, a broken HSM), so the safe rollover, which keeps
+// the old key signing until its successor is in every cache, cannot be
+// done. A key of the same role and algorithm takes over at once: published
+// and signing from the next signing on, its DS asked for at once when the
+// lost key's DS is at the parent. The lost key stops signing and leaves
+// (its DNSKEY stays while its signatures may be cached, for a ZSK, as the
+// key states allow). Resolvers that cached the old DNSKEY RRset, or the old
+// DS, cannot validate the new signatures until those expire; the report
+// says for how long.
+Result<LostKeyReport> replace_lost_key(Context& context, std::string_view zone, uint16_t key_tag,
+                                       const Clock& clock);
+
 } // namespace signet::app
