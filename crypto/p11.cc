@@ -1,16 +1,13 @@
 #include <signet/crypto/p11.h>
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -19,6 +16,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <signet/base/regular_file.h>
 #include <signet/crypto/dnssec.h>
 
 namespace signet::crypto::p11 {
@@ -262,21 +260,24 @@ Result<std::string> read_pin(const std::filesystem::path& pin_file, std::string_
         if (const char* value = std::getenv(std::string(env_name).c_str()); value && *value)
             return std::string(value);
     }
-    struct stat st;
-    if (stat(pin_file.c_str(), &st) != 0)
-        return fail(ErrorCode::Config, fmt::format("{}: cannot read the PIN file", pin_file.string()));
-    if (st.st_mode & 077)
+    // The PIN never appears in a message, so neither does what the file holds.
+    auto file = open_regular_file(pin_file);
+    if (!file)
+        return fail(ErrorCode::Config,
+                    fmt::format("{}: cannot read the PIN file: {}", pin_file.string(), file.error().message()));
+    if (file->mode & 077)
         return fail(ErrorCode::Config,
                     fmt::format("{}: the PIN file may be read by others (mode {:o}); make it 0600", pin_file.string(),
-                                st.st_mode & 0777));
-    std::ifstream in(pin_file, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string pin = buffer.str();
+                                file->mode & 0777));
+    auto content = read_capped(*file, 4096); // a PIN is short
+    if (!content)
+        return fail(ErrorCode::Config,
+                    fmt::format("{}: cannot read the PIN file: {}", pin_file.string(), content.error().message()));
+    std::string pin = std::move(*content);
     while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r'))
         pin.pop_back();
-    if (!in || pin.empty())
-        return fail(ErrorCode::Config, fmt::format("{}: the PIN file is empty or unreadable", pin_file.string()));
+    if (pin.empty())
+        return fail(ErrorCode::Config, fmt::format("{}: the PIN file is empty", pin_file.string()));
     return pin;
 }
 

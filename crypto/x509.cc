@@ -1,11 +1,5 @@
 #include <signet/crypto/x509.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -15,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <signet/base/excerpt.h>
+#include <signet/base/regular_file.h>
 
 namespace signet::crypto {
 
@@ -198,56 +193,21 @@ Result<CertificateChain> parse_certificates(std::string_view content, std::strin
 Result<CertificateChain> load_certificates(const std::filesystem::path& path)
 {
     const SourceLocation where { path.string(), 0, 0 };
-    // O_NONBLOCK: a FIFO named as a certificate must fail, not wait for a
-    // writer; O_NOCTTY: a terminal named here must not become ours.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        int error = errno;
-        return fail(Error(ErrorCode::Io,
-                          error == ENOENT ? std::string("no such file")
-                                          : fmt::format("cannot open: {}", std::strerror(error)),
-                          where));
-    }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer { fd };
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int error = errno;
-        return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(error)), where));
-    }
-    // Devices, FIFOs and sockets could feed data forever or never.
-    if (!S_ISREG(st.st_mode))
-        return fail(Error(ErrorCode::Parse,
-                          S_ISDIR(st.st_mode) ? std::string("a directory, not a certificate file")
-                                              : std::string("not a regular file; certificates are read from files"),
-                          where));
-    if (static_cast<uint64_t>(st.st_size) > max_file_size)
-        return fail(Error(ErrorCode::Parse,
-                          fmt::format("larger than {} MiB; not a certificate file", max_file_size >> 20), where));
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    // The size may change while it is read; the cap holds whatever it does.
-    std::string content;
-    char buffer[16384];
-    while (content.size() <= max_file_size) {
-        ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int error = errno;
-            return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", std::strerror(error)), where));
+    auto content = read_regular_file(path, max_file_size);
+    if (!content) {
+        const Error& e = content.error();
+        switch (e.code()) {
+        case ErrorCode::NotFound: return fail(Error(ErrorCode::Io, e.message(), where));
+        case ErrorCode::Io: return fail(Error(ErrorCode::Io, fmt::format("cannot read: {}", e.message()), where));
+        default:
+            // Not a regular file, or too large: devices, FIFOs and sockets
+            // could feed data for ever or never.
+            return fail(Error(ErrorCode::Parse, fmt::format("{}; not a certificate file", e.message()), where));
         }
-        if (n == 0)
-            break;
-        content.append(buffer, static_cast<size_t>(n));
     }
-    if (content.size() > max_file_size)
-        return fail(Error(ErrorCode::Parse,
-                          fmt::format("larger than {} MiB; not a certificate file", max_file_size >> 20), where));
-    if (content.empty())
+    if (content->empty())
         return fail(Error(ErrorCode::Parse, "empty file; no certificate", where));
-    return parse_certificates(content, path.string());
+    return parse_certificates(*content, path.string());
 }
 
 } // namespace signet::crypto

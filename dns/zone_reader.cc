@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <signet/base/excerpt.h>
+#include <signet/base/regular_file.h>
 
 namespace signet::dns {
 
@@ -553,45 +554,21 @@ Reader::Reader(const RecordSink& sink, Diagnostics& diagnostics)
     }
 }
 
-std::string_view file_kind(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a regular file";
-}
-
 int Reader::open_regular(const std::filesystem::path& path, std::string_view shown, const SourceLocation& where)
 {
-    // O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise.
-    // O_NOCTTY: a terminal must not become ours by being named here.
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        int error = errno;
-        diag_.errors.emplace_back(ErrorCode::Io, fmt::format("cannot open '{}': {}", shown, std::strerror(error)),
+    auto file = open_regular_file(path);
+    if (!file) {
+        // ErrorCode::Io whatever the cause: a zone file that is a FIFO is
+        // no syntax error.
+        const bool special = file.error().code() == ErrorCode::Parse;
+        diag_.errors.emplace_back(ErrorCode::Io,
+                                  fmt::format("cannot {} '{}': {}{}", special ? "read" : "open", shown,
+                                              file.error().message(),
+                                              special ? "; zone files must be regular files" : ""),
                                   where);
         return -1;
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        diag_.errors.emplace_back(
-            ErrorCode::Io,
-            fmt::format("cannot read '{}': {}; zone files must be regular files", shown, file_kind(st.st_mode)),
-            where);
-        return -1;
-    }
-    // Reads of a regular file do not block anyway; clear the flag so that
-    // nothing below depends on it.
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
+    return file->fd.release();
 }
 
 bool Reader::allowed(std::string_view real) const

@@ -190,7 +190,7 @@ TEST(RegularFiles, FifoAsIncludeIsRefusedWithoutWaiting)
     Diagnostics diag;
     auto zone = load(file, diag);
     ASSERT_FALSE(zone);
-    EXPECT_NE(diag.errors.front().message().find("a FIFO; zone files must be regular files"), std::string::npos)
+    EXPECT_NE(diag.errors.front().message().find("a FIFO, not a regular file; zone files must be regular files"), std::string::npos)
         << all_messages(diag);
     EXPECT_EQ(diag.errors.front().where()->line, 5u);
 }
