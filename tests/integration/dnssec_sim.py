@@ -488,13 +488,19 @@ def trusted_keys(ds_set, dnskeys):
 
 
 def check_chains(now, ds_history, dnskey_history, data_histories,
-                 secure_since):
+                 secure_since, insecure_from=None):
     """Every combination a validating resolver may hold at `now`: a DS set
     version, a DNSKEY RRset version and, for each data RRset, a version of
     it, each still within its TTL (after the propagation delay). Returns
     the failures as text. An empty DS set is an insecure delegation, which
     is fine for versions published before the zone first became secure
-    (`secure_since`, None while it never has been)."""
+    (`secure_since`, None while it never has been), and for those published
+    once the zone was asked to go insecure (`insecure_from`). A resolver
+    that holds such a version proves the zone insecure and validates
+    nothing in it, so a zone going insecure is correct exactly when every
+    resolver view is either that or a full chain: an unsigned RRset or a
+    missing DNSKEY RRset meeting a DS set that may still be cached is what
+    makes it bogus."""
     failures = []
     ds_versions = ds_history.cached(now)
     dnskey_versions = dnskey_history.cached(now)
@@ -502,6 +508,8 @@ def check_chains(now, ds_history, dnskey_history, data_histories,
     for d in ds_versions:
         if d.content.records:
             secure_ds.append(d)
+        elif insecure_from is not None and d.first >= insecure_from:
+            continue
         elif secure_since is not None and d.first >= secure_since:
             failures.append(
                 "the parent's DS set became empty after the zone was "
@@ -531,6 +539,72 @@ def check_chains(now, ds_history, dnskey_history, data_histories,
                         % (k.describe(), r.describe(),
                            " | ".join(d.describe() for d in secure_ds)))
     return failures
+
+
+def orphan_ds(now, ds_history, dnskey_history):
+    """The DS records a resolver may hold at `now` beside a DNSKEY RRset
+    version it may hold that lacks their key: (DS, DS set version, DNSKEY
+    version) for each. Not a validation failure by itself while another DS
+    of the set, of the same algorithm, chains (check_chains and the strict
+    algorithm check decide that); it says how long a parent's DS outlives
+    its key's DNSKEY."""
+    out = []
+    dnskey_versions = dnskey_history.cached(now)
+    for d in ds_history.cached(now):
+        for record in d.content.records:
+            for k in dnskey_versions:
+                if not any(record.matches(key) for key in k.content.keys):
+                    out.append((record, d, k))
+    return out
+
+
+# RFC 8078 §4: the CDS and CDNSKEY that ask the parent to remove every DS.
+DELETE = "delete"
+
+
+def cds_request(rrsets, origin):
+    """What the zone asks of a parent that reads its CDS/CDNSKEY RRsets
+    (RFC 7344 §4, RFC 8078): (request, signers, problems). `request` is
+    None when it publishes neither (RFC 7344 §4.1: no change), DELETE for
+    the removal of every DS, else the DS set as a DsSet (from CDS, or
+    computed from CDNSKEY with SHA-256 when only that is published).
+    `signers` are the (tag, algorithm) of the RRSIGs over them. `problems`
+    are the reasons a careful parent refuses the request: the two RRsets
+    disagree (RFC 7344 §4 wants them to match), or a DELETE comes with
+    other records (RFC 8078 §4)."""
+    origin = canonical_name(origin)
+    cds = rrsets.get((origin, "CDS"))
+    cdnskey = rrsets.get((origin, "CDNSKEY"))
+    if cds is None and cdnskey is None:
+        return None, frozenset(), []
+    problems = []
+    signers = frozenset((s.tag, s.algorithm) for r in (cds, cdnskey) if r
+                        for s in r.sigs)
+    cds_records = [Ds(origin, r[0], r[1], r[2], "".join(r[3:]))
+                   for r in (cds.rdatas if cds else [])]
+    keys = [Dnskey.from_text(origin, r) for r in (cdnskey.rdatas if cdnskey else [])]
+    cds_delete = [d for d in cds_records if d.algorithm == 0]
+    key_delete = [k for k in keys if k.algorithm == 0]
+    if cds_delete or key_delete:
+        if len(cds_delete) != len(cds_records) or len(key_delete) != len(keys) \
+                or len(cds_records) > 1 or len(keys) > 1:
+            problems.append("a CDS/CDNSKEY DELETE comes with other records")
+        if cds_delete and cds_delete[0].key() != (0, 0, 0, "00"):
+            problems.append("the CDS DELETE is not '0 0 0 00'")
+        if key_delete and key_delete[0].rdata != struct.pack("!HBB", 0, 3, 0) + b"\0":
+            problems.append("the CDNSKEY DELETE is not '0 3 0 AA=='")
+        if (cds is None) != (cdnskey is None):
+            problems.append("a DELETE in only one of CDS and CDNSKEY")
+        return DELETE, signers, problems
+    digest_types = sorted({d.digest_type for d in cds_records}) or [2]
+    from_keys = [Ds(origin, k.tag, k.algorithm, t, k.digest(t) or "")
+                 for k in keys for t in digest_types]
+    if cds is not None and cdnskey is not None and \
+            sorted(d.key() for d in cds_records) != sorted(d.key() for d in from_keys):
+        problems.append("CDS (%s) and CDNSKEY (%s) do not match"
+                        % (" ".join(str(d.tag) for d in cds_records),
+                           " ".join(str(k.tag) for k in keys)))
+    return DsSet(cds_records if cds is not None else from_keys), signers, problems
 
 
 # ---------------------------------------------------------------------------
@@ -639,4 +713,76 @@ def self_test():
     publish_data(data, 0, [zsk2])
     expect("insecure before the first DS", False, [0], parent, dnskey, data,
            secure_since=None)
+
+    # Going insecure: the DS set emptied at 5h on request (from 4h), the
+    # zone unsigned once the DS set has left every cache (6h), and not
+    # before.
+    def going_insecure(unsigned_at, withdraw_keys_at=None):
+        parent, dnskey, data = world()
+        parent.publish(0, DsSet([ds_of(ksk)]), hour, "")
+        publish_keys(dnskey, 0, [ksk, zsk], [ksk])
+        publish_data(data, 0, [zsk])
+        parent.publish(5 * hour, DsSet([]), hour, "")
+        if withdraw_keys_at is not None:
+            # As the simulation records an unsigned zone: a version
+            # without keys, which a resolver caches as NODATA.
+            publish_keys(dnskey, withdraw_keys_at, [], [])
+        publish_data(data, unsigned_at, [])
+        return parent, dnskey, data
+
+    def expect_insecure(label, failing, times, worlds):
+        parent, dnskey, data = worlds
+        found = []
+        for t in times:
+            found += check_chains(t, parent, dnskey, [data], 0, insecure_from=4 * hour)
+        if failing and not found:
+            problems.append("self-test: '%s' should fail and does not" % label)
+        if not failing and found:
+            problems.append("self-test: '%s' should pass: %s" % (label, found[0]))
+
+    steps = [5 * hour, 6 * hour - 1, 6 * hour, 8 * hour]
+    expect_insecure("unsigned once the DS set has left every cache", False, steps,
+                    going_insecure(6 * hour, withdraw_keys_at=6 * hour))
+    expect_insecure("unsigned while a DS set may be cached", True, steps,
+                    going_insecure(6 * hour - 60))
+    expect_insecure("DNSKEY RRset withdrawn while a DS set may be cached", True, steps,
+                    going_insecure(6 * hour, withdraw_keys_at=5 * hour + 1800))
+
+    # A DS that outlives its key's DNSKEY is seen as such.
+    parent, dnskey, data = world()
+    parent.publish(0, DsSet([ds_of(ksk), ds_of(ksk2)]), hour, "")
+    publish_keys(dnskey, 0, [ksk2, zsk], [ksk2])
+    if len(orphan_ds(0, parent, dnskey)) != 1:
+        problems.append("self-test: a DS without its DNSKEY is not noticed")
+
+    # CDS/CDNSKEY as a parent reads them.
+    def zone_with(cds, cdnskey):
+        rrsets = {}
+        for rtype, rdatas in (("CDS", cds), ("CDNSKEY", cdnskey)):
+            if rdatas is not None:
+                rrset = RRset(origin, rtype)
+                rrset.rdatas = [r.split() for r in rdatas]
+                rrsets[(origin, rtype)] = rrset
+        return rrsets
+
+    key_text = "257 3 13 " + base64.b64encode(ksk.rdata[4:]).decode()
+    ds_text = "%d 13 2 %s" % (ksk.tag, ksk.digest(2))
+    cases = [
+        ("no CDS", zone_with(None, None), None, 0),
+        ("CDS and CDNSKEY agree", zone_with([ds_text], [key_text]), "set", 0),
+        ("CDS and CDNSKEY disagree", zone_with([ds_text], [key_text.replace("257", "256")]),
+         "set", 1),
+        ("DELETE", zone_with(["0 0 0 00"], ["0 3 0 AA=="]), DELETE, 0),
+        ("DELETE beside a DS", zone_with(["0 0 0 00", ds_text], ["0 3 0 AA=="]), DELETE, 1),
+    ]
+    for label, rrsets, kind, bad in cases:
+        request, _, found = cds_request(rrsets, origin)
+        got = request if request in (None, DELETE) else "set"
+        if got != kind or bool(found) != bool(bad):
+            problems.append("self-test: CDS '%s' read as %r with problems %r"
+                            % (label, got, found))
+    request, _, _ = cds_request(zone_with([ds_text], [key_text]), origin)
+    if request not in (None, DELETE) and [d.key() for d in request.records] != \
+            [ds_of(ksk).key()]:
+        problems.append("self-test: the CDS DS set is not the key's DS")
     return problems

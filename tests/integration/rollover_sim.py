@@ -17,7 +17,9 @@ simulated parent that holds the zone's DS set. The loop, at simulated time t:
      its RRSIGs; SOA, NS, an A RRset and the apex's NSEC/NSEC3, with theirs)
      is recorded as a new version when it changed, with the TTL as
      published; the parent's DS set is recorded the same way;
-  4. `dnssec-verify` (BIND) must accept the zone, with its clock set to t;
+  4. `dnssec-verify` (BIND) must accept the zone, with its clock set to t
+     (unless it was published without DNSSEC); a parent that reads CDS
+     takes in the zone's CDS/CDNSKEY;
   5. the invariant (below) is checked at t;
   6. `signet ds --json` at t says what the parent must add or remove: the
      parent is asked to, and the conversation is checked for consistency;
@@ -53,6 +55,29 @@ algorithm (Unbound's harden-algo-downgrade) require. The plain invariant
 is satisfied by any one algorithm's chain, which let an old algorithm's
 DNSKEY leave while cached DS sets still listed it.
 
+The parent learns what to publish in one of three ways: the operator
+hands it what `signet ds` says to add or remove (the default); the
+ds-submit-command / ds-retract-command hooks hand it the records; or it
+reads the zone's CDS/CDNSKEY as RFC 7344/8078 parents polling them do:
+`parent delay` after the zone publishes a new CDS request its DS set
+becomes what the CDS lists (bootstrapping from the first one), empty after
+a CDS DELETE, unchanged when the zone publishes no CDS; it refuses a
+request whose CDS and CDNSKEY disagree, that is not signed by a key the DS
+set in place points to, or that would break the delegation. In every case
+the operator runs ds-seen / ds-gone only after the parent acted and only
+while `signet ds` still asks for it (with a CDS parent, once the parent has
+acted on the zone's latest CDS; in one scenario never ds-gone).
+
+Going insecure (`signet zone unsign`): from the request on, an empty DS set
+at the parent is the goal, not a failure; once the zone is published
+without DNSSEC, its DNSKEY RRset becomes a version without keys and its
+RRsets versions without signatures, so the invariant fails wherever a DS
+set may still be cached: every resolver view must be either a full chain
+or a provably insecure delegation. The unsigned zone must have no DNSSEC
+record at all, `signet ds` may say nothing but "remove" meanwhile, the
+signing's to-do names every DS the parent still holds, and at the end the
+parent holds no DS and every key is destroyed.
+
 Besides: no signature is served outside its validity period, nor served by
 a secondary after it expired; the zone never has zero usable keys (some key
 signs the DNSKEY RRset, and once the parent has a DS, a key it points to
@@ -62,9 +87,13 @@ the zone and at the parent); a rollover by hand (`key rollover`, also with
 --emergency) publishes a new key within two days; the parent's DS set and
 what `signet ds` says stay consistent (nothing the parent holds goes
 unmentioned, "keep" only for what it holds, "add"/"remove" stop within a
-day of ds-seen/ds-gone). Differences between the CDS RRset and the DS set
-`signet ds` wants are noted, not failed. The checker first tests itself on
-made-up histories with known answers.
+day of ds-seen/ds-gone); no KSK or CSK is destroyed while a DS for it may be
+cached (at the parent, or withdrawn less than its propagation delay plus
+TTL ago). Differences between the CDS RRset and the DS set `signet ds`
+wants are noted, not failed, and so is a cached DS that outlives its
+DNSKEY while another DS of its algorithm chains (the enforcer withdraws a
+KSK's DNSKEY once its successor's DS is in every cache). The checker first
+tests itself on made-up histories with known answers.
 
 Property mode: random policies (algorithm, KSK+ZSK or CSK, lifetimes, TTLs,
 delays, signatures, within ranges that pass signet's own policy checks),
@@ -74,7 +103,8 @@ rollover by hand (manual or emergency) at a random moment, from a seeded RNG
 with the same checks.
 
 Quick mode (--quick, SIGNET_SIM_QUICK=1, or a signet path containing
-"asan"): 240 days per scenario and one property run of 120 days; see main().
+"asan"): each scenario as many days as its rollovers need (at most 240)
+and one property run of 120 days; see main() and scenarios().
 Scenarios run in parallel, --jobs or SIGNET_SIM_JOBS at a time (default 2).
 SIGNET_KEEP_WORK=1 keeps the state dirs of a failed run.
 
@@ -229,8 +259,12 @@ class Parent:
         self.operator = []           # [time, "ds-seen"|"ds-gone", tag, Ds, parent's time]
         self.asked = {}              # Ds.key() -> ("add"|"remove", time)
         self.confirmed = {}          # Ds.key() -> ("ds-seen"|"ds-gone", time)
+        self.held = {}               # Ds.key() -> [[published, withdrawn or None], ...]
+        self.changed = {}            # Ds.key() -> when the parent last added or removed it
         self.secure_since = None
         self.log = []
+
+    acts_on_cds = False
 
     def request(self, t, kind, record, tag):
         key = record.key()
@@ -247,17 +281,49 @@ class Parent:
         while self.queue and self.queue[0][0] <= t:
             when, kind, record, tag = self.queue.pop(0)
             if kind == "add":
-                self.records[record.key()] = record
+                self.put(when, record)
                 self.operator.append([when + self.seen_delay, "ds-seen", tag, record, when])
             else:
-                self.records.pop(record.key(), None)
+                self.take(when, record)
                 self.operator.append([when + self.gone_delay, "ds-gone", tag, record, when])
-            content = ds.DsSet(self.records.values())
-            self.history.publish(when, content, self.ttl, content.describe())
-            if self.records and self.secure_since is None:
-                self.secure_since = when
-            self.log.append("%s parent %s DS %d" % (
-                ds.rfc3339(when), "publishes" if kind == "add" else "withdraws", tag))
+            self.publish(when)
+
+    def put(self, when, record):
+        key = record.key()
+        if key not in self.records:
+            self.held.setdefault(key, []).append([when, None])
+            self.log.append("%s parent publishes DS %d" % (ds.rfc3339(when), record.tag))
+        self.records[key] = record
+        self.changed[key] = when
+
+    def take(self, when, record):
+        key = record.key()
+        if key in self.records:
+            self.held[key][-1][1] = when
+            self.log.append("%s parent withdraws DS %d" % (ds.rfc3339(when), record.tag))
+        self.records.pop(key, None)
+        self.changed[key] = when
+
+    def publish(self, when):
+        content = ds.DsSet(self.records.values())
+        self.history.publish(when, content, self.ttl, content.describe())
+        if self.records and self.secure_since is None:
+            self.secure_since = when
+
+    def observe(self, t, request, signers, problems, dnskeys):
+        """The zone's CDS/CDNSKEY as published at t: this parent does not
+        read them."""
+        return []
+
+    def gone_from_caches(self, key):
+        """When no cache can hold a DS set with this DS any more: None
+        while the parent publishes it (or never did, then 0)."""
+        spans = self.held.get(key)
+        if not spans:
+            return 0
+        if spans[-1][1] is None:
+            return None
+        return spans[-1][1] + self.history.lag + self.ttl
 
     def due_confirmations(self, t):
         self.operator.sort(key=lambda e: e[0])
@@ -271,6 +337,140 @@ class Parent:
         return min(times) if times else None
 
 
+class CdsParent(Parent):
+    """A parent that reads the zone's CDS/CDNSKEY, as RFC 7344/8078
+    parents polling them do: `delay` after the zone publishes a new CDS
+    request, the DS set becomes what the CDS lists (RFC 7344 §4.1), or
+    empty after a CDS DELETE (RFC 8078 §4); a zone without CDS changes
+    nothing. Like a careful parent it refuses a request that does not
+    authenticate (once the delegation is secure, the CDS must be signed by
+    a key of the DNSKEY RRset that the DS set in place points to, RFC 7344
+    §4.1), whose CDS and CDNSKEY disagree, or that would break the
+    delegation (no DS of it matches a key signing the DNSKEY RRset). It
+    takes no requests. The operator, told by `signet ds` to add or remove
+    a DS, watches the parent and confirms (ds-seen, ds-gone) once the DS
+    set shows the change and the parent has acted on the zone's latest CDS
+    (a removal confirmed while an older CDS that lists the DS is still to
+    be acted on would be a false ds-gone); with `confirm_gone` false the
+    operator never runs ds-gone."""
+
+    acts_on_cds = True
+
+    def __init__(self, start, ttl, lag, delay, seen_delay, gone_delay, confirm_gone=True):
+        super().__init__(start, ttl, lag, delay, seen_delay, gone_delay)
+        self.confirm_gone = confirm_gone
+        self.watch = {}              # Ds.key() -> (kind, tag, Ds, since)
+        self.last_request = None     # the CDS request last taken in (or refused)
+        self.never_gone = []         # DS the operator saw gone and did not confirm
+
+    def request(self, t, kind, record, tag):
+        key = record.key()
+        if self.asked.get(key, (None,))[0] == kind:
+            return False
+        self.asked[key] = (kind, t)
+        self.watch[key] = (kind, tag, record, t)
+        self.log.append("%s operator told to %s DS %d (the parent reads CDS)"
+                        % (ds.rfc3339(t), kind, tag))
+        self.settle()
+        return True
+
+    def observe(self, t, request, signers, problems, dnskeys):
+        """Takes in the CDS request the zone publishes at t; returns why
+        a careful parent refuses it (nothing when it is taken, or is the
+        one taken before)."""
+        if request is None or request == self.last_request:
+            return []
+        self.last_request = request
+        refusals = list(problems)
+        if request != ds.DELETE and not ds.trusted_keys(request, dnskeys):
+            refusals.append("its DS set (%s) matches no key that signs the DNSKEY RRset (%s)"
+                            % (request.describe(), dnskeys.describe()))
+        current = ds.DsSet(self.records.values())
+        if current.records:
+            vouched = {(k.tag, k.algorithm) for k in ds.trusted_keys(current, dnskeys)}
+            if not vouched & signers:
+                refusals.append("it is not signed by a key that the DS set in place (%s) points "
+                                "to" % current.describe())
+        if refusals:
+            return ["the parent refuses the CDS request %s: %s" % (
+                "DELETE" if request == ds.DELETE else request.describe(), "; ".join(refusals))]
+        self.queue.append([t + self.delay, "cds", request, None])
+        self.log.append("%s parent sees CDS %s" % (
+            ds.rfc3339(t), "DELETE" if request == ds.DELETE else request.describe()))
+        return []
+
+    def advance(self, t):
+        self.queue.sort(key=lambda e: e[0])
+        while self.queue and self.queue[0][0] <= t:
+            when, _, request, _ = self.queue.pop(0)
+            wanted = {} if request == ds.DELETE else {r.key(): r for r in request.records}
+            for key, record in list(self.records.items()):
+                if key not in wanted:
+                    self.take(when, record)
+            for record in wanted.values():
+                self.put(when, record)
+            self.publish(when)
+            self.settle()
+
+    def settle(self):
+        if self.queue:
+            return  # the parent has yet to act on the zone's latest CDS
+        for key, (kind, tag, record, since) in list(self.watch.items()):
+            acted = self.changed.get(key)
+            if kind == "add" and key in self.records:
+                del self.watch[key]
+                self.operator.append([max(acted, since) + self.seen_delay, "ds-seen", tag,
+                                      record, acted])
+            elif kind == "remove" and key not in self.records:
+                del self.watch[key]
+                if not self.confirm_gone:
+                    self.never_gone.append(tag)
+                    self.log.append("%s operator sees DS %d gone and never runs ds-gone"
+                                    % (ds.rfc3339(max(acted or since, since)), tag))
+                    continue
+                self.operator.append([max(acted or since, since) + self.gone_delay, "ds-gone",
+                                      tag, record, acted])
+
+
+class HookLog:
+    """ds-submit-command / ds-retract-command as a registrar's interface:
+    the hook appends what signet gives it (DS and DNSKEY records on stdin)
+    to a log, which the simulation reads after each signing and hands to
+    the parent as requests. The operator still confirms with ds-seen /
+    ds-gone once the parent acted."""
+
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "ds-hooks.log")
+        self.script = os.path.join(directory, "ds-hook")
+        with open(self.script, "w") as f:
+            f.write('#!/bin/sh\n# $1: submit or retract, $2: the zone\n'
+                    '{ echo "; $1 $2"; cat; } >> "%s"\n' % self.path)
+        os.chmod(self.script, 0o755)
+        self.offset = 0
+
+    def commands(self):
+        return {"ds-submit-command": "%s submit {zone}" % self.script,
+                "ds-retract-command": "%s retract {zone}" % self.script}
+
+    def requests(self):
+        """[(kind, Ds)] written since the last call."""
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path) as f:
+            f.seek(self.offset)
+            text = f.read()
+            self.offset = f.tell()
+        out = []
+        kind = None
+        for line in text.splitlines():
+            fields = line.split()
+            if line.startswith("; "):
+                kind = "add" if fields[1] == "submit" else "remove"
+            elif len(fields) > 3 and "DS" in [x.upper() for x in fields[1:4]]:
+                out.append((kind, ds.parse_ds_line(line)[0]))
+        return out
+
+
 # ---------------------------------------------------------------------------
 # Scenario changes
 
@@ -279,12 +479,14 @@ class Change:
     new TTLs in the zone, a manual rollover. `when` decides; it is asked
     before each signing with the zone as last published."""
 
-    def __init__(self, note, policy=None, zone_ttl=None, rollover=None, emergency=False):
+    def __init__(self, note, policy=None, zone_ttl=None, rollover=None, emergency=False,
+                 unsign=False):
         self.note = note
         self.policy = policy or {}
         self.zone_ttl = zone_ttl
         self.rollover = rollover
         self.emergency = emergency
+        self.unsign = unsign
         self.done_at = None
 
     def due(self, sim, t):
@@ -308,6 +510,17 @@ class Change:
             sim.signet.run(t, ["key", "rollover", ORIGIN, "--role", self.rollover]
                            + (["--emergency"] if self.emergency else []))
         sim.note(t, "change: %s" % self.note)
+        if self.unsign:
+            said = sim.signet.run(t, ["zone", "unsign", ORIGIN])
+            sim.unsign_at = t
+            # What the operator is told: each DS the parent holds should
+            # be named (a key already being withdrawn may be named only by
+            # `signet ds`, which talk_to_parent checks).
+            unnamed = sorted({r.tag for r in sim.parent.records.values()
+                              if str(r.tag) not in said})
+            if unnamed:
+                sim.note(t, "note: `signet zone unsign` does not name DS %s, which the parent "
+                         "holds" % " ".join(map(str, unnamed)))
 
     def check(self, sim):
         """After a rollover by hand, a new key of the role must be
@@ -368,6 +581,35 @@ class DuringRollover(Change):
         return None if self.done_at is not None else self.at
 
 
+class When(Change):
+    """`delay` after `predicate(sim)` first holds after a signing and the
+    conversation with the parent that follows it."""
+
+    def __init__(self, predicate, note, delay=0, **kw):
+        super().__init__(note, **kw)
+        self.predicate = predicate
+        self.delay = delay
+        self.at = None
+
+    def observe(self, sim, t):
+        if self.at is None and self.done_at is None and self.predicate(sim):
+            self.at = t + self.delay
+
+    def due(self, sim, t):
+        return self.done_at is None and self.at is not None and t >= self.at
+
+    def next_time(self):
+        return None if self.done_at is not None else self.at
+
+
+def ds_add_in_flight(sim):
+    """The parent holds a DS and has been asked to add another that it
+    does not publish yet: the middle of a KSK rollover."""
+    return bool(sim.parent.records) and any(
+        kind == "add" and key not in sim.parent.records
+        for key, (kind, _) in sim.parent.asked.items())
+
+
 # ---------------------------------------------------------------------------
 # One simulated zone
 
@@ -375,11 +617,15 @@ class Failure(Exception):
     pass
 
 
+DNSSEC_TYPES = {"DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
+
+
 class Simulation:
     def __init__(self, name, signet_binary, work, shim, policy, days,
                  parent_delay, seen_delay, gone_delay, zone_ttl=None,
                  changes=(), expect=None, step=None, verbose=False,
-                 note="", strict_algorithms=False):
+                 note="", strict_algorithms=False, parent="requests", confirm_gone=True,
+                 served_unsigned=False, unsign_step=None):
         self.name = name
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir)
@@ -397,6 +643,22 @@ class Simulation:
         self.expect = expect
         self.strict_algorithms = strict_algorithms
         self.strict_failures = 0
+        # How the parent learns what to publish: "requests" (the operator
+        # hands it what `signet ds` says to add or remove), "hooks" (the
+        # ds-submit/ds-retract commands hand it over) or "cds" (it reads
+        # the zone's CDS/CDNSKEY).
+        self.parent_kind = parent
+        # The zone was served unsigned before signet signed it (the usual
+        # way to DNSSEC): caches may hold its unsigned answers for a TTL
+        # after the first signing, so a DS at the parent before then
+        # makes it bogus.
+        self.served_unsigned = served_unsigned
+        self.confirm_gone = confirm_gone
+        self.hooks = None
+        self.unsign_at = None         # `signet zone unsign` was run
+        self.insecure_at = None       # first published without DNSSEC
+        self.orphans = 0              # signings at which a cached DS lacked its DNSKEY
+        self.last_todo = []
         self.verbose = verbose
         self.description = note
         self.input = os.path.join(self.dir, "zone")
@@ -422,6 +684,10 @@ class Simulation:
             refresh = dur(self.policy.get("signature-refresh", "5d"))
             step = max(HOUR, min(6 * DAY, (refresh - zone_lag) * 3 // 4))
         self.step = step
+        # While going insecure signet names no next event (the parent is
+        # to act, then caches to forget); a cron job signing every
+        # `unsign_step` publishes the unsigned zone that much after it may.
+        self.unsign_step = unsign_step
 
     # -- output ---------------------------------------------------------
     def note(self, t, text):
@@ -468,13 +734,29 @@ class Simulation:
         self.signet.run(None, ["init"])
         with open(os.path.join(self.state, "signet.toml")) as f:
             self.base_config = f.read()
+        if self.parent_kind == "hooks":
+            self.hooks = HookLog(self.dir)
+            self.policy.update(self.hooks.commands())
         self.write_config()
         self.write_zone()
         self.signet.run(START, ["zone", "add", ORIGIN, "--input", self.input,
                                 "--output", self.output, "--policy", "sim"])
-        self.parent = Parent(START, dur(self.policy.get("parent-ds-ttl", "1d")),
-                             dur(self.policy.get("parent-propagation-delay", "1h")),
-                             self.parent_delay, self.seen_delay, self.gone_delay)
+        timing = (START, dur(self.policy.get("parent-ds-ttl", "1d")),
+                  dur(self.policy.get("parent-propagation-delay", "1h")),
+                  self.parent_delay, self.seen_delay, self.gone_delay)
+        if self.parent_kind == "cds":
+            self.parent = CdsParent(*timing, confirm_gone=self.confirm_gone)
+        else:
+            self.parent = Parent(*timing)
+        if self.served_unsigned:
+            before = START - 30 * DAY
+            self.dnskey.publish(before, ds.DnskeySet([], []), min(self.zone_ttl, 300),
+                                "no DNSKEY RRset (served unsigned)")
+            for label in ("SOA", "NS", "www A"):
+                history = self.data.setdefault(label, ds.History(label + " RRset",
+                                                                 self.dnskey.lag))
+                history.publish(before, ds.SignedSet([[label]], []), self.zone_ttl,
+                                "unsigned (served before signet)")
 
     def run(self):
         started = time.monotonic()
@@ -509,7 +791,10 @@ class Simulation:
         return self
 
     def next_time(self, t, next_event):
-        candidates = [t + self.step]
+        step = self.step
+        if self.unsign_step and self.unsign_at is not None and self.insecure_at is None:
+            step = self.unsign_step
+        candidates = [t + step]
         if next_event is not None:
             if next_event > t:
                 candidates.append(next_event)
@@ -526,9 +811,19 @@ class Simulation:
 
     def step_at(self, t):
         self.steps += 1
-        # 1. The parent acts; the operator confirms what they saw.
+        # 1. The parent acts; the operator confirms what they saw, if
+        # signet still asks for it (a DS added after its key was retired,
+        # or after `zone unsign`, is to be removed now, not confirmed).
         self.parent.advance(t)
-        for _, action, tag, record, acted in self.parent.due_confirmations(t):
+        due = self.parent.due_confirmations(t)
+        asks = self.current_asks(t) if due else {}
+        for _, action, tag, record, acted in due:
+            wanted = "add" if action == "ds-seen" else "remove"
+            if asks.get(record.key()) != wanted:
+                self.note(t, "operator: the parent %s DS %d, but `signet ds` says %s: no %s"
+                          % ("publishes" if wanted == "add" else "no longer publishes", tag,
+                             asks.get(record.key(), "nothing of it"), action))
+                continue
             self.signet.run(t, ["key", action, ORIGIN, str(tag)])
             self.parent.confirmed[record.key()] = (action, t)
             if acted is None:
@@ -544,23 +839,30 @@ class Simulation:
         # 3. Sign.
         result = self.signet.run(t, ["sign", ORIGIN], json_output=True)
         next_event = self.next_event_of(result, t)
+        self.last_todo = self.todo_of(result)
         # 4. What is published now.
         rrsets = ds.read_signed_zone(self.output)
-        self.record(t, rrsets)
-        problem = self.verifier.verify(ORIGIN, self.output, t,
-                                       csk=self.policy.get("keys") == "csk")
-        if problem:
-            kept = os.path.join(self.dir, "rejected-%d.signed" % t)
-            shutil.copyfile(self.output, kept)
-            self.fail(t, "dnssec-verify rejects the signed zone (kept as %s):\n    %s"
-                      % (kept, problem.replace("\n", "\n    ")))
-        self.check_usable_keys(t)
-        for change in self.changes:
-            change.observe(self, t)
+        unsigned = self.record(t, rrsets)
+        if not unsigned:
+            problem = self.verifier.verify(ORIGIN, self.output, t,
+                                           csk=self.policy.get("keys") == "csk")
+            if problem:
+                kept = os.path.join(self.dir, "rejected-%d.signed" % t)
+                shutil.copyfile(self.output, kept)
+                self.fail(t, "dnssec-verify rejects the signed zone (kept as %s):\n    %s"
+                          % (kept, problem.replace("\n", "\n    ")))
+            self.check_usable_keys(t)
+            request, signers, problems = ds.cds_request(rrsets, ORIGIN)
+            for refusal in self.parent.observe(t, request, signers, problems,
+                                               self.dnskey.current.content):
+                self.fail(t, refusal)
+        if self.hooks:
+            for kind, record in self.hooks.requests():
+                self.parent.request(t, kind, record, record.tag)
         # 5. The invariant.
         for failure in ds.check_chains(t, self.parent.history, self.dnskey,
                                        list(self.data.values()),
-                                       self.parent.secure_since):
+                                       self.parent.secure_since, self.unsign_at):
             self.fail(t, failure)
         if self.strict_algorithms:
             found = check_algorithms(t, self.parent.history, self.dnskey,
@@ -568,8 +870,11 @@ class Simulation:
             self.strict_failures += len(found)
             for failure in found:
                 self.fail(t, failure)
+        self.note_orphans(t)
         # 6. The conversation with the parent.
         self.talk_to_parent(t)
+        for change in self.changes:
+            change.observe(self, t)
         self.parent.history.prune(t)
         self.dnskey.prune(t)
         for history in self.data.values():
@@ -616,15 +921,22 @@ class Simulation:
 
     def record(self, t, rrsets):
         """New versions of the RRsets of interest, and the signature
-        checks that need only one version."""
+        checks that need only one version. Returns whether the zone was
+        published without DNSSEC (after `zone unsign`)."""
         keys = ds.dnskeys_of(rrsets, ORIGIN)
         dnskey_rrset = rrsets.get((ORIGIN, "DNSKEY"))
         cds = rrsets.get((ORIGIN, "CDS"))
         self.last_cds = None if cds is None else {
             (int(r[0]), int(r[1]), int(r[2]), "".join(r[3:]).upper()) for r in cds.rdatas}
+        if not keys and self.unsign_at is not None:
+            self.record_unsigned(t, rrsets)
+            return True
         if not keys:
             self.fail(t, "the signed zone has no DNSKEY RRset")
-            return
+            return False
+        if self.insecure_at is not None:
+            self.fail(t, "the zone is signed again after it was published without DNSSEC "
+                      "(from %s)" % ds.rfc3339(self.insecure_at))
         for k in keys:
             ident = k.ident()
             if ident not in self.first_seen:
@@ -662,11 +974,56 @@ class Simulation:
             content = ds.SignedSet([[rrset.owner] + r for r in rrset.rdatas], rrset.sigs)
             old = history.publish(t, content, rrset.ttl, content.describe())
             self.check_signature_times(t, label, rrset.sigs, old)
+        return False
+
+    def record_unsigned(self, t, rrsets):
+        """The zone as `zone unsign` leaves it: no DNSSEC record at all.
+        The DNSKEY RRset becomes a version without keys (what a resolver
+        that asks now caches), the data RRsets versions without
+        signatures: check_chains then fails wherever a DS set may still
+        be cached, which is the bogus window going insecure must not have."""
+        if self.insecure_at is None:
+            self.insecure_at = t
+            self.note(t, "the zone is published without DNSSEC")
+        left = sorted({"%s %s" % (key[0], "RRSIG" if rrset.sigs and key[1] not in DNSSEC_TYPES
+                                  else key[1])
+                       for key, rrset in rrsets.items()
+                       if key[1] in DNSSEC_TYPES or rrset.sigs})
+        if left:
+            self.fail(t, "the unsigned zone still has DNSSEC records: %s" % ", ".join(left))
+        if self.parent.records:
+            self.fail(t, "the zone is published without DNSSEC while the parent publishes "
+                      "DS %s: bogus" % " ".join(str(r.tag) for r in self.parent.records.values()))
+        for k in self.last_dnskeys or []:
+            self.note(t, "%s %d (algorithm %d) withdrawn"
+                      % (self.role_of(k).upper(), k.tag, k.algorithm))
+        self.last_dnskeys = []
+        ttl = self.dnskey.current.ttl if self.dnskey.current else 3600
+        content = ds.DnskeySet([], [])
+        old = self.dnskey.publish(t, content, ttl, "no DNSKEY RRset (unsigned)")
+        self.check_signature_times(t, "DNSKEY", None, old)
+        slots = {"SOA": (ORIGIN, "SOA"), "NS": (ORIGIN, "NS"), "www A": ("www." + ORIGIN, "A")}
+        for label, history in self.data.items():
+            if label.startswith("apex NSEC"):
+                old = history.current
+                history.withdraw(t)
+                self.check_signature_times(t, label, None, old if old and old.replaced == t
+                                           else None)
+        for label, key in slots.items():
+            rrset = rrsets.get(key)
+            if rrset is None:
+                self.fail(t, "the unsigned zone lacks %s %s" % key)
+                continue
+            history = self.data.setdefault(label, ds.History(label + " RRset", self.dnskey.lag))
+            content = ds.SignedSet([[rrset.owner] + r for r in rrset.rdatas], [])
+            old = history.publish(t, content, rrset.ttl, "unsigned")
+            self.check_signature_times(t, label, None, old)
 
     def check_signature_times(self, t, label, sigs, replaced):
-        if not sigs:
+        """`sigs` None: an unsigned RRset, which needs none."""
+        if sigs is not None and not sigs:
             self.fail(t, "%s RRset has no RRSIG" % label)
-        for s in sigs:
+        for s in sigs or []:
             if not s.inception <= t <= s.expiration:
                 self.fail(t, "%s: RRSIG by %d is published outside its validity "
                           "(%s .. %s)" % (label, s.tag, ds.rfc3339(s.inception),
@@ -681,21 +1038,59 @@ class Simulation:
                               "re-signed too late" % (label, tag, ds.rfc3339(expiration),
                                                      ds.rfc3339(until)))
 
-    def talk_to_parent(self, t):
+    def ds_entries(self, t):
+        """`signet ds --json` at t: [(entry, Ds, action, tag)]."""
         records = self.signet.run(t, ["ds", ORIGIN], json_output=True)
         if not isinstance(records, list):
             raise CliError([self.signet.binary, "--json", "ds", ORIGIN], t,
                            "`ds --json` is not a JSON array", json.dumps(records))
-        listed = set()
+        out = []
         for entry in records:
             try:
                 record, _ = ds.parse_ds_line(entry["ds"])
-                action = entry["action"]
-                tag = int(entry["key_tag"])
+                out.append((entry, record, entry["action"], int(entry["key_tag"])))
             except (KeyError, ValueError, TypeError, IndexError) as e:
                 raise CliError([self.signet.binary, "--json", "ds", ORIGIN], t,
                                "`ds --json` entry without a usable key_tag, "
                                "action or ds (%s)" % e, json.dumps(entry))
+        return out
+
+    def current_asks(self, t):
+        """What `signet ds` asks of the parent now: {Ds.key(): action}."""
+        return {record.key(): action for _, record, action, _ in self.ds_entries(t)}
+
+    def todo_of(self, result):
+        entries = result if isinstance(result, list) else [result]
+        for e in entries:
+            if isinstance(e, dict) and ds.canonical_name(str(e.get("zone", ""))) == ORIGIN:
+                return [str(line) for line in e.get("todo") or []]
+        return []
+
+    def note_orphans(self, t):
+        """A DS that a resolver may hold beside a DNSKEY RRset without its
+        key is no failure while another DS of its algorithm chains (the
+        checks above decide that): the enforcer withdraws a KSK's DNSKEY
+        once its successor's DS is in every cache, and keeps the key
+        itself until its DS has left every cache. Counted, and the first
+        noted, so a change in that behaviour shows."""
+        found = ds.orphan_ds(t, self.parent.history, self.dnskey)
+        if not found:
+            return
+        self.orphans += 1
+        if self.orphans == 1:
+            record, d, k = found[0]
+            self.note(t, "note: a cached DS outlives its DNSKEY (another DS of its algorithm "
+                      "chains): DS %d in %s v%d, DNSKEY RRset v%d"
+                      % (record.tag, d.label, d.number, k.number))
+
+    def talk_to_parent(self, t):
+        records = [entry for entry, _, _, _ in self.ds_entries(t)]
+        listed = set()
+        cds_parent = self.parent.acts_on_cds
+        for entry in records:
+            record, _ = ds.parse_ds_line(entry["ds"])
+            action = entry["action"]
+            tag = int(entry["key_tag"])
             if record.tag != tag or ("algorithm" in entry
                                      and int(entry["algorithm"]) != record.algorithm):
                 self.fail(t, "`signet ds --json`: key_tag/algorithm %s/%s do not "
@@ -705,15 +1100,21 @@ class Simulation:
             listed.add(key)
             at_parent = key in self.parent.records
             confirmed = self.parent.confirmed.get(key, (None, None))
+            if self.unsign_at is not None and action != "remove":
+                self.fail(t, "the zone is going insecure but `signet ds` says %s for DS %d"
+                          % (action, tag))
             if action == "add":
                 if confirmed[0] == "ds-seen" and t - confirmed[1] > DAY:
                     self.fail(t, "`signet ds` still says add DS %d a day after "
                               "`key ds-seen` (%s)" % (tag, ds.rfc3339(confirmed[1])))
-                if not at_parent:
+                if cds_parent or (not at_parent and not self.hooks):
                     self.parent.request(t, "add", record, tag)
             elif action == "pending":
-                # For the parent later, once the key is known everywhere.
-                if at_parent:
+                # For the parent later, once the key is known everywhere. A
+                # parent that bootstraps from CDS (RFC 8078 §3) may have
+                # taken it already: the zone shows its KSK in CDS from the
+                # first signing on.
+                if at_parent and not cds_parent:
                     self.fail(t, "`signet ds` says DS %d is not for the parent yet "
                               "(pending), but the parent already publishes it" % tag)
             elif action == "keep":
@@ -725,7 +1126,11 @@ class Simulation:
                 if confirmed[0] == "ds-gone" and t - confirmed[1] > DAY:
                     self.fail(t, "`signet ds` still says remove DS %d a day after "
                               "`key ds-gone` (%s)" % (tag, ds.rfc3339(confirmed[1])))
-                if at_parent:
+                if cds_parent:
+                    self.parent.request(t, "remove", record, tag)
+                elif self.hooks:
+                    pass  # the retract command hands it to the parent
+                elif at_parent:
                     self.parent.request(t, "remove", record, tag)
                 elif confirmed[0] != "ds-gone" and key not in self.parent.asked:
                     # Never sent to the parent: the operator checks that
@@ -753,9 +1158,23 @@ class Simulation:
             if key not in listed and asked != "remove":
                 self.fail(t, "the parent publishes DS %d but `signet ds` no longer "
                           "lists it (neither keep nor remove)" % record.tag)
+        # Going insecure, the operator is told what is left to do: every
+        # DS the parent still publishes is named in the signing's to-do.
+        if self.unsign_at is not None and self.insecure_at is None:
+            for record in self.parent.records.values():
+                if not any(str(record.tag) in line for line in self.last_todo):
+                    self.fail(t, "going insecure: the parent still publishes DS %d, but "
+                              "`signet sign` names nothing to do for it (to do: %s)"
+                              % (record.tag, " | ".join(self.last_todo) or "nothing"))
 
     def finish(self, end):
         """Checks over the whole run."""
+        self.check_key_destruction(end)
+        if self.orphans:
+            self.note(end, "note: at %d signings a cached DS outlived its DNSKEY" % self.orphans)
+        if getattr(self.parent, "never_gone", None):
+            self.note(end, "note: the operator never confirmed the removal of DS %s"
+                      % " ".join(map(str, self.parent.never_gone)))
         if self.cds_mismatches:
             self.note(end, "note: the CDS RRset differed from `signet ds` add+keep at %d "
                       "signings" % self.cds_mismatches)
@@ -768,6 +1187,37 @@ class Simulation:
         if self.expect:
             for problem in self.expect(self):
                 self.fail(end, problem)
+
+    def key_list(self, t):
+        keys = self.signet.run(t, ["key", "list", ORIGIN], json_output=True)
+        if not isinstance(keys, list):
+            raise CliError([self.signet.binary, "--json", "key", "list", ORIGIN], t,
+                           "`key list --json` is not a JSON array", json.dumps(keys))
+        return keys
+
+    def check_key_destruction(self, end):
+        """No KSK or CSK is destroyed while a DS for it may be in a cache:
+        the parent still publishes it, or withdrew it less than its
+        propagation delay plus the DS TTL ago. Its DNSKEY may leave before
+        (another DS of its algorithm then chains), but the key is what the
+        zone would need back if that other chain failed, and a key gone
+        from the store is one `signet ds` no longer mentions."""
+        listed = [k for k in self.key_list(end) if k.get("role") in ("ksk", "csk")]
+        tags = [int(k["key_tag"]) for k in listed]
+        for k in listed:
+            tag = int(k["key_tag"])
+            if k.get("removed") is None or tags.count(tag) > 1:
+                continue
+            removed = ds.parse_time(k["removed"])
+            for key in self.parent.held:
+                if key[0] != tag:
+                    continue
+                gone = self.parent.gone_from_caches(key)
+                if gone is None or removed < gone:
+                    self.fail(end, "%s %d was destroyed at %s while a DS for it %s"
+                              % (k["role"].upper(), tag, ds.rfc3339(removed),
+                                 "is still at the parent" if gone is None else
+                                 "may be cached until %s" % ds.rfc3339(gone)))
 
     # -- what the run saw -------------------------------------------------
     def keys_by_role(self):
@@ -797,11 +1247,17 @@ def check_algorithms(now, ds_history, dnskey_history, data_histories):
     combination a resolver may hold at `now`, each algorithm of the cached
     DS set has a DS matching a key of the cached DNSKEY RRset that signs
     it, and each algorithm of the cached DNSKEY RRset signs the DNSKEY RRset
-    and every cached RRset with a key of that RRset. Returns the failures
-    as text, one per kind of combination."""
+    and every cached RRset with a key of that RRset; all of it only while
+    some resolver may hold a DS. Returns the failures as text, one per
+    kind of combination."""
     failures = []
     dnskey_versions = dnskey_history.cached(now)
-    for d in ds_history.cached(now):
+    ds_versions = ds_history.cached(now)
+    if not any(d.content.records for d in ds_versions):
+        # Every resolver finds the delegation insecure and validates
+        # nothing (before the first DS, or once gone insecure).
+        return failures
+    for d in ds_versions:
         records = d.content.records
         for k in dnskey_versions:
             trusted = ds.trusted_keys(d.content, k.content)
@@ -860,6 +1316,35 @@ def parent_matches_zone(sim):
     if not matched:
         return ["no DS at the parent matches a published DNSKEY at the end"]
     return []
+
+
+def went_insecure(sim):
+    """After `zone unsign`: the zone is published without DNSSEC (each
+    such signing was checked for leftover records), at the first signing
+    once the last DS removal was confirmed and the DS TTL plus the
+    parent's propagation delay have passed (or the re-sign step after);
+    the parent holds no DS; every key is destroyed."""
+    problems = []
+    if sim.unsign_at is None:
+        return ["`signet zone unsign` was never run"]
+    if sim.insecure_at is None:
+        return ["the zone was never published without DNSSEC after `signet zone unsign` at %s"
+                % ds.rfc3339(sim.unsign_at)]
+    if sim.parent.records:
+        problems.append("the parent still publishes DS %s at the end"
+                        % " ".join(str(r.tag) for r in sim.parent.records.values()))
+    gone = [when for action, when in sim.parent.confirmed.values() if action == "ds-gone"
+            and when >= sim.unsign_at]
+    if gone:
+        ready = max(gone) + sim.parent.ttl + sim.parent.history.lag
+        if sim.insecure_at > ready + (sim.unsign_step or sim.step):
+            problems.append("published without DNSSEC only at %s, though ready from %s"
+                            % (ds.rfc3339(sim.insecure_at), ds.rfc3339(ready)))
+    alive = [k for k in sim.key_list(None) if k.get("removed") is None]
+    if alive:
+        problems.append("keys not destroyed after going insecure: %s" % ", ".join(
+            "%s %s" % (k.get("role"), k.get("key_tag")) for k in alive))
+    return problems
 
 
 def algorithm_rolled(old, new):
@@ -935,13 +1420,24 @@ def zsk_slack(p):
             + dur(p["retire-safety"]) + DAY)
 
 
-def scenarios(days, strict=True):
-    """The fixed scenarios, over `days` simulated days each. Each is
-    (name, description, keyword arguments of Simulation)."""
+def scenarios(days, strict=True, quick=False):
+    """The fixed scenarios, over `days` simulated days each, or fewer
+    where a scenario says so: in the quick run, as many as its rollovers
+    need; going insecure needs weeks, not years. Each is (name,
+    description, keyword arguments of Simulation)."""
     out = []
 
+    full_days = days
+
+    def length(quick_days, full=None):
+        return min(full_days, quick_days) if quick else min(full_days, full or full_days)
+
+    # Its first KSK rolls by lifetime (about day 89, done by day 92)
+    # before the one by hand: at two fifths of the run, or on day 100 of a
+    # quick run of 130 days.
+    days = length(130)
     p = policy(zsk_lifetime="30d", ksk_lifetime="90d")
-    manual = START + days * 2 // 5 * DAY + 7 * HOUR
+    manual = START + max(days * 2 // 5, min(100, days - 30)) * DAY + 7 * HOUR
     emergency = START + days * 13 // 20 * DAY + 13 * HOUR
     out.append(("zsk30-ksk90", "ZSK 30d / KSK 90d, ECDSA P-256, prompt parent and operator; "
                 "a KSK rollover by hand on day %d, an emergency ZSK rollover on day %d"
@@ -952,8 +1448,12 @@ def scenarios(days, strict=True):
                                  rollover="zsk", emergency=True)],
                      expect=all_of(rollover_count("zsk", 30 * DAY, zsk_slack(p)),
                                    rollover_count("ksk", 90 * DAY, ksk_slack(p, 2 * HOUR)),
-                                   parent_matches_zone))))
+                                   parent_matches_zone),
+                     days=days)))
 
+    # A rollover by lifetime (about day 59), the emergency one halfway
+    # after it, and the emergency key's successor by lifetime.
+    days = length(130)
     p = policy(keys="csk", csk_lifetime="60d", ksk_lifetime="unlimited",
                zsk_lifetime="unlimited")
     emergency = START + days // 2 * DAY + 5 * HOUR
@@ -964,8 +1464,11 @@ def scenarios(days, strict=True):
                                  rollover="csk", emergency=True)],
                      expect=all_of(rollover_count("csk", 60 * DAY, ksk_slack(p, 4 * HOUR)
                                                   + dur(p["max-zone-ttl"])),
-                                   parent_matches_zone))))
+                                   parent_matches_zone),
+                     days=days)))
 
+    # The algorithm rollover takes about a week from the switch.
+    days = length(60)
     p = policy(algorithm="rsasha256", zsk_lifetime="60d", ksk_lifetime="unlimited")
     switch = START + min(days // 3, 400) * DAY
     out.append(("algorithm-8-to-13", "RSASHA256 -> ECDSAP256SHA256 by a policy edit on day %d"
@@ -974,8 +1477,10 @@ def scenarios(days, strict=True):
                      changes=[At(switch, "algorithm rsasha256 -> ecdsap256sha256",
                                  policy={"algorithm": "ecdsap256sha256"})],
                      expect=all_of(algorithm_rolled(8, 13), parent_matches_zone),
-                     strict_algorithms=strict)))
+                     strict_algorithms=strict, days=days)))
 
+    # Two KSK rollovers (90d lifetime): 240 days even when quick.
+    days = length(240)
     p = policy(zsk_lifetime="30d", ksk_lifetime="90d", dnskey_ttl="1h", max_zone_ttl="1h")
     up1 = DuringRollover("zsk", "TTLs up in a ZSK rollover: dnskey-ttl and max-zone-ttl 1h -> 2d",
                          policy={"dnskey-ttl": "2d", "max-zone-ttl": "2d"}, zone_ttl=2 * DAY)
@@ -997,21 +1502,124 @@ def scenarios(days, strict=True):
                                    rollover_count("ksk", 90 * DAY, ksk_slack(
                                        policy(dnskey_ttl="2d", max_zone_ttl="2d"), 2 * HOUR)),
                                    rollover_count("zsk", 30 * DAY, zsk_slack(
-                                       policy(dnskey_ttl="2d", max_zone_ttl="2d")))))))
+                                       policy(dnskey_ttl="2d", max_zone_ttl="2d")))),
+                     days=days)))
 
+    # One KSK rollover (60d lifetime, about day 59) with its late or slow
+    # confirmations, and three ZSK rollovers.
+    days = length(100)
     p = policy(zsk_lifetime="30d", ksk_lifetime="60d")
     out.append(("late-operator", "the operator confirms DS changes days late (ds-seen +4d, ds-gone +6d)",
                 dict(policy=p, parent_delay=HOUR, seen_delay=4 * DAY, gone_delay=6 * DAY,
                      expect=all_of(rollover_count("ksk", 60 * DAY, ksk_slack(p, 10 * DAY)),
                                    rollover_count("zsk", 30 * DAY, zsk_slack(p)),
-                                   parent_matches_zone))))
+                                   parent_matches_zone),
+                     days=days)))
 
     p = policy(zsk_lifetime="30d", ksk_lifetime="60d", parent_registration_delay="1d")
     out.append(("slow-parent", "the parent takes a day to act on every DS change",
                 dict(policy=p, parent_delay=DAY, seen_delay=HOUR, gone_delay=HOUR,
                      expect=all_of(rollover_count("ksk", 60 * DAY, ksk_slack(p, 2 * DAY)),
                                    rollover_count("zsk", 30 * DAY, zsk_slack(p)),
-                                   parent_matches_zone))))
+                                   parent_matches_zone),
+                     days=days)))
+
+    # A parent that reads CDS (RFC 7344/8078): it bootstraps the first DS
+    # from the CDS the zone shows from its first signing, and follows
+    # every later CDS change; the operator confirms what `signet ds` asks
+    # once the parent shows it. KSK 30d: a rollover by lifetime about day
+    # 29, an emergency one at four fifths of the run (day 40 when quick).
+    days = length(50, 365)
+    p = policy(zsk_lifetime="60d", ksk_lifetime="30d")
+    emergency = START + days * 4 // 5 * DAY + 3 * HOUR
+    out.append(("cds-withdrawal",
+                "KSK 30d, a parent that sets its DS set from the zone's CDS 2h after it changes; "
+                "an emergency KSK rollover on day %d" % ((emergency - START) // DAY),
+                dict(policy=p, parent="cds", parent_delay=2 * HOUR, seen_delay=HOUR,
+                     gone_delay=HOUR, strict_algorithms=True,
+                     changes=[At(emergency, "signet key rollover --role ksk --emergency",
+                                 rollover="ksk", emergency=True)],
+                     expect=all_of(rollover_count("ksk", 30 * DAY, ksk_slack(p, 3 * HOUR)),
+                                   parent_matches_zone),
+                     days=days)))
+
+    # The same parent, and an operator who never runs ds-gone: the
+    # enforcer cannot know when the parent dropped a DS (RFC 7344 §4.1:
+    # no CDS is no change, and a parent may be slow), so a retired KSK is
+    # kept, never destroyed; its DNSKEY may leave once its successor's DS
+    # is in every cache. The emergency rollover comes in the middle of a
+    # KSK rollover, while the new DS is at the parent and the old one still
+    # in every DS set (about day 30).
+    days = length(45, 365)
+    mid = DuringRollover("ksk", "signet key rollover --role ksk --emergency, in a KSK rollover",
+                         delay=DAY + 6 * HOUR, rollover="ksk", emergency=True)
+    out.append(("cds-no-ds-gone",
+                "KSK 30d, a parent that follows the zone's CDS, an operator who never runs "
+                "ds-gone; an emergency KSK rollover in the middle of a KSK rollover",
+                dict(policy=p, parent="cds", parent_delay=3 * HOUR, seen_delay=HOUR,
+                     gone_delay=HOUR, confirm_gone=False, strict_algorithms=True,
+                     changes=[mid],
+                     expect=all_of(rollover_count("ksk", 30 * DAY, ksk_slack(p, 3 * HOUR)),
+                                   parent_matches_zone),
+                     days=days)))
+
+    # A zone served unsigned until signet signs it, and a parent that
+    # bootstraps its DS from CDS after a delay (RFC 8078 §3.3, "accept
+    # after delay"). The zone shows its KSK in CDS from the first signing
+    # on, while `signet ds` offers the DS only once the zone's signatures
+    # are in every cache; so a parent that bootstraps sooner than the
+    # unsigned answers' TTL (1d here) after the first signing finds the
+    # zone bogus for the rest of that TTL (2h fails today). This parent
+    # waits two days.
+    days = length(36, 120)
+    p = policy(zsk_lifetime="60d", ksk_lifetime="30d")
+    out.append(("cds-bootstrap",
+                "a zone served unsigned before, a parent that bootstraps from CDS after 2 days; "
+                "KSK 30d",
+                dict(policy=p, parent="cds", parent_delay=2 * DAY, seen_delay=HOUR,
+                     gone_delay=HOUR, strict_algorithms=True, served_unsigned=True,
+                     expect=all_of(rollover_count("ksk", 30 * DAY, ksk_slack(p, 2 * DAY)),
+                                   parent_matches_zone),
+                     days=days)))
+
+    # Going insecure (`signet zone unsign`) from a steady state, with the
+    # parent driven by ds-submit-command / ds-retract-command. While it
+    # goes insecure the zone is signed twice a day (a cron job), so the
+    # unsigned zone follows soon after the last DS has left every cache.
+    # The first DS is in every cache by day 3.
+    days = length(9, 40)
+    p = policy(zsk_lifetime="30d", ksk_lifetime="90d")
+    unsign = START + (4 if quick else 10) * DAY + 5 * HOUR
+    out.append(("unsign",
+                "signet zone unsign on day %d; the parent is driven by the DS hooks"
+                % ((unsign - START) // DAY),
+                dict(policy=p, parent="hooks", parent_delay=2 * HOUR, seen_delay=HOUR,
+                     gone_delay=HOUR, strict_algorithms=True, unsign_step=12 * HOUR,
+                     changes=[At(unsign, "signet zone unsign", unsign=True)],
+                     expect=went_insecure, days=days)))
+
+    # The same with a parent that acts on CDS DELETE (RFC 8078 §4).
+    out.append(("unsign-cds",
+                "signet zone unsign on day %d; the parent removes the DS on CDS DELETE"
+                % ((unsign - START) // DAY),
+                dict(policy=p, parent="cds", parent_delay=3 * HOUR, seen_delay=HOUR,
+                     gone_delay=HOUR, strict_algorithms=True, unsign_step=12 * HOUR,
+                     changes=[At(unsign, "signet zone unsign", unsign=True)],
+                     expect=went_insecure, days=days)))
+
+    # Unsigned in the middle of a KSK rollover: the new KSK's DS has been
+    # asked for and the parent (6h to act) has yet to publish it; it is
+    # added, then removed with the old one.
+    roll = At(START + (3 if quick else 8) * DAY + 3 * HOUR, "signet key rollover --role ksk",
+              rollover="ksk")
+    out.append(("unsign-mid-ksk-rollover",
+                "signet zone unsign while the parent is adding the DS of a new KSK; the operator "
+                "follows `signet ds`",
+                dict(policy=p, parent_delay=6 * HOUR, seen_delay=HOUR, gone_delay=HOUR,
+                     strict_algorithms=True, unsign_step=12 * HOUR,
+                     changes=[roll, When(ds_add_in_flight, "signet zone unsign, a DS add in flight",
+                                         delay=HOUR, unsign=True)],
+                     expect=went_insecure, days=days)))
     return out
 
 
@@ -1101,8 +1709,8 @@ def property_cases(seed, runs, days):
 
 # ---------------------------------------------------------------------------
 
-def all_cases(days, seed, property_runs, property_days, strict=True):
-    return scenarios(days, strict) + property_cases(seed, property_runs, property_days)
+def all_cases(days, seed, property_runs, property_days, strict=True, quick=False):
+    return scenarios(days, strict, quick) + property_cases(seed, property_runs, property_days)
 
 
 def run_case(name, params, signet, work, shim, verbose):
@@ -1148,13 +1756,15 @@ def main():
         parser.error("dnssec-verify (BIND, Debian package bind9-utils) is not installed")
     # Under the sanitizers every signet call is several times slower (the
     # full run would take half an hour there). The quick run keeps every
-    # scenario and the same checks at every signing, but simulates 240 days
-    # instead of three years, and one property run of 120 days instead of
-    # three of a year. Every kind of rollover, the rollovers by hand, each
-    # parent conversation and all four TTL changes still happen within 240
-    # days, so the sanitizers see the same code paths; what the quick run
-    # does not show is drift over many rollover generations (the 13th KSK,
-    # the 37th ZSK), which the full run in the normal build covers.
+    # scenario and the same checks at every signing, but simulates at most
+    # 240 days instead of three years - each scenario as many as the
+    # rollovers it is about need (see scenarios()) - and one property run
+    # of 120 days instead of three of a year. Every kind of rollover, the
+    # rollovers by hand, each parent conversation, going insecure and all
+    # four TTL changes still happen, so the sanitizers see the same code
+    # paths; what the quick run does not show is drift over many rollover
+    # generations (the 13th KSK, the 37th ZSK), which the full run in the
+    # normal build covers. --days sets every fixed scenario's length.
     quick = args.quick or "asan" in signet or os.environ.get("SIGNET_SIM_QUICK") == "1"
     days = args.days or (240 if quick else 3 * 365 + 1)
     property_runs = args.property_runs if args.property_runs is not None else (1 if quick else 3)
@@ -1162,7 +1772,8 @@ def main():
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2 ** 31)
 
     params = dict(days=days, seed=seed, property_runs=property_runs,
-                  property_days=property_days, strict=args.strict)
+                  property_days=property_days, strict=args.strict,
+                  quick=quick and not args.days)
     cases = all_cases(**params)
     if args.scenario:
         wanted = set(args.scenario)
@@ -1177,7 +1788,7 @@ def main():
         return 1
 
     work = tempfile.mkdtemp(prefix="rollover-sim-")
-    print("rollover simulation: %s, %d days per scenario, %d property run(s) of %d days, "
+    print("rollover simulation: %s, up to %d days per scenario, %d property run(s) of %d days, "
           "property seed %d (repeat with --seed %d), %d job(s)%s"
           % ("quick" if quick else "full", days, property_runs, property_days, seed, seed,
              args.jobs, ", work dir " + work if args.keep else ""))
