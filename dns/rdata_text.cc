@@ -215,20 +215,11 @@ void append_generic(std::string& out, std::string_view wire)
     }
 }
 
-} // namespace detail
-
-namespace {
-
-using namespace detail;
-
-constexpr uint64_t max_u32 = 0xffffffffull;
-
-// An interval in seconds: decimal, or TTL-style units ("1w2d", "90m") as the
-// master-file TTL field allows (RFC 2308 §4 and BIND).
-std::optional<uint32_t> parse_interval(std::string_view text)
+std::expected<uint32_t, IntervalError> parse_interval(std::string_view text)
 {
+    constexpr uint64_t max = 0xffffffffull;
     if (text.empty())
-        return std::nullopt;
+        return std::unexpected(IntervalError::Empty);
     uint64_t total = 0;
     uint64_t number = 0;
     bool have_digits = false;
@@ -236,8 +227,8 @@ std::optional<uint32_t> parse_interval(std::string_view text)
     for (char c : text) {
         if (c >= '0' && c <= '9') {
             number = number * 10 + static_cast<uint64_t>(c - '0');
-            if (number > max_u32)
-                return std::nullopt;
+            if (number > max)
+                return std::unexpected(IntervalError::TooLarge);
             have_digits = true;
             continue;
         }
@@ -248,25 +239,33 @@ std::optional<uint32_t> parse_interval(std::string_view text)
         case 'h': case 'H': unit = 3600; break;
         case 'd': case 'D': unit = 86400; break;
         case 'w': case 'W': unit = 604800; break;
-        default: return std::nullopt;
+        default: return std::unexpected(IntervalError::BadCharacter);
         }
         if (!have_digits)
-            return std::nullopt;
+            return std::unexpected(IntervalError::UnitWithoutNumber);
+        // Checked at every step: many parts must not wrap the sum around.
         total += number * unit;
-        if (total > max_u32)
-            return std::nullopt;
+        if (total > max)
+            return std::unexpected(IntervalError::TooLarge);
         number = 0;
         have_digits = false;
         have_unit = true;
     }
     if (have_digits) {
-        // "1h30" is ambiguous; BIND refuses it too.
         if (have_unit)
-            return std::nullopt;
+            return std::unexpected(IntervalError::NumberAfterUnits);
         total = number;
     }
     return static_cast<uint32_t>(total);
 }
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
+
+constexpr uint64_t max_u32 = 0xffffffffull;
 
 // RFC 4034 §3.2: YYYYMMDDHHmmSS in UTC, or decimal seconds since the epoch.
 // A date is stored as its seconds since 1970 modulo 2^32 (RFC 4034 §3.1.5).

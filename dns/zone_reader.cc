@@ -20,6 +20,8 @@
 #include <signet/base/excerpt.h>
 #include <signet/base/regular_file.h>
 
+#include "detail/rdata_internal.h"
+
 namespace signet::dns {
 
 SourceLocation Diagnostics::where(uint16_t file, uint32_t line) const
@@ -49,46 +51,23 @@ void Diagnostics::warn(Error warning)
 
 Result<uint32_t> parse_ttl(std::string_view text)
 {
-    if (text.empty())
-        return fail(ErrorCode::Parse, "empty TTL");
-    uint64_t total = 0;
-    uint64_t number = 0;
-    bool have_digits = false;
-    bool have_unit = false;
-    for (char c : text) {
-        if (c >= '0' && c <= '9') {
-            number = number * 10 + static_cast<uint64_t>(c - '0');
-            have_digits = true;
-            if (number > 0xffffffffull)
-                return fail(ErrorCode::Parse, fmt::format("TTL '{}' is too large", excerpt(text)));
-            continue;
-        }
-        uint64_t unit = 0;
-        switch (std::tolower(static_cast<unsigned char>(c))) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 604800; break;
-        default:
+    auto seconds = detail::parse_interval(text);
+    if (!seconds) {
+        switch (seconds.error()) {
+        case detail::IntervalError::Empty: return fail(ErrorCode::Parse, "empty TTL");
+        case detail::IntervalError::BadCharacter:
             return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", excerpt(text)));
-        }
-        if (!have_digits)
+        case detail::IntervalError::UnitWithoutNumber:
             return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': unit without a number", excerpt(text)));
-        total += number * unit;
-        number = 0;
-        have_digits = false;
-        have_unit = true;
-    }
-    if (have_digits) {
-        if (have_unit)
+        case detail::IntervalError::NumberAfterUnits:
             return fail(ErrorCode::Parse,
-                fmt::format("bad TTL '{}': number without a unit after units", excerpt(text)));
-        total += number;
+                        fmt::format("bad TTL '{}': number without a unit after units", excerpt(text)));
+        case detail::IntervalError::TooLarge: break;
+        }
     }
-    if (total > 0x7fffffffull)
+    if (!seconds || *seconds > 0x7fffffffu)
         return fail(ErrorCode::Parse, fmt::format("TTL '{}' exceeds 2147483647 seconds (RFC 2181 §8)", excerpt(text)));
-    return static_cast<uint32_t>(total);
+    return *seconds;
 }
 
 namespace {

@@ -65,6 +65,17 @@ TEST(Reader, TtlUnitsAndClassBeforeTtl)
     EXPECT_FALSE(parse_ttl("1h30"));
     EXPECT_FALSE(parse_ttl("h"));
     EXPECT_FALSE(parse_ttl("1y"));
+    // Many large parts must not wrap the sum around to a small TTL: these
+    // add up to 2^64 + 100 seconds, which a 64-bit sum would take for 100.
+    std::string wrapping;
+    for (int i = 0; i < 7101; ++i)
+        wrapping += "4294967295w";
+    wrapping += "2006143148w25316s";
+    auto wrapped = parse_ttl(wrapping);
+    ASSERT_FALSE(wrapped);
+    EXPECT_NE(wrapped.error().message().find("exceeds 2147483647"), std::string::npos);
+    EXPECT_EQ(parse_ttl("").error().message(), "empty TTL");
+    EXPECT_EQ(parse_ttl("1h30").error().message(), "bad TTL '1h30': number without a unit after units");
     Zone zone = load(std::string(head) + "a IN 1d A 192.0.2.9\n");
     EXPECT_EQ(zone.find(*Name::from_text("a.example."), RRType::A)->ttl(), 86400u);
 }
