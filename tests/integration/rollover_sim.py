@@ -1529,7 +1529,7 @@ def scenarios(days, strict=True, quick=False):
     # every later CDS change; the operator confirms what `signet ds` asks
     # once the parent shows it. KSK 30d: a rollover by lifetime about day
     # 29, an emergency one at four fifths of the run (day 40 when quick).
-    days = length(50, 365)
+    days = length(50, 180)
     p = policy(zsk_lifetime="60d", ksk_lifetime="30d")
     emergency = START + days * 4 // 5 * DAY + 3 * HOUR
     out.append(("cds-withdrawal",
@@ -1550,7 +1550,7 @@ def scenarios(days, strict=True, quick=False):
     # is in every cache. The emergency rollover comes in the middle of a
     # KSK rollover, while the new DS is at the parent and the old one still
     # in every DS set (about day 30).
-    days = length(45, 365)
+    days = length(45, 180)
     mid = DuringRollover("ksk", "signet key rollover --role ksk --emergency, in a KSK rollover",
                          delay=DAY + 6 * HOUR, rollover="ksk", emergency=True)
     out.append(("cds-no-ds-gone",
