@@ -115,6 +115,14 @@ expect_failure "missing store" "the key store is missing" "$signet" --now 2026-0
 expect_failure "empty store" "the key store is empty" "$signet" --now 2026-03-05T01:00:00Z sign --all
 mv "$work/db.saved" "$state/signet.db"
 
+# --- a wrong PIN stops the whole run -----------------------------------------
+# One login, not one per zone: a real HSM locks its PIN after a few.
+SIGNET_PIN=000000 expect_failure "sign --all with a wrong PIN" "zones not signed, their outputs are unchanged: the PIN" \
+  "$signet" --now 2026-03-05T02:00:00Z sign --all
+[ "$(grep -c "CKR_PIN_INCORRECT" "$work/err")" -le 2 ] && ! grep -q "000000" "$work/err" &&
+  pass "the wrong PIN is reported once for the run, not per zone, and never shown" ||
+  failed "wrong PIN: $(head -4 "$work/err")"
+
 # --- one writer at a time ---------------------------------------------------
 flock "$state/lock" sleep 4 &
 holder=$!

@@ -471,10 +471,15 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     dns::Diagnostics diagnostics = zone_read_settings(policy);
     auto input = dns::load_zone_file(zone.input, apex, diagnostics);
     if (!input) {
+        // Every "file:line: what is wrong", then one line for the zone.
         std::string all;
         for (const auto& error : diagnostics.errors)
-            all += (all.empty() ? "" : "\n") + error.to_string();
-        return fail(Error(input.error().code(), all.empty() ? input.error().to_string() : all));
+            all += error.to_string() + "\n";
+        if (all.empty())
+            all = input.error().to_string() + "\n";
+        return fail(Error(input.error().code(),
+                          fmt::format("{}zone '{}' was not signed: its input {} has errors; {} is unchanged", all,
+                                      zone.name, zone.input.string(), zone.output.string())));
     }
     SignReport report;
     report.zone = zone.name;

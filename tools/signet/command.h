@@ -47,6 +47,11 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen);
 
+// A zone's failure as one line that names the zone (runs over many zones
+// print one per zone): the error as it is when it names the zone already,
+// else "zone 'example.nl.': " and the error.
+std::string zone_error_text(std::string_view zone, const Error& error);
+
 // An optional time as RFC 3339 text, or null.
 nlohmann::json time_json(const std::optional<TimePoint>& time);
 // A key as `key list --json` and `zone status --json` show it.

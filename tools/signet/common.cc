@@ -39,6 +39,17 @@ Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const d
     return zone;
 }
 
+std::string zone_error_text(std::string_view zone, const Error& error)
+{
+    std::string shown(zone);
+    if (!shown.ends_with('.'))
+        shown += '.';
+    std::string text = error.to_string();
+    if (text.find(fmt::format("'{}'", shown)) != std::string::npos)
+        return text;
+    return fmt::format("zone '{}': {}", shown, text);
+}
+
 nlohmann::json time_json(const std::optional<TimePoint>& time)
 {
     return time ? nlohmann::json(format_time(*time)) : nlohmann::json(nullptr);

@@ -147,7 +147,7 @@ Result<int> enforce(const Globals& globals, const std::string& zone, bool all)
         const std::string& name = names[i];
         auto& report = reports[i];
         if (!report) {
-            fmt::print(stderr, "{}\n", report.error().to_string());
+            fmt::print(stderr, "{}\n", zone_error_text(name, report.error()));
             out.push_back({ { "zone", name }, { "ok", false }, { "error", report.error().to_string() } });
             status = 1;
             continue;

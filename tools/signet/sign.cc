@@ -77,16 +77,19 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
             // The token was tried once and refused (a wrong or locked PIN,
             // a module that does not load): trying again per zone would
             // only lock a real HSM's PIN.
-            fmt::print(stderr, "signet: {} zone{} not signed: the token cannot be used\n", zones.size() - done,
-                       zones.size() - done == 1 ? "" : "s");
+            auto cause = context.token();
+            std::string why = cause ? std::string("the token cannot be used") : cause.error().to_string();
+            fmt::print(stderr, "signet: {} zone{} not signed, their outputs are unchanged: {}\n", zones.size() - done,
+                       zones.size() - done == 1 ? "" : "s", why);
             for (size_t i = done; i < zones.size(); ++i)
-                results.push_back({ { "zone", zones[i] }, { "ok", false }, { "error", "not tried: the token cannot be used" } });
+                results.push_back({ { "zone", zones[i] }, { "ok", false }, { "error", "not tried: " + why } });
+            status = 1;
             break;
         }
         ++done;
         auto report = sign_one(context, name, *clock, options);
         if (!report) {
-            fmt::print(stderr, "{}\n", report.error().to_string());
+            fmt::print(stderr, "{}\n", zone_error_text(name, report.error()));
             // What the failure costs: the published version ages on.
             if (auto zone = context.db.find_zone(name); zone && *zone) {
                 if (auto policy = context.policy((*zone)->policy)) {
