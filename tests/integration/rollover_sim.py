@@ -1564,21 +1564,19 @@ def scenarios(days, strict=True, quick=False):
                      days=days)))
 
     # A zone served unsigned until signet signs it, and a parent that
-    # bootstraps its DS from CDS after a delay (RFC 8078 §3.3, "accept
-    # after delay"). The zone shows its KSK in CDS from the first signing
-    # on, while `signet ds` offers the DS only once the zone's signatures
-    # are in every cache; so a parent that bootstraps sooner than the
-    # unsigned answers' TTL (1d here) after the first signing finds the
-    # zone bogus for the rest of that TTL (2h fails today). This parent
-    # waits two days.
+    # bootstraps its DS from CDS soon (RFC 8078 §3.3, "accept after
+    # delay", here 2 hours). The zone shows its KSK in CDS only once its
+    # signatures are in every cache, as `signet ds` offers the DS; a CDS
+    # from the first signing on let this parent make the zone bogus for
+    # the unsigned answers' TTL (1d here).
     days = length(36, 120)
     p = policy(zsk_lifetime="60d", ksk_lifetime="30d")
     out.append(("cds-bootstrap",
-                "a zone served unsigned before, a parent that bootstraps from CDS after 2 days; "
+                "a zone served unsigned before, a parent that bootstraps from CDS after 2 hours; "
                 "KSK 30d",
-                dict(policy=p, parent="cds", parent_delay=2 * DAY, seen_delay=HOUR,
+                dict(policy=p, parent="cds", parent_delay=2 * HOUR, seen_delay=HOUR,
                      gone_delay=HOUR, strict_algorithms=True, served_unsigned=True,
-                     expect=all_of(rollover_count("ksk", 30 * DAY, ksk_slack(p, 2 * DAY)),
+                     expect=all_of(rollover_count("ksk", 30 * DAY, ksk_slack(p, 2 * HOUR)),
                                    parent_matches_zone),
                      days=days)))
 

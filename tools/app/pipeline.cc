@@ -321,11 +321,14 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
     signer::SigningPlan plan;
     // The key states say what the zone publishes: a DNSKEY while it is
     // rumoured or omnipresent, signatures likewise, and CDS/CDNSKEY for
-    // every key whose DS the parent should hold now (RFC 7344).
+    // every key whose DS the parent should hold now (RFC 7344). A new
+    // zone's first CDS waits like its first DS (`signet ds` says from when):
+    // a parent that bootstraps from CDS (RFC 8078) and took it at the first
+    // signing would send resolvers to secondaries still serving the zone
+    // unsigned, or to cached unsigned answers, with a DS: bogus.
     auto shown = [](const enforcer::RecordStatus& status) {
         return status.state == RecordState::Rumoured || status.state == RecordState::Omnipresent;
     };
-    const bool first_ds = enforcer::before_first_ds(keys);
     for (const auto& key : keys) {
         if (key.removed)
             continue;
@@ -338,8 +341,7 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
         planned.signs_zone = shown(key.zrrsig);
         if (planned.publish || planned.signs_keyset || planned.signs_zone)
             plan.keys.push_back(planned);
-        const bool first = first_ds && key.goal == enforcer::KeyGoal::Present && key.role != KeyRole::ZSK;
-        if (policy.cds && (shown(key.ds) || first)) {
+        if (policy.cds && shown(key.ds)) {
             if (auto ds = crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest))
                 plan.cds.push_back(*ds);
             plan.cdnskey.push_back(key.dnskey_rdata);
