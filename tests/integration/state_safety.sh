@@ -312,9 +312,14 @@ else
   failed "zone unsign, first signing: $(head -2 "$work/err")"
 fi
 "$signet" --now $((u + 14400)) key ds-gone u1.test "$ksk" >/dev/null
-"$signet" --now $((u + 18000)) sign u1.test >/dev/null 2>&1
+next=$("$signet" --json --now $((u + 18000)) sign u1.test 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["next_event"])')
 grep -q RRSIG "$work/signed/u1.test.signed" && pass "zone unsign: still signed while the old DS may be cached" ||
   failed "zone unsign: unsigned before the DS left every cache"
+# ds-gone, plus parent-ds-ttl (1d) and parent-propagation-delay (1h).
+want=$(date -u -d @$((u + 14400 + 86400 + 3600)) +%Y-%m-%dT%H:%M:%SZ)
+[ "$next" = "$want" ] && pass "zone unsign: sign announces when the unsigned zone may go out ($want)" ||
+  failed "zone unsign: next event $next, not $want"
 "$signet" --now $((u + 86400 + 21600)) sign u1.test >/dev/null 2>"$work/err" || true
 if ! grep -q 'RRSIG\|DNSKEY\|NSEC' "$work/signed/u1.test.signed" && named-checkzone -q u1.test "$work/signed/u1.test.signed" &&
   [ "$(sqlite3 "$state/signet.db" "select count(*) from key where removed is null and zone_id = (select id from zone where name = 'u1.test.')")" -eq 0 ]; then

@@ -410,7 +410,7 @@ Result<EnforceReport> enforce_planned(Context& context, ZoneStep& zs, TimePoint 
     report.needs_signing = zs.step.needs_signing || !zs.generated.empty() || !zone.signed_at;
     report.next_event = zs.step.next_event;
     // The signatures' refresh point is an event too, whatever the keys do.
-    report.next_event = with_refresh_point(zone, zs.policy, report.next_event);
+    report.next_event = SIGNET_TRY(next_zone_event(context, zone, zs.policy, report.next_event));
     report.needs_signing = report.needs_signing || (report.next_event && *report.next_event <= now);
     report.expiring = expiry_warning(zone, zs.policy, now);
     if (report.needs_signing)

@@ -288,21 +288,8 @@ bool is_dnssec_type(dns::RRType type)
 Result<bool> ready_for_insecure(Context& context, const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
                                 TimePoint now)
 {
-    if (zone.insecure_since)
-        return true;
-    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
-    for (const auto& key : keys) {
-        if (!key.removed && key.role != KeyRole::ZSK && key.ds_at_parent != enforcer::DsAtParent::Unsubmitted)
-            return false;
-    }
-    std::optional<TimePoint> last_gone;
-    for (const auto& event : SIGNET_TRY(context.db.events_of(zone.id))) {
-        if (event.event == "ds-gone")
-            last_gone = event.time;
-    }
-    if (!last_gone)
-        return true; // no DS was ever confirmed at the parent
-    return now >= *last_gone + policy.parent_ds_ttl + policy.parent_propagation_delay;
+    auto from = SIGNET_TRY(insecure_from(context, zone, policy));
+    return from && now >= *from;
 }
 
 // The SOA RDATA with another serial: the first of the five 32-bit fields
@@ -624,7 +611,7 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
     for (size_t index : zs.generated)
         report.new_keys.push_back(zs.step.keys[index]);
-    report.next_event = zs.step.next_event;
+    report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
     report.todo = operator_todo(updated, zs.step.keys);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!policy.notify_command.empty())
@@ -682,6 +669,37 @@ Result<UnsignReport> unsign_zone(Context& context, std::string_view zone_name, c
         return {};
     }));
     return report;
+}
+
+Result<std::optional<TimePoint>> insecure_from(Context& context, const enforcer::ZoneEntry& zone,
+                                               const enforcer::Policy& policy)
+{
+    if (zone.insecure_since)
+        return zone.insecure_since;
+    auto keys = SIGNET_TRY(context.db.keys_of(zone.id));
+    for (const auto& key : keys) {
+        if (!key.removed && key.role != KeyRole::ZSK && key.ds_at_parent != enforcer::DsAtParent::Unsubmitted)
+            return std::optional<TimePoint>(); // a removal still to be confirmed
+    }
+    std::optional<TimePoint> last_gone;
+    for (const auto& event : SIGNET_TRY(context.db.events_of(zone.id))) {
+        if (event.event == "ds-gone")
+            last_gone = event.time;
+    }
+    if (!last_gone)
+        return std::optional(TimePoint {}); // no DS was ever confirmed at the parent
+    return std::optional(*last_gone + policy.parent_ds_ttl + policy.parent_propagation_delay);
+}
+
+Result<std::optional<TimePoint>> next_zone_event(Context& context, const enforcer::ZoneEntry& zone,
+                                                 const enforcer::Policy& policy, std::optional<TimePoint> next)
+{
+    next = with_refresh_point(zone, policy, next);
+    if (zone.unsign_started && !zone.insecure_since) {
+        if (auto from = SIGNET_TRY(insecure_from(context, zone, policy)); from && (!next || *from < *next))
+            next = from;
+    }
+    return next;
 }
 
 std::optional<TimePoint> with_refresh_point(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,

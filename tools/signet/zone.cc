@@ -391,7 +391,7 @@ Result<int> status(const Globals& globals, const std::string& name)
     // waits for the next signing.
     auto preview = enforcer::advance(keys, policy, now, false);
     std::optional<TimePoint> zone_next = preview.needs_signing ? std::optional(now) : preview.next_event;
-    zone_next = app::with_refresh_point(zone, policy, zone_next);
+    zone_next = SIGNET_TRY(app::next_zone_event(context, zone, policy, zone_next));
     if (zone_next && *zone_next < now)
         zone_next = now;
     auto expiring = app::expiry_warning(zone, policy, now);

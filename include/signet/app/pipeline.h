@@ -153,6 +153,17 @@ std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const
 // than `next`: a zone is never announced for after its signatures run out.
 std::optional<TimePoint> with_refresh_point(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
                                             std::optional<TimePoint> next);
+// A zone going insecure (`signet zone unsign`): from when its unsigned
+// version may be published (every DS confirmed gone, plus the DS TTL and the
+// parent's propagation delay); nullopt while a removal is still to be
+// confirmed.
+Result<std::optional<TimePoint>> insecure_from(Context& context, const enforcer::ZoneEntry& zone,
+                                               const enforcer::Policy& policy);
+// with_refresh_point, and for a zone going insecure the time its unsigned
+// version may be published: what `sign`, `enforce` and `zone status`
+// announce as the zone's next event.
+Result<std::optional<TimePoint>> next_zone_event(Context& context, const enforcer::ZoneEntry& zone,
+                                                 const enforcer::Policy& policy, std::optional<TimePoint> next);
 
 // Whether a clock reading is fit to sign `zone` with: refused (unless
 // `force`) when it is earlier than the last signing or more than
