@@ -225,6 +225,9 @@ std::optional<PolicyProblem> check_zone_input(const Policy& p)
     }
     if (p.max_zone_records == 0)
         return problem("max-zone-records", "max-zone-records must be at least 1");
+    // No hook finishes in no time: 0 would fail every one.
+    if (p.hook_timeout < std::chrono::seconds(1))
+        return problem("hook-timeout", "hook-timeout must be at least 1s");
     if (p.max_generate_records == 0)
         return problem("max-generate-records", "max-generate-records must be at least 1");
     // Below this even an ordinary SOA or DNSKEY line could be refused.

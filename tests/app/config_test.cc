@@ -118,6 +118,8 @@ cds-digest = "sha384"
 ds-submit-command = "/usr/local/bin/submit {zone}"
 ds-retract-command = "/usr/local/bin/retract {zone}"
 notify-command = "rndc reload {zone}"
+hook-timeout = "90s"
+purge-delay = "30d"
 )");
     EXPECT_EQ(config.hsm.module, "/opt/hsm/libpkcs11.so");
     EXPECT_EQ(config.hsm.token, "zones");
@@ -162,6 +164,8 @@ notify-command = "rndc reload {zone}"
     expected.ds_submit_command = command("/usr/local/bin/submit {zone}");
     expected.ds_retract_command = command("/usr/local/bin/retract {zone}");
     expected.notify_command = command("rndc reload {zone}");
+    expected.hook_timeout = 90s;
+    expected.purge_delay = days(30);
     EXPECT_EQ(config.policies.at("rsa"), expected);
     EXPECT_EQ(config.policies.at("rsa").notify_command.words, (std::vector<std::string> { "rndc", "reload", "{zone}" }));
     EXPECT_EQ(config.policies.at("default"), Policy {});
@@ -234,6 +238,8 @@ TEST(Config, PolicyCheckFailuresPointAtTheKey)
                             "signet.toml:3:16: policy 'short': zsk-lifetime (90d) is shorter than a ZSK rollover"));
     EXPECT_TRUE(starts_with(error_of("[policy.default]\nsignature-validity = \"3d\"\n"),
                             "signet.toml:2:22: policy 'default': signature-refresh (5d) must be shorter"));
+    EXPECT_EQ(error_of("[policy.default]\nhook-timeout = 0\n"),
+              "signet.toml:2:16: policy 'default': hook-timeout must be at least 1s");
 }
 
 TEST(Config, StateIsReplacedByTheAbsoluteStateDir)
