@@ -488,12 +488,13 @@ class Change:
         self.emergency = emergency
         self.unsign = unsign
         self.done_at = None
+        self.at = None  # when it is due; each kind of change sets it its own way
 
     def due(self, sim, t):
-        raise NotImplementedError
+        return self.done_at is None and self.at is not None and t >= self.at
 
     def next_time(self):
-        return None
+        return None if self.done_at is not None else self.at
 
     def observe(self, sim, t):
         """Called after each signing, with the zone as published at t."""
@@ -541,12 +542,6 @@ class At(Change):
         super().__init__(note, **kw)
         self.at = at
 
-    def due(self, sim, t):
-        return self.done_at is None and t >= self.at
-
-    def next_time(self):
-        return None if self.done_at is not None else self.at
-
 
 class DuringRollover(Change):
     """`delay` after the published DNSKEY RRset first holds a key of `role`
@@ -559,7 +554,6 @@ class DuringRollover(Change):
         self.role = role
         self.after = after
         self.delay = delay
-        self.at = None
 
     def observe(self, sim, t):
         if self.at is not None or self.done_at is not None:
@@ -574,12 +568,6 @@ class DuringRollover(Change):
         if since is None or newest > since:
             self.at = t + self.delay
 
-    def due(self, sim, t):
-        return self.done_at is None and self.at is not None and t >= self.at
-
-    def next_time(self):
-        return None if self.done_at is not None else self.at
-
 
 class When(Change):
     """`delay` after `predicate(sim)` first holds after a signing and the
@@ -589,17 +577,10 @@ class When(Change):
         super().__init__(note, **kw)
         self.predicate = predicate
         self.delay = delay
-        self.at = None
 
     def observe(self, sim, t):
         if self.at is None and self.done_at is None and self.predicate(sim):
             self.at = t + self.delay
-
-    def due(self, sim, t):
-        return self.done_at is None and self.at is not None and t >= self.at
-
-    def next_time(self):
-        return None if self.done_at is not None else self.at
 
 
 def ds_add_in_flight(sim):
