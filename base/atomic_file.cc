@@ -45,7 +45,7 @@ AtomicFile::~AtomicFile()
     }
 }
 
-Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target)
+Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target, mode_t new_mode)
 {
     std::filesystem::path directory = target.parent_path();
     if (directory.empty())
@@ -62,7 +62,7 @@ Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target)
         (void)::fchown(fd, static_cast<uid_t>(-1), previous.st_gid);
         ::fchmod(fd, previous.st_mode & 07777);
     } else {
-        ::fchmod(fd, 0644);
+        ::fchmod(fd, new_mode);
     }
     return AtomicFile(target, pattern, fd);
 }
@@ -174,9 +174,9 @@ void AtomicFile::drop_previous()
         ::unlink(previous_path(target_).c_str());
 }
 
-Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content)
+Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content, mode_t new_mode)
 {
-    auto file = SIGNET_TRY(AtomicFile::create(target));
+    auto file = SIGNET_TRY(AtomicFile::create(target, new_mode));
     SIGNET_TRY(file.write(content));
     return file.commit();
 }

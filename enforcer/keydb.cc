@@ -522,7 +522,8 @@ Result<void> KeyDb::remove_key_intent(std::string_view locator)
 
 Result<std::vector<std::string>> KeyDb::uncommitted_keys(TimePoint now)
 {
-    auto select = SIGNET_TRY(db_.prepare("SELECT locator FROM key_intent WHERE locator NOT IN (SELECT locator FROM key) "
+    auto select = SIGNET_TRY(db_.prepare("SELECT locator FROM key_intent WHERE locator NOT IN "
+                                         "(SELECT locator FROM key WHERE removed IS NULL) "
                                          "AND (purge_after IS NULL OR purge_after <= ?1) ORDER BY created, locator"));
     select.bind_time(1, now);
     std::vector<std::string> out;

@@ -132,7 +132,7 @@ Result<void> make_keys(Context& context, ZoneStep& zs, TimePoint now)
             }();
             if (!key) {
                 for (size_t index : zs.generated)
-                    forget_key(context, *token, keys[index].locator);
+                    (void)forget_key(context, *token, keys[index].locator);
                 zs.generated.clear();
                 return fail(key.error());
             }
@@ -214,15 +214,21 @@ void discard_generated(Context& context, const ZoneStep& step)
     if (!token)
         return;
     for (size_t index : step.generated)
-        forget_key(context, **token, step.step.keys[index].locator);
+        (void)forget_key(context, **token, step.step.keys[index].locator);
 }
 
-void forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator)
+Result<void> forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator)
 {
-    // The intent stays when the object could not be destroyed, so that
-    // `signet key gc` tries again.
-    if (token.destroy(locator))
-        (void)context.db.remove_key_intent(locator);
+    auto gone = token.destroy(locator);
+    if (!gone && gone.error().code() != ErrorCode::NotFound)
+        return gone;
+    (void)context.db.remove_key_intent(locator);
+    return {};
+}
+
+Result<void> mark_for_destruction(Context& context, const KeyEntry& key, TimePoint now)
+{
+    return context.db.retain_key(key.locator, key.zone_id, now, now, fmt::format("{}, removed", key_name(key)));
 }
 
 Result<std::vector<std::string>> collect_unused_keys(Context& context, TimePoint now)
@@ -270,9 +276,11 @@ Result<void> store_step(Context& context, ZoneStep& zs, TimePoint now)
         SIGNET_TRY(event(keys[t.key].id, std::string(enforcer::record_to_text(t.record)),
                          fmt::format("{} {} {} -> {}", key_name(keys[t.key]), enforcer::record_to_text(t.record),
                                      enforcer::record_state_to_text(t.from), enforcer::record_state_to_text(t.to))));
-    for (size_t index : zs.step.removed)
+    for (size_t index : zs.step.removed) {
+        SIGNET_TRY(mark_for_destruction(context, keys[index], now));
         SIGNET_TRY(event(keys[index].id, "remove",
                          fmt::format("{} has left every cache and is destroyed in the token", key_name(keys[index]))));
+    }
     return {};
 }
 
@@ -288,10 +296,11 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& zs, TimePoint n
     std::vector<std::string> warnings;
     if (!zs.step.removed.empty()) {
         if (auto token = context.token()) {
+            // Not there: a lost key (`signet key lost`) has nothing left to
+            // destroy. What cannot be destroyed now stays marked for the
+            // next run or `signet key gc`.
             for (size_t index : zs.step.removed) {
-                // Not there: a lost key (`signet key lost`) has nothing left to destroy.
-                auto gone = (*token)->destroy(zs.step.keys[index].locator);
-                if (!gone && gone.error().code() != ErrorCode::NotFound)
+                if (auto gone = forget_key(context, **token, zs.step.keys[index].locator); !gone)
                     warnings.push_back(gone.error().to_string());
             }
         } else {
@@ -564,7 +573,7 @@ Result<LostKeyReport> replace_lost_key(Context& context, std::string_view zone_n
         return {};
     });
     if (!stored) {
-        forget_key(context, *token, fresh.locator);
+        (void)forget_key(context, *token, fresh.locator);
         return fail(stored.error());
     }
 

@@ -20,6 +20,7 @@
 
 #include <signet/base/atomic_file.h>
 #include <signet/base/duration.h>
+#include <signet/base/regular_file.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/zone_writer.h>
 #include <signet/signer/verify.h>
@@ -71,6 +72,60 @@ std::string hex(std::string_view bytes)
 
 uint32_t seconds(Duration d) { return static_cast<uint32_t>(d.count()); }
 
+// SoftHSM2 rewrites a token's token.object at every login (the token's
+// flags live there) by truncating the file and writing it again. A run
+// killed in between leaves it empty, and with it the token and every key in
+// it: the file holds the token's key, wrapped with the PINs. So the embedded
+// token's file is copied after each login that worked, and an emptied one
+// is put back from the copy before the token is opened.
+fs::path token_copy(const fs::path& state_dir, const fs::path& token_dir)
+{
+    return state_dir / "token-copies" / (token_dir.filename().string() + ".object");
+}
+
+std::vector<fs::path> embedded_token_dirs(const fs::path& state_dir)
+{
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(state_dir / "tokens", ec)) {
+        if (entry.is_directory(ec) && fs::exists(entry.path() / "token.object", ec))
+            out.push_back(entry.path());
+    }
+    return out;
+}
+
+void restore_emptied_tokens(const fs::path& state_dir)
+{
+    for (const auto& dir : embedded_token_dirs(state_dir)) {
+        std::error_code ec;
+        const fs::path object = dir / "token.object";
+        if (fs::file_size(object, ec) != 0 || ec)
+            continue;
+        auto copy = read_regular_file(token_copy(state_dir, dir), 1 << 20);
+        if (!copy || copy->empty())
+            continue;
+        if (write_file_atomically(object, *copy, 0600))
+            fmt::print(stderr, "signet: {} was empty (a run killed while the token wrote it); put back from {}\n",
+                       object.string(), token_copy(state_dir, dir).string());
+    }
+}
+
+void copy_token_files(const fs::path& state_dir)
+{
+    for (const auto& dir : embedded_token_dirs(state_dir)) {
+        auto content = read_regular_file(dir / "token.object", 1 << 20);
+        if (!content || content->empty())
+            continue;
+        const fs::path copy = token_copy(state_dir, dir);
+        if (auto old = read_regular_file(copy, 1 << 20); old && *old == *content)
+            continue;
+        std::error_code ec;
+        fs::create_directory(copy.parent_path(), ec);
+        fs::permissions(copy.parent_path(), fs::perms::owner_all, ec);
+        (void)write_file_atomically(copy, *content, 0600);
+    }
+}
+
 } // namespace
 
 Result<InitReport> init_state(const fs::path& state_dir)
@@ -120,6 +175,7 @@ Result<InitReport> init_state(const fs::path& state_dir)
     Config config = SIGNET_TRY(load_config(dir / "signet.toml", dir));
     SIGNET_TRY(enforcer::KeyDb::create(dir / "signet.db"));
     SIGNET_TRY(crypto::p11::init_token(config.hsm.token_config(), so_pin, user_pin));
+    copy_token_files(dir);
     done = true;
     return InitReport { dir, dir / "signet.toml", dir / "signet.db", config.hsm.token };
 }
@@ -185,6 +241,7 @@ Result<std::shared_ptr<crypto::p11::KeyStore>> Context::shared_token()
     if (!token_) {
         auto opened = [&]() -> Result<std::shared_ptr<crypto::p11::KeyStore>> {
             SIGNET_TRY(follow_state_dir(state_dir));
+            restore_emptied_tokens(state_dir);
             std::string pin = SIGNET_TRY(crypto::p11::read_pin(config.hsm.pin_file));
             return std::shared_ptr<crypto::p11::KeyStore>(
                 SIGNET_TRY(crypto::p11::KeyStore::open(config.hsm.token_config(), pin)));
@@ -193,6 +250,7 @@ Result<std::shared_ptr<crypto::p11::KeyStore>> Context::shared_token()
             token_failure_ = opened.error();
             return fail(opened.error());
         }
+        copy_token_files(state_dir);
         token_ = std::move(*opened);
     }
     return token_;
@@ -405,6 +463,7 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
             key.goal = enforcer::KeyGoal::Absent;
             key.removed = now;
             SIGNET_TRY(context.db.update_key(key));
+            SIGNET_TRY(mark_for_destruction(context, key, now));
             retired.push_back(key);
         }
         SIGNET_TRY(context.db.update_zone(updated));
@@ -423,7 +482,7 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
     if (!retired.empty()) {
         if (auto token = context.token()) {
             for (const auto& key : retired) {
-                if (auto gone = (*token)->destroy(key.locator); !gone && gone.error().code() != ErrorCode::NotFound)
+                if (auto gone = forget_key(context, **token, key.locator); !gone)
                     report.stats.warnings.push_back("warning: " + gone.error().to_string());
             }
         } else {

@@ -1,5 +1,6 @@
 // signet zone …: the zones of the store (add, list, remove, status) and
 // `zone check` for any zone file.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -307,15 +308,25 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
                                 "or remove with --force",
                                 zone.name, list));
     }
+    auto clock = SIGNET_TRY(globals.clock());
+    TimePoint now = clock->now();
     if (at_parent.empty()) {
-        SIGNET_TRY(context.db.remove_zone(zone.name));
-        // The store no longer knows the keys; take them out of the token too.
-        if (!keys.empty()) {
+        // The store no longer knows the keys; take them out of the token too
+        // (named for destruction in the same transaction, so that a run
+        // killed in between leaves them to the next one).
+        SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+            for (const auto& key : keys) {
+                if (!key.removed) // a removed key was destroyed then
+                    SIGNET_TRY(app::mark_for_destruction(context, key, now));
+            }
+            return context.db.remove_zone(zone.name);
+        }));
+        if (std::any_of(keys.begin(), keys.end(), [](const auto& key) { return !key.removed; })) {
             auto* token = SIGNET_TRY(context.token());
             for (const auto& key : keys) {
                 if (key.removed)
-                    continue; // destroyed when it was removed
-                if (auto gone = token->destroy(key.locator); !gone)
+                    continue;
+                if (auto gone = app::forget_key(context, *token, key.locator); !gone)
                     fmt::print(stderr, "warning: zone '{}': {}\n", zone.name, gone.error().to_string());
             }
         }
@@ -326,8 +337,6 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
     // Forced: the keys stay in the token until the policy's purge delay has
     // passed (the next sign, enforce or `key gc` after it destroys them), so
     // that the store from a backup taken before this removal still works.
-    auto clock = SIGNET_TRY(globals.clock());
-    TimePoint now = clock->now();
     auto policy = context.policy(zone.policy); // gone from signet.toml: the default delay
     TimePoint purge_after = now + (policy ? (*policy)->purge_delay : enforcer::Policy {}.purge_delay);
     SIGNET_TRY(context.db.transaction([&]() -> Result<void> {

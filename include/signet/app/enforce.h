@@ -49,8 +49,15 @@ std::vector<Result<ZoneStep>> plan_steps(Context& context, const std::vector<enf
                                          TimePoint now, bool signing, unsigned threads = 0);
 // Takes the step's new keys out of the token again (after a failure).
 void discard_generated(Context& context, const ZoneStep& step);
-// Destroys a key no committed run knows and clears its intent.
-void forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator);
+// Destroys a key no committed run knows (or one marked for destruction)
+// and clears its intent; an object already gone counts as destroyed. The
+// error is the token's when it could not be destroyed (the intent stays,
+// for the next run or `signet key gc`).
+Result<void> forget_key(Context& context, crypto::p11::KeyStore& token, const std::string& locator);
+// Inside the transaction that removes `key`: names its token object for
+// destruction, so that the object is destroyed even when the run is killed
+// between the commit and forget_key.
+Result<void> mark_for_destruction(Context& context, const enforcer::KeyEntry& key, TimePoint now);
 // `signet key gc`, and the start of every sign and enforce run: destroys the
 // token objects that a run recorded as about to be made and never committed
 // (a run killed between generation and commit), and the keys of zones

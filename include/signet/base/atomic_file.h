@@ -4,6 +4,8 @@
 // without commit(), the temporary file is removed and the target is untouched.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -14,7 +16,9 @@ namespace signet {
 
 class AtomicFile {
 public:
-    static Result<AtomicFile> create(const std::filesystem::path& target);
+    // The new file takes the mode and group of the file it replaces, or
+    // `new_mode` when there is none.
+    static Result<AtomicFile> create(const std::filesystem::path& target, mode_t new_mode = 0644);
 
     AtomicFile(AtomicFile&& other) noexcept;
     AtomicFile& operator=(AtomicFile&&) = delete;
@@ -59,6 +63,7 @@ private:
 };
 
 // Convenience for content already in memory.
-Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content);
+Result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content,
+                                   mode_t new_mode = 0644);
 
 } // namespace signet

@@ -202,14 +202,16 @@ public:
     // a token object of a run that never committed.
     Result<void> add_key_intent(std::string_view locator, int64_t zone_id, TimePoint now);
     Result<void> remove_key_intent(std::string_view locator);
-    // Locators of intents with no key row whose object may go at `now`:
-    // objects no committed run knows, and retained keys past their purge
-    // time.
+    // Locators of intents with no key in use whose object may go at `now`:
+    // objects no committed run knows, keys marked removed whose object was
+    // not destroyed yet, and retained keys past their purge time.
     Result<std::vector<std::string>> uncommitted_keys(TimePoint now);
-    // The keys of a zone removed while a parent may still hold their DS
-    // (`zone remove --force`) stay in the token until `purge_after`, so that
-    // a store restored from a backup still finds them; `note` says whose
-    // they were.
+    // A token object to destroy at or after `purge_after`, written in the
+    // transaction that removes its key (so that a run killed before the
+    // object is destroyed leaves it named). The keys of a zone removed while
+    // a parent may still hold their DS (`zone remove --force`) stay until
+    // the purge delay is over, so that a store restored from a backup still
+    // finds them; `note` says whose they were.
     Result<void> retain_key(std::string_view locator, int64_t zone_id, TimePoint now, TimePoint purge_after,
                             std::string_view note);
     struct RetainedKey {
