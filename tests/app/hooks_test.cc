@@ -56,10 +56,9 @@ TEST_F(HookRun, GivesTheZoneAsOneArgumentInTheEnvironmentAndTheInputOnStdin)
 {
     const std::string zone = "b`id>pwned`;x|y.example.";
     auto out = (dir_ / "out").string();
-    auto hook = command(fmt::format("/bin/sh -c 'printf \"%s/%s/\" \"$1\" \"$SIGNET_ZONE\" > {}; cat >> {}' hook {{zone}}",
-                                    out, out));
+    auto hook = command(fmt::format("{} record {} {{zone}}", SIGNET_TEST_CHILD, out));
     EXPECT_EQ(run_zone_hook("the notify command", hook, zone, std::chrono::seconds(30), "records\n"), std::nullopt);
-    EXPECT_EQ(read(out), zone + "/" + zone + "/records\n");
+    EXPECT_EQ(read(out), "1|" + zone + "|" + zone + "/records\n");
     EXPECT_FALSE(std::filesystem::exists(dir_ / "pwned"));
 }
 

@@ -136,12 +136,11 @@ TEST_F(RunProcess, AZoneNameWithShellMetacharactersIsOneArgumentByteForByte)
     std::string pwned = (dir_ / "pwned").string();
     std::string zone = fmt::format("b`touch {0}`$(touch {0});touch {0}|touch {0}&& touch {0}>{0}'\"\\ *\n.example.",
                                    pwned);
-    auto command = parse_command(fmt::format("/bin/sh -c 'printf \"%s|\" \"$#\" \"$@\" > {}' hook {{zone}} x{{zone}}y",
-                                             out));
+    auto command = parse_command(fmt::format("{} record {} {{zone}} x{{zone}}y", SIGNET_TEST_CHILD, out));
     ASSERT_TRUE(command);
     auto status = run(substitute(command->words, "{zone}", zone));
     EXPECT_TRUE(status.success()) << status.to_string();
-    EXPECT_EQ(read(out), fmt::format("2|{0}|x{0}y|", zone));
+    EXPECT_EQ(read(out), fmt::format("2|{0}|x{0}y|/", zone));
     EXPECT_FALSE(std::filesystem::exists(pwned));
 }
 
@@ -152,8 +151,7 @@ TEST_F(RunProcess, AddsVariablesToTheEnvironment)
     ::setenv("SIGNET_ZONE", "stale", 1);
     ProcessOptions options;
     options.environment = { { "SIGNET_ZONE", "a;b.example." } };
-    auto status = run({ "/bin/sh", "-c", "printf '%s/%s' \"$SIGNET_ZONE\" \"$SIGNET_PROCESS_TEST\" > \"$0\"", out },
-                      options);
+    auto status = run({ SIGNET_TEST_CHILD, "env", out, "SIGNET_ZONE", "SIGNET_PROCESS_TEST" }, options);
     EXPECT_TRUE(status.success());
     EXPECT_EQ(read(out), "a;b.example./ours");
     ::unsetenv("SIGNET_PROCESS_TEST");
@@ -168,9 +166,9 @@ TEST_F(RunProcess, DeliversInputOnStdin)
         input += fmt::format("line {}\n", i);
     ProcessOptions options;
     options.input = input;
-    auto status = run({ "/bin/sh", "-c", "cat > \"$0\"", out }, options);
+    auto status = run({ SIGNET_TEST_CHILD, "record", out }, options);
     EXPECT_TRUE(status.success());
-    EXPECT_EQ(read(out), input);
+    EXPECT_EQ(read(out), "0|/" + input);
 }
 
 TEST_F(RunProcess, AChildThatDoesNotReadItsInputDoesNotHurtUs)
@@ -178,7 +176,7 @@ TEST_F(RunProcess, AChildThatDoesNotReadItsInputDoesNotHurtUs)
     std::string input(4 << 20, 'x'); // far more than a pipe holds
     ProcessOptions options;
     options.input = input;
-    auto status = run({ "/bin/sh", "-c", "exit 4" }, options);
+    auto status = run({ SIGNET_TEST_CHILD, "exit", "4" }, options);
     EXPECT_EQ(status.code, 4);
     EXPECT_FALSE(status.success());
     // Still here, and a later pipe write works as before.
@@ -191,7 +189,7 @@ TEST_F(RunProcess, ReportsHowTheChildEnded)
     auto failed = run({ "false" });
     EXPECT_EQ(failed.code, 1);
     EXPECT_EQ(failed.to_string(), "exit status 1");
-    auto killed = run({ "/bin/sh", "-c", "kill -9 $$" });
+    auto killed = run({ SIGNET_TEST_CHILD, "signal", "9" });
     EXPECT_EQ(killed.signal, 9);
     EXPECT_FALSE(killed.success());
     EXPECT_EQ(killed.to_string().rfind("killed by signal 9", 0), 0u) << killed.to_string();
@@ -205,7 +203,7 @@ TEST_F(RunProcess, AChildPastItsTimeIsStoppedWithWhatItStarted)
     ProcessOptions options;
     options.timeout = std::chrono::milliseconds(300);
     auto started = std::chrono::steady_clock::now();
-    auto status = run({ "/bin/sh", "-c", "(sleep 2; touch \"$0\") & sleep 30", late.string() }, options);
+    auto status = run({ SIGNET_TEST_CHILD, "outlive", late.string() }, options);
     auto took = std::chrono::steady_clock::now() - started;
     EXPECT_FALSE(status.success());
     ASSERT_TRUE(status.timed_out);
@@ -220,7 +218,7 @@ TEST_F(RunProcess, AChildThatIgnoresTermIsKilledAfterTheGrace)
     ProcessOptions options;
     options.timeout = std::chrono::milliseconds(200);
     options.kill_grace = std::chrono::milliseconds(200);
-    auto status = run({ "/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done" }, options);
+    auto status = run({ SIGNET_TEST_CHILD, "ignore-term" }, options);
     EXPECT_TRUE(status.timed_out);
     EXPECT_EQ(status.signal, SIGKILL);
 }
@@ -243,7 +241,7 @@ TEST_F(RunProcess, AChildWithinItsTimeEndsAsUsual)
     ProcessOptions options;
     options.timeout = std::chrono::seconds(30);
     options.input = "x";
-    auto status = run({ "/bin/sh", "-c", "cat >/dev/null; exit 3" }, options);
+    auto status = run({ SIGNET_TEST_CHILD, "drain-exit", "3" }, options);
     EXPECT_EQ(status.code, 3);
     EXPECT_FALSE(status.timed_out);
 }
