@@ -1569,36 +1569,31 @@ def scenarios(days, strict=True, quick=False):
     days = length(9, 40)
     p = policy(zsk_lifetime="30d", ksk_lifetime="90d")
     unsign = START + (4 if quick else 10) * DAY + 5 * HOUR
-    out.append(("unsign",
-                "signet zone unsign on day %d; the parent is driven by the DS hooks"
-                % ((unsign - START) // DAY),
-                dict(policy=p, parent="hooks", parent_delay=2 * HOUR, seen_delay=HOUR,
-                     gone_delay=HOUR, strict_algorithms=True, unsign_step=12 * HOUR,
-                     changes=[At(unsign, "signet zone unsign", unsign=True)],
-                     expect=went_insecure, days=days)))
 
+    def going_insecure(name, description, changes, **kw):
+        """A scenario that ends in `signet zone unsign`: signed twice a day
+        (a cron job) while it goes insecure, checked by went_insecure."""
+        out.append((name, description,
+                    dict(policy=p, seen_delay=HOUR, gone_delay=HOUR, strict_algorithms=True,
+                         unsign_step=12 * HOUR, changes=changes, expect=went_insecure, days=days, **kw)))
+
+    day = (unsign - START) // DAY
+    going_insecure("unsign", "signet zone unsign on day %d; the parent is driven by the DS hooks" % day,
+                   [At(unsign, "signet zone unsign", unsign=True)], parent="hooks", parent_delay=2 * HOUR)
     # The same with a parent that acts on CDS DELETE (RFC 8078 §4).
-    out.append(("unsign-cds",
-                "signet zone unsign on day %d; the parent removes the DS on CDS DELETE"
-                % ((unsign - START) // DAY),
-                dict(policy=p, parent="cds", parent_delay=3 * HOUR, seen_delay=HOUR,
-                     gone_delay=HOUR, strict_algorithms=True, unsign_step=12 * HOUR,
-                     changes=[At(unsign, "signet zone unsign", unsign=True)],
-                     expect=went_insecure, days=days)))
+    going_insecure("unsign-cds", "signet zone unsign on day %d; the parent removes the DS on CDS DELETE" % day,
+                   [At(unsign, "signet zone unsign", unsign=True)], parent="cds", parent_delay=3 * HOUR)
 
     # Unsigned in the middle of a KSK rollover: the new KSK's DS has been
     # asked for and the parent (6h to act) has yet to publish it; it is
     # added, then removed with the old one.
     roll = At(START + (3 if quick else 8) * DAY + 3 * HOUR, "signet key rollover --role ksk",
               rollover="ksk")
-    out.append(("unsign-mid-ksk-rollover",
-                "signet zone unsign while the parent is adding the DS of a new KSK; the operator "
-                "follows `signet ds`",
-                dict(policy=p, parent_delay=6 * HOUR, seen_delay=HOUR, gone_delay=HOUR,
-                     strict_algorithms=True, unsign_step=12 * HOUR,
-                     changes=[roll, When(ds_add_in_flight, "signet zone unsign, a DS add in flight",
-                                         delay=HOUR, unsign=True)],
-                     expect=went_insecure, days=days)))
+    going_insecure("unsign-mid-ksk-rollover",
+                   "signet zone unsign while the parent is adding the DS of a new KSK; the operator "
+                   "follows `signet ds`",
+                   [roll, When(ds_add_in_flight, "signet zone unsign, a DS add in flight", delay=HOUR, unsign=True)],
+                   parent_delay=6 * HOUR)
     return out
 
 
