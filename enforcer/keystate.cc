@@ -391,7 +391,7 @@ void plan_keys(Step& step, const Policy& policy, TimePoint now)
 {
     const unsigned bits = policy_bits(policy);
     // Whether the zone's CDS shows its present KSKs/CSKs before any DS
-    // (tools/app/pipeline.cc, make_plan): only once the zone has been
+    // (app/pipeline.cc, make_plan): only once the zone has been
     // published, which first_keys in advance() also looks at.
     const bool published = std::any_of(step.keys.begin(), step.keys.end(), [](const KeyEntry& k) {
         return live(k) && is(k, Record::Dnskey, { S::Rumoured, S::Omnipresent, S::Unretentive });
