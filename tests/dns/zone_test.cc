@@ -249,6 +249,56 @@ TEST(Zone, DataBelowCutsAndDnamesIsOccluded)
     EXPECT_EQ(diag.warnings.size(), 3u);
 }
 
+TEST(Zone, AnRRsetNoMessageCanCarryIsAnError)
+{
+    // Each RR of 250 octets of text takes 263 octets in an answer (2 for a
+    // compressed owner, 10 for type, class, TTL and length, 1 for the string's
+    // length); with the header and the question (29 octets for
+    // big.example.), 249 fit in 65535 octets and 250 do not.
+    auto rrset = [](std::string_view owner, int count) {
+        std::string text;
+        for (int i = 0; i < count; ++i)
+            text += fmt::format("{} TXT \"{:03}{}\"\n", owner, i, std::string(247, 'x'));
+        return text;
+    };
+    Diagnostics fits;
+    load(std::string(head) + rrset("big", 249), fits);
+    EXPECT_TRUE(fits.errors.empty());
+
+    Diagnostics diag;
+    EXPECT_FALSE(load_zone_text(std::string(head) + rrset("big", 250), example(), diag));
+    ASSERT_EQ(diag.errors.size(), 1u);
+    EXPECT_EQ(diag.errors[0].where()->line, 5u);
+    EXPECT_NE(diag.errors[0].message().find("big.example. TXT (250 records) is too large for a DNS message: "
+                                            "answering a query for it takes 65779"),
+              std::string::npos)
+        << diag.errors[0].message();
+}
+
+TEST(Zone, RulesReportEveryDefectOwnerByOwner)
+{
+    // Errors come owner by owner in canonical order, and within an owner
+    // RRset by RRset, whatever the order of the file.
+    Diagnostics diag;
+    EXPECT_FALSE(load_zone_text("$TTL 300\n@ SOA ns hostmaster 1 2 3 4 5\n@ SOA ns hostmaster 2 2 3 4 5\n"
+                                "www CNAME a\nwww CNAME b\nwww A 192.0.2.1\nleaf DS 1 13 2 "
+                                "8C9A2C1B2F24AB1E6A9BC4B3A2D8A1E0F7C6B5A4938271605F4E3D2C1B0A9988\n"
+                                "sub SOA ns hostmaster 1 2 3 4 5\nd DNAME a.\nd DNAME b.\n",
+                                example(), diag));
+    std::vector<std::string> errors;
+    for (const auto& error : diag.errors)
+        errors.push_back(fmt::format("{}: {}", error.where()->line, error.message()));
+    EXPECT_EQ(errors, (std::vector<std::string> {
+                          "2: more than one SOA record at the zone apex",
+                          "9: more than one DNAME record at 'd.example.'",
+                          "7: DS record at 'leaf.example.', which is not a delegation (no NS)",
+                          "8: SOA record at 'sub.example.', which is not the zone apex 'example.'",
+                          "4: more than one CNAME record at 'www.example.'",
+                          "4: CNAME at 'www.example.' beside other data (A); RFC 1034 §3.6.2 forbids it",
+                          "0: no SOA record at the zone apex 'example.'",
+                      }));
+}
+
 Name name(std::string_view text) { return *Name::from_text(text, example()); }
 
 std::string describe(RRsetView rrset)

@@ -336,6 +336,7 @@ public:
 
 private:
     struct Staging;
+    class Steps; // build()'s steps, in zone_builder.cc
     Name origin_;
     std::unique_ptr<Staging> staging_;
 };

@@ -1,0 +1,212 @@
+#include "detail/zone_checks.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <signet/base/excerpt.h>
+
+namespace signet::dns::detail {
+
+namespace {
+
+// No DNS message exceeds 65535 octets (RFC 1035 §4.2.2).
+constexpr uint64_t max_message_size = 65535;
+
+// An owner name as messages show it: names come from the input, and one of
+// 255 octets of escapes would fill a screen. 80 characters keep a full
+// ip6.arpa name.
+std::string shown(NameView name) { return excerpt(name.to_text(), 80); }
+
+std::string rrset_text(NameView owner, uint16_t type, uint16_t covers)
+{
+    if (static_cast<RRType>(type) == RRType::RRSIG)
+        return fmt::format("{} RRSIG({})", shown(owner), type_to_text(static_cast<RRType>(covers)));
+    return fmt::format("{} {}", shown(owner), type_to_text(static_cast<RRType>(type)));
+}
+
+} // namespace
+
+ZoneChecks::ZoneChecks(const Name& origin, Diagnostics& diagnostics)
+    : origin_(origin)
+    , diag_(diagnostics)
+    , origin_text_(origin.to_text())
+{
+}
+
+void ZoneChecks::error(RecordPlace where, std::string message)
+{
+    diag_.errors.emplace_back(ErrorCode::Parse, std::move(message), diag_.where(where.file, where.line));
+}
+
+void ZoneChecks::outside_zone(NameView owner, RecordPlace where)
+{
+    if (!diag_.full())
+        error(where, fmt::format("'{}' is outside the zone '{}'", shown(owner), origin_text_));
+}
+
+void ZoneChecks::differing_ttl(NameView owner, uint16_t type, uint16_t covers, uint32_t ttl, uint32_t rrset_ttl,
+                               RecordPlace where)
+{
+    if (static_cast<RRType>(type) == RRType::RRSIG)
+        return;
+    diag_.warn(Error(ErrorCode::Parse,
+                     fmt::format("TTL {} differs from TTL {} of the RRset {}; using {} (RFC 2181 §5.2)", ttl,
+                                 rrset_ttl, rrset_text(owner, type, covers), rrset_ttl),
+                     diag_.where(where.file, where.line)));
+}
+
+void ZoneChecks::duplicate(NameView owner, uint16_t type, uint16_t covers, RecordPlace where)
+{
+    diag_.warn(Error(ErrorCode::Parse, fmt::format("duplicate record in {} ignored", rrset_text(owner, type, covers)),
+                     diag_.where(where.file, where.line)));
+}
+
+// The parts of owner(), which runs for every owner of the zone. They are
+// split for reading only: always inlined, so that no owner pays for a call.
+[[gnu::always_inline]] inline void ZoneChecks::check_sizes(NameView owner, std::span<const OwnerRRset> rrsets)
+{
+    for (const OwnerRRset& rrset : rrsets) {
+        // Every answer carries a whole RRset (RFC 2181 §5). The smallest
+        // answer: header, question, then each RR with its owner compressed
+        // to a pointer, its type, class, TTL and length. An RRset that cannot
+        // fit even that, before any RRSIG, could be neither served nor
+        // transferred, and other servers refuse it.
+        const uint64_t answer
+            = 12 + owner.wire().size() + 4 + uint64_t(rrset.count) * (2 + 10) + rrset.rdata_octets;
+        if (answer > max_message_size)
+            error(rrset.where,
+                  fmt::format("the RRset {} ({} records) is too large for a DNS message: answering a query for "
+                              "it takes {} octets, above the limit of 65535 (RFC 1035 §4.2.2)",
+                              rrset_text(owner, rrset.type, rrset.covers), rrset.count, answer));
+    }
+}
+
+[[gnu::always_inline]] inline void
+ZoneChecks::check_types(NameView owner, bool apex, std::span<const OwnerRRset> rrsets, std::optional<size_t>& soa,
+                        bool& has_ns)
+{
+    bool has_ds = false;
+    std::optional<size_t> cname;
+    RRType other = RRType::A;
+    bool has_other = false; // data that may not stand beside a CNAME
+    for (size_t i = 0; i < rrsets.size(); ++i) {
+        const OwnerRRset& rrset = rrsets[i];
+        auto type = static_cast<RRType>(rrset.type);
+        if (type == RRType::NS)
+            has_ns = true;
+        else if (type == RRType::DS)
+            has_ds = true;
+        else if (type == RRType::CNAME) {
+            cname = i;
+            if (rrset.count > 1)
+                error(rrset.where, fmt::format("more than one CNAME record at '{}'", shown(owner)));
+        } else if (type == RRType::DNAME && rrset.count > 1) {
+            error(rrset.where, fmt::format("more than one DNAME record at '{}'", shown(owner)));
+        } else if (type == RRType::SOA) {
+            if (!apex)
+                error(rrset.where,
+                      fmt::format("SOA record at '{}', which is not the zone apex '{}'", shown(owner), origin_text_));
+            else if (rrset.count > 1)
+                error(rrset.where, "more than one SOA record at the zone apex");
+            else {
+                have_soa_ = true;
+                soa = i;
+            }
+        }
+        // RFC 4035 §2.5: RRSIG and NSEC may stand beside a CNAME.
+        if (type != RRType::CNAME && type != RRType::RRSIG && type != RRType::NSEC) {
+            if (!has_other)
+                other = type;
+            has_other = true;
+        }
+    }
+    if (cname && has_other)
+        error(rrsets[*cname].where, fmt::format("CNAME at '{}' beside other data ({}); RFC 1034 §3.6.2 forbids it",
+                                                shown(owner), type_to_text(other)));
+    if (has_ds && (apex || !has_ns)) {
+        for (const OwnerRRset& rrset : rrsets) {
+            if (static_cast<RRType>(rrset.type) == RRType::DS)
+                error(rrset.where, apex ? std::string("DS record at the zone apex: it belongs in the parent zone")
+                                        : fmt::format("DS record at '{}', which is not a delegation (no NS)",
+                                                      shown(owner)));
+        }
+    }
+}
+
+[[gnu::always_inline]] inline void
+ZoneChecks::assign_roles(NameView owner, bool apex, bool has_ns, std::span<OwnerRRset> rrsets)
+{
+    if (cut_ && !owner.is_subdomain_of(*cut_))
+        cut_.reset();
+    if (dname_ && !owner.is_subdomain_of(*dname_))
+        dname_.reset();
+    const bool below_dname = dname_ && owner != *dname_;
+    const bool below_cut = cut_.has_value(); // strictly below: the cut itself is handled next
+    const bool at_cut = !below_cut && !apex && has_ns;
+    for (OwnerRRset& rrset : rrsets) {
+        auto type = static_cast<RRType>(rrset.type);
+        bool address = type == RRType::A || type == RRType::AAAA;
+        Role role = Role::Authoritative;
+        if (below_dname)
+            role = Role::Occluded;
+        else if (below_cut)
+            role = address ? Role::Glue : Role::Occluded;
+        else if (at_cut) {
+            if (type == RRType::NS)
+                role = Role::Delegation;
+            else if (address)
+                role = Role::Glue;
+            else if (type != RRType::DS && type != RRType::NSEC && type != RRType::RRSIG)
+                role = Role::Occluded;
+        }
+        rrset.role = role;
+        // Kept aside, so that they follow the warnings about the RRsets
+        // themselves (TTLs, duplicates) as when these were two passes.
+        if (role == Role::Occluded && !diag_.full()
+            && diag_.warnings.size() + late_warnings_.size() < diag_.max_warnings)
+            late_warnings_.emplace_back(
+                ErrorCode::Parse,
+                fmt::format("{} is occluded by the {} at '{}' and will not be served or signed",
+                            rrset_text(owner, rrset.type, rrset.covers), below_dname ? "DNAME" : "delegation",
+                            below_dname ? shown(*dname_) : (cut_ ? shown(*cut_) : shown(owner))),
+                diag_.where(rrset.where.file, rrset.where.line));
+    }
+    if (at_cut)
+        cut_ = owner;
+    if (!dname_ && !below_cut) {
+        for (const OwnerRRset& rrset : rrsets) {
+            if (static_cast<RRType>(rrset.type) == RRType::DNAME)
+                dname_ = owner;
+        }
+    }
+}
+
+std::optional<size_t> ZoneChecks::owner(NameView owner, std::span<OwnerRRset> rrsets)
+{
+    const bool apex = owner == origin_;
+    std::optional<size_t> soa;
+    bool has_ns = false;
+    check_sizes(owner, rrsets);
+    check_types(owner, apex, rrsets, soa, has_ns);
+    if (apex)
+        apex_ns_ = has_ns;
+    assign_roles(owner, apex, has_ns, rrsets);
+    return soa;
+}
+
+void ZoneChecks::finish()
+{
+    for (auto& warning : late_warnings_)
+        diag_.warn(std::move(warning));
+    late_warnings_.clear();
+    const SourceLocation zone_file { diag_.files.empty() ? std::string() : diag_.files[0], 0, 0 };
+    if (!have_soa_)
+        diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("no SOA record at the zone apex '{}'", origin_text_),
+                                  zone_file);
+    else if (!apex_ns_)
+        diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("no NS records at the zone apex '{}'", origin_text_),
+                                  zone_file);
+}
+
+} // namespace signet::dns::detail
