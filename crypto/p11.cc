@@ -16,6 +16,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <signet/base/hex.h>
 #include <signet/base/regular_file.h>
 #include <signet/crypto/dnssec.h>
 
@@ -60,35 +61,18 @@ Error p11_error(std::string_view what, CK_RV rv)
     return Error(ErrorCode::Pkcs11, fmt::format("{}: {}", what, rv_to_text(rv)));
 }
 
-std::string hex(std::string_view bytes)
+// The CKA_ID a key locator names: its hex, 1 to 64 octets.
+Result<std::string> locator_id(std::string_view locator)
 {
-    std::string out;
-    for (unsigned char c : bytes)
-        out += fmt::format("{:02x}", c);
-    return out;
-}
-
-Result<std::string> unhex(std::string_view text)
-{
-    if (text.empty() || text.size() % 2 != 0 || text.size() > 128)
-        return fail(ErrorCode::NotFound, fmt::format("'{}' is not a key locator (hex CKA_ID)", text));
-    std::string out;
-    for (size_t i = 0; i < text.size(); i += 2) {
-        unsigned value = 0;
-        for (char c : text.substr(i, 2)) {
-            value <<= 4;
-            if (c >= '0' && c <= '9')
-                value |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                value |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                value |= static_cast<unsigned>(c - 'A' + 10);
-            else
-                return fail(ErrorCode::NotFound, fmt::format("'{}' is not a key locator (hex CKA_ID)", text));
-        }
-        out.push_back(static_cast<char>(value));
-    }
-    return out;
+    auto not_a_locator = [&] {
+        return fail(ErrorCode::NotFound, fmt::format("'{}' is not a key locator (hex CKA_ID)", locator));
+    };
+    if (locator.empty() || locator.size() > 128)
+        return not_a_locator();
+    auto id = from_hex(locator);
+    if (!id)
+        return not_a_locator();
+    return std::move(*id);
 }
 
 std::string padded_label(std::string_view label)
@@ -482,7 +466,7 @@ struct KeyStore::State {
                 auto id = attribute(session, handle, CKA_ID);
                 if (!id || id->empty())
                     continue; // not one of ours: keys we make all carry a readable CKA_ID
-                CK_OBJECT_HANDLE& slot = slot_of(found[hex(*id)], object_class);
+                CK_OBJECT_HANDLE& slot = slot_of(found[to_hex(*id)], object_class);
                 if (slot == CK_INVALID_HANDLE)
                     slot = handle;
             }
@@ -504,7 +488,7 @@ struct KeyStore::State {
         std::string key(locator);
         if (auto handle = remembered(key, object_class))
             return *handle;
-        std::string id = SIGNET_TRY(unhex(locator));
+        std::string id = SIGNET_TRY(locator_id(locator));
         {
             // Other threads wait here while one indexes, then look again.
             std::lock_guard index_lock(index_mutex);
@@ -626,7 +610,7 @@ Result<std::string> KeyStore::new_locator()
     unsigned char id[20];
     if (RAND_bytes(id, sizeof id) != 1)
         return std::unexpected(ossl::error("no random CKA_ID"));
-    return hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
+    return to_hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
 }
 
 Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bits, std::string_view label,
@@ -638,7 +622,7 @@ Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bit
     Mechanisms m = mechanisms_for(algorithm);
     unsigned char id[20];
     if (!locator_wanted.empty()) {
-        std::string wanted = SIGNET_TRY(unhex(locator_wanted));
+        std::string wanted = SIGNET_TRY(locator_id(locator_wanted));
         if (wanted.size() != sizeof id)
             return fail(ErrorCode::Internal, fmt::format("a key locator is {} hex digits, not '{}'", 2 * sizeof id,
                                                          locator_wanted));
@@ -676,7 +660,7 @@ Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bit
     if (rv != CKR_OK)
         return std::unexpected(p11_error(
             fmt::format("generating a {} key in token '{}'", algorithm_to_text(algorithm), state_->label), rv));
-    std::string locator = hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
+    std::string locator = to_hex(std::string_view(reinterpret_cast<char*>(id), sizeof id));
     state_->remember(locator, CKO_PRIVATE_KEY, priv_handle);
     state_->remember(locator, CKO_PUBLIC_KEY, pub_handle);
     auto public_key = state_->public_key(lease->session, pub_handle, locator, algorithm);
@@ -753,7 +737,7 @@ Result<std::vector<std::string>> KeyStore::list()
     auto handles = SIGNET_TRY(state_->find(lease->session, CKO_PRIVATE_KEY, {}));
     std::vector<std::string> out;
     for (CK_OBJECT_HANDLE handle : handles)
-        out.push_back(hex(SIGNET_TRY(state_->attribute(lease->session, handle, CKA_ID))));
+        out.push_back(to_hex(SIGNET_TRY(state_->attribute(lease->session, handle, CKA_ID))));
     std::sort(out.begin(), out.end());
     return out;
 }

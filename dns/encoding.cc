@@ -1,11 +1,13 @@
-// Base16, base32hex and base64 (RFC 4648) as RDATA presentation formats use
-// them: hex and base64 may be split over several tokens, so the decoders
-// stream; the encoders append to an existing string to spare a copy.
+// Base32hex and base64 (RFC 4648) as RDATA presentation formats use them:
+// base64 may be split over several tokens, so its decoder streams; the
+// encoders append to an existing string to spare a copy. Hex is base's
+// (signet/base/hex.h).
 #include <array>
 
 #include <fmt/format.h>
 
 #include <signet/base/excerpt.h>
+#include <signet/base/hex.h>
 
 #include "detail/rdata_internal.h"
 
@@ -15,7 +17,6 @@ namespace detail {
 
 namespace {
 
-constexpr char hex_digits[] = "0123456789ABCDEF";
 constexpr char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 // RFC 4648 §7, "Extended Hex" alphabet.
 constexpr char base32hex_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
@@ -36,43 +37,10 @@ constexpr std::array<int8_t, 256> make_decode_table(std::string_view alphabet, b
     return table;
 }
 
-constexpr auto hex_table = make_decode_table("0123456789ABCDEF", true);
 constexpr auto base64_table = make_decode_table(base64_alphabet, false);
 constexpr auto base32hex_table = make_decode_table(base32hex_alphabet, true);
 
 } // namespace
-
-bool HexStream::feed(std::string_view text, Bytes& out)
-{
-    size_t i = 0;
-    if (!have_high_) {
-        // Digests are long: decode whole pairs in one tight loop, leaving a
-        // split pair to the careful loop below.
-        const size_t start = out.size();
-        out.resize(start + text.size() / 2);
-        char* p = out.data() + start;
-        for (; i + 2 <= text.size(); i += 2) {
-            int8_t high = hex_table[static_cast<uint8_t>(text[i])];
-            int8_t low = hex_table[static_cast<uint8_t>(text[i + 1])];
-            if ((high | low) < 0)
-                return false;
-            *p++ = static_cast<char>((high << 4) | low);
-        }
-    }
-    for (char c : text.substr(i)) {
-        int8_t value = hex_table[static_cast<uint8_t>(c)];
-        if (value == invalid)
-            return false;
-        if (have_high_) {
-            out.push_back(static_cast<char>((high_ << 4) | value));
-            have_high_ = false;
-        } else {
-            high_ = static_cast<uint8_t>(value);
-            have_high_ = true;
-        }
-    }
-    return true;
-}
 
 bool Base64Stream::feed(std::string_view text, Bytes& out)
 {
@@ -127,18 +95,6 @@ bool Base64Stream::feed(std::string_view text, Bytes& out)
         }
     }
     return true;
-}
-
-void append_hex(std::string& out, std::string_view bytes)
-{
-    size_t start = out.size();
-    out.resize(start + 2 * bytes.size());
-    char* p = out.data() + start;
-    for (char c : bytes) {
-        auto b = static_cast<uint8_t>(c);
-        *p++ = hex_digits[b >> 4];
-        *p++ = hex_digits[b & 0x0f];
-    }
 }
 
 void append_base64(std::string& out, std::string_view bytes)
@@ -245,23 +201,8 @@ Result<Bytes> from_base32hex(std::string_view text)
     return out;
 }
 
-std::string to_hex(std::string_view bytes)
-{
-    std::string out;
-    detail::append_hex(out, bytes);
-    return out;
-}
+std::string to_hex(std::string_view bytes) { return signet::to_hex(bytes, HexCase::Upper); }
 
-Result<Bytes> from_hex(std::string_view text)
-{
-    Bytes out;
-    out.reserve(text.size() / 2);
-    detail::HexStream stream;
-    if (!stream.feed(text, out))
-        return fail(ErrorCode::Parse, fmt::format("bad hex digit in '{}'", excerpt(text)));
-    if (!stream.finish())
-        return fail(ErrorCode::Parse, fmt::format("odd number of hex digits in '{}'", excerpt(text)));
-    return out;
-}
+Result<Bytes> from_hex(std::string_view text) { return signet::from_hex(text); }
 
 } // namespace signet::dns

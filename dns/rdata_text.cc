@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <signet/base/excerpt.h>
+#include <signet/base/hex.h>
 
 #include "detail/rdata_internal.h"
 
@@ -211,7 +212,7 @@ void append_generic(std::string& out, std::string_view wire)
     fmt::format_to(std::back_inserter(out), "\\# {}", wire.size());
     if (!wire.empty()) {
         out.push_back(' ');
-        append_hex(out, wire);
+        signet::append_hex(out, wire, HexCase::Upper);
     }
 }
 
@@ -483,7 +484,7 @@ Result<void> FieldParser::parse(const Field& field)
         return {};
     }
     case FieldKind::HexRest: {
-        HexStream stream;
+        HexDecoder stream;
         const Token* token = SIGNET_TRY(take(field));
         while (true) {
             if (!stream.feed(token->text, out_))
@@ -502,7 +503,7 @@ Result<void> FieldParser::parse(const Field& field)
         out_.push_back('\0');
         // RFC 5155 §3.3: "-" stands for an empty salt.
         if (token.text != "-") {
-            HexStream stream;
+            HexDecoder stream;
             if (!stream.feed(token.text, out_) || !stream.finish())
                 return fail(bad(token, field, "expected hex or '-'"));
             if (out_.size() - at - 1 > 255)
@@ -566,7 +567,7 @@ Result<void> generic_from_text(RRType type, std::span<const Token> tokens, Bytes
         return fail(token_error(length_token,
             fmt::format("bad RDATA length '{}' after '\\#'", excerpt(length_token.text))));
     out.reserve(*length);
-    HexStream stream;
+    HexDecoder stream;
     for (size_t i = 2; i < tokens.size(); ++i) {
         if (!stream.feed(tokens[i].text, out))
             return fail(token_error(tokens[i], fmt::format("bad hex '{}' in generic RDATA", excerpt(tokens[i].text))));

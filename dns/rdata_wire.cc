@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/hex.h>
+
 #include "detail/rdata_internal.h"
 
 namespace signet::dns {
@@ -194,13 +196,13 @@ void append_field_text(const Field& field, std::string_view wire, size_t pos, si
         append_base64(out, data);
         return;
     case FieldKind::HexRest:
-        append_hex(out, data);
+        signet::append_hex(out, data, HexCase::Upper);
         return;
     case FieldKind::Salt:
         if (data.size() == 1)
             out.push_back('-');
         else
-            append_hex(out, data.substr(1));
+            signet::append_hex(out, data.substr(1), HexCase::Upper);
         return;
     case FieldKind::Base32HexNext:
         append_base32hex(out, data.substr(1));

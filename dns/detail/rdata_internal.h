@@ -149,18 +149,7 @@ inline uint32_t get_u32(std::string_view wire, size_t pos)
     return (static_cast<uint32_t>(get_u16(wire, pos)) << 16) | get_u16(wire, pos + 2);
 }
 
-// --- encodings (encoding.cc) ----------------------------------------------
-
-// Hex split over several tokens: feed each token, then check finish().
-class HexStream {
-public:
-    bool feed(std::string_view text, Bytes& out);
-    bool finish() const { return !have_high_; }
-
-private:
-    uint8_t high_ = 0;
-    bool have_high_ = false;
-};
+// --- encodings (encoding.cc; hex is signet/base/hex.h) ---------------------
 
 // Base64 split over several tokens, in 4-character quanta that may straddle
 // tokens; padding ends the data.
@@ -176,7 +165,6 @@ private:
     bool done_ = false;
 };
 
-void append_hex(std::string& out, std::string_view bytes);
 void append_base64(std::string& out, std::string_view bytes);
 void append_base32hex(std::string& out, std::string_view bytes);
 bool decode_base32hex(std::string_view text, Bytes& out);

@@ -109,7 +109,9 @@ std::string to_base64(std::string_view bytes);
 Result<Bytes> from_base64(std::string_view text);
 std::string to_base32hex(std::string_view bytes); // RFC 4648 §7, upper case, no padding
 Result<Bytes> from_base32hex(std::string_view text); // either case, no padding
-std::string to_hex(std::string_view bytes); // upper case
+// Hex as RDATA presentation formats write it (upper case) and read it
+// (either case): signet::to_hex and signet::from_hex (signet/base/hex.h).
+std::string to_hex(std::string_view bytes);
 Result<Bytes> from_hex(std::string_view text);
 
 } // namespace signet::dns
