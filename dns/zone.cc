@@ -117,9 +117,7 @@ std::vector<NameView> Zone::empty_non_terminals() const
     NameView previous = origin_;
     size_t previous_count = label_offsets(previous.wire(), previous_offsets);
     const size_t origin_labels = previous_count;
-    for (size_t i = 0; i < slots_.size(); ++i) {
-        if (i > 0 && slots_[i].owner == slots_[i - 1].owner)
-            continue;
+    for (size_t i = 0; i < slots_.size(); i = owner_end(i)) {
         NameView owner = owner_at(slots_[i].owner);
         size_t count = label_offsets(owner.wire(), offsets);
         size_t common = 0;

@@ -216,9 +216,7 @@ private:
         std::vector<OwnerRange> out;
         const dns::Zone& sets = zone_;
         for (size_t start = 0; start < sets.size();) {
-            size_t end = start + 1;
-            while (end < sets.size() && sets[end].owner() == sets[start].owner())
-                ++end;
+            const size_t end = sets.owner_end(start);
             OwnerRange range { start, end, false, false, false, true };
             for (size_t i = start; i < end; ++i) {
                 Role role = sets[i].role();
