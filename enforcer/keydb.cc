@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -138,63 +137,6 @@ ALTER TABLE key_intent ADD COLUMN note TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
-template <typename E>
-struct Named {
-    E value;
-    std::string_view text;
-};
-
-constexpr std::array role_names {
-    Named<KeyRole> { KeyRole::KSK, "ksk" },
-    Named<KeyRole> { KeyRole::ZSK, "zsk" },
-    Named<KeyRole> { KeyRole::CSK, "csk" },
-};
-
-constexpr std::array goal_names {
-    Named<KeyGoal> { KeyGoal::Present, "present" },
-    Named<KeyGoal> { KeyGoal::Absent, "absent" },
-};
-
-constexpr std::array state_names {
-    Named<RecordState> { RecordState::NotApplicable, "na" },
-    Named<RecordState> { RecordState::Hidden, "hidden" },
-    Named<RecordState> { RecordState::Rumoured, "rumoured" },
-    Named<RecordState> { RecordState::Omnipresent, "omnipresent" },
-    Named<RecordState> { RecordState::Unretentive, "unretentive" },
-};
-
-constexpr std::array ds_names {
-    Named<DsAtParent> { DsAtParent::Unsubmitted, "unsubmitted" },
-    Named<DsAtParent> { DsAtParent::Submit, "submit" },
-    Named<DsAtParent> { DsAtParent::Submitted, "submitted" },
-    Named<DsAtParent> { DsAtParent::Seen, "seen" },
-    Named<DsAtParent> { DsAtParent::Retract, "retract" },
-    Named<DsAtParent> { DsAtParent::Retracted, "retracted" },
-};
-
-template <typename E, size_t N>
-std::string_view name_of(const std::array<Named<E>, N>& names, E value)
-{
-    for (const auto& entry : names) {
-        if (entry.value == value)
-            return entry.text;
-    }
-    return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> value_of(const std::array<Named<E>, N>& names, std::string_view text)
-{
-    for (const auto& entry : names) {
-        bool same = std::ranges::equal(entry.text, text, [](char a, char b) {
-            return a == std::tolower(static_cast<unsigned char>(b));
-        });
-        if (same)
-            return entry.value;
-    }
-    return std::nullopt;
-}
-
 const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
 
 // Zone columns in the order of the SELECTs and of the parameters ?1..?19.
@@ -288,12 +230,12 @@ void bind_key(sqlite::Statement& statement, const KeyEntry& key)
 
 // Reads the text of an enum column; the CHECK constraints keep other text
 // out, but a file edited by hand may still hold some.
-template <typename E, size_t N>
-Result<E> read_enum(const sqlite::Statement& row, int column, const std::array<Named<E>, N>& names,
+template <typename E>
+Result<E> read_enum(const sqlite::Statement& row, int column, std::optional<E> (*from_text)(std::string_view),
                     std::string_view what, const std::string& path, int64_t key_id)
 {
     std::string text = row.column_text(column);
-    if (auto value = value_of(names, text))
+    if (auto value = from_text(text))
         return *value;
     return fail(ErrorCode::Database, fmt::format("{}: key id {}: bad {} '{}'", path, key_id, what, text));
 }
@@ -307,18 +249,18 @@ Result<KeyEntry> read_key(const sqlite::Statement& row, const std::string& path)
     key.locator = row.column_text(2);
     key.algorithm = static_cast<crypto::Algorithm>(row.column_int(3));
     key.bits = static_cast<unsigned>(row.column_int(4));
-    key.role = SIGNET_TRY(read_enum(row, 5, role_names, "role", path, key.id));
+    key.role = SIGNET_TRY(read_enum(row, 5, key_role_from_text, "role", path, key.id));
     key.key_tag = static_cast<uint16_t>(row.column_int(6));
     key.flags = static_cast<uint16_t>(row.column_int(7));
     key.dnskey_rdata = row.column_blob(8);
-    key.goal = SIGNET_TRY(read_enum(row, 9, goal_names, "goal", path, key.id));
+    key.goal = SIGNET_TRY(read_enum(row, 9, key_goal_from_text, "goal", path, key.id));
     int column = 10;
     for (RecordStatus* status : { &key.ds, &key.dnskey, &key.krrsig, &key.zrrsig }) {
-        status->state = SIGNET_TRY(read_enum(row, column, state_names, "record state", path, key.id));
+        status->state = SIGNET_TRY(read_enum(row, column, record_state_from_text, "record state", path, key.id));
         status->since = row.column_time(column + 1);
         column += 2;
     }
-    key.ds_at_parent = SIGNET_TRY(read_enum(row, 18, ds_names, "ds_at_parent", path, key.id));
+    key.ds_at_parent = SIGNET_TRY(read_enum(row, 18, ds_at_parent_from_text, "ds_at_parent", path, key.id));
     key.created = row.column_time(19);
     key.published = row.column_optional_time(20);
     key.active = row.column_optional_time(21);
@@ -332,27 +274,6 @@ Result<KeyEntry> read_key(const sqlite::Statement& row, const std::string& path)
 Error not_found(std::string message) { return Error(ErrorCode::NotFound, std::move(message)); }
 
 } // namespace
-
-std::string_view key_role_to_text(KeyRole role) { return name_of(role_names, role); }
-std::string_view key_goal_to_text(KeyGoal goal) { return name_of(goal_names, goal); }
-std::string_view record_state_to_text(RecordState state) { return name_of(state_names, state); }
-std::string_view ds_at_parent_to_text(DsAtParent ds) { return name_of(ds_names, ds); }
-
-std::optional<KeyRole> key_role_from_text(std::string_view text) { return value_of(role_names, text); }
-std::optional<KeyGoal> key_goal_from_text(std::string_view text) { return value_of(goal_names, text); }
-std::optional<RecordState> record_state_from_text(std::string_view text) { return value_of(state_names, text); }
-std::optional<DsAtParent> ds_at_parent_from_text(std::string_view text) { return value_of(ds_names, text); }
-
-Result<std::string> normalise_zone_name(std::string_view name)
-{
-    auto parsed = dns::Name::from_text(name, dns::NameView());
-    if (!parsed) {
-        Error error = parsed.error();
-        error.with_context(fmt::format("zone name '{}'", name));
-        return fail(std::move(error));
-    }
-    return parsed->lowercased().to_text();
-}
 
 int KeyDb::schema_version() { return static_cast<int>(migrations.size()); }
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include <signet/base/clock.h>
-#include <signet/enforcer/keydb.h>
+#include <signet/enforcer/model.h>
 #include <signet/enforcer/policy.h>
 
 namespace signet::enforcer {
