@@ -641,6 +641,19 @@ Step advance(const std::vector<KeyEntry>& keys, const Policy& policy, TimePoint 
     return step;
 }
 
+std::optional<TimePoint> key_next_transition(const KeyEntry& key, const Policy& policy,
+                                            const std::vector<KeyEntry>& zone_keys)
+{
+    if (key.removed)
+        return std::nullopt;
+    auto next = timed_move_due(key, policy);
+    if (key.goal == KeyGoal::Present) {
+        if (auto due = rollover_due(key, policy, zone_keys); due && (!next || *due < *next))
+            next = due;
+    }
+    return next;
+}
+
 Result<void> confirm_ds_seen(KeyEntry& key, TimePoint now)
 {
     if (key.ds_at_parent == DsAtParent::Seen)

@@ -90,4 +90,9 @@ Result<std::string> normalise_zone_name(std::string_view name)
     return parsed->lowercased().to_text();
 }
 
+std::string key_name(const KeyEntry& key)
+{
+    return fmt::format("{} {} ({})", key_role_to_text(key.role), key.key_tag, crypto::algorithm_to_text(key.algorithm));
+}
+
 } // namespace signet::enforcer

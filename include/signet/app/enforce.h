@@ -1,7 +1,8 @@
-// The enforcer run against the store and the token: one zone's step at a
-// time (keys generated as the step asks, everything stored in one
-// transaction), the parent's confirmations, rollovers by hand, and what the
-// operator must do now, in plain words.
+// The enforcer run against a state dir: its store, its token (keys made
+// ahead for many zones at once on several sessions) and its hooks, around
+// the enforcer's own orchestration (enforcer/zone_step.h,
+// enforcer/key_actions.h); and what the operator must do now, in plain
+// words.
 #pragma once
 
 #include <optional>
@@ -9,22 +10,14 @@
 #include <vector>
 
 #include <signet/app/pipeline.h>
+#include <signet/enforcer/key_actions.h>
 #include <signet/enforcer/keystate.h>
+#include <signet/enforcer/zone_step.h>
 
 namespace signet::app {
 
 // One zone's step, with the keys it asked for already in the token.
-struct ZoneStep {
-    enforcer::ZoneEntry zone;
-    bool signing = false; // as for enforcer::advance
-    enforcer::Policy policy; // as configured
-    enforcer::Policy timing; // the policy with its TTLs raised to what caches may still hold
-    std::vector<enforcer::KeyEntry> stored; // the keys as they were
-    enforcer::Step step;
-    std::vector<size_t> generated; // keys of step.keys made in the token by this step
-    std::vector<std::string> reasons; // why, for each of `generated`
-    uint32_t published_zone_ttl = 0; // the largest TTL the signed zone carries
-};
+using ZoneStep = enforcer::ZoneStep;
 
 // Runs the enforcer for `zone` at `now`; `signing` as for enforcer::advance.
 // `published_max_ttl` is the largest TTL the signed zone will carry, when
@@ -68,7 +61,7 @@ Result<std::vector<std::string>> collect_unused_keys(Context& context, TimePoint
 Result<void> store_step(Context& context, ZoneStep& step, TimePoint now);
 // After a signing with the step: the TTLs just published, kept in `zone`
 // while caches may still hold larger ones (the caller stores the zone).
-void remember_published_ttls(enforcer::ZoneEntry& zone, const ZoneStep& step, TimePoint now);
+using enforcer::remember_published_ttls;
 // After the store has committed: destroys the keys whose records have left
 // every cache, and runs the ds-submit/ds-retract commands. Returns warnings.
 std::vector<std::string> finish_step(Context& context, ZoneStep& step, TimePoint now);
@@ -78,9 +71,7 @@ std::vector<std::string> finish_step(Context& context, ZoneStep& step, TimePoint
 std::vector<std::string> operator_todo(const enforcer::ZoneEntry& zone, const std::vector<enforcer::KeyEntry>& keys);
 
 // The time a key's next timed move falls due, if one is waiting on time.
-// `zone_keys`: all keys of the zone, for the spread of a first key's life.
-std::optional<TimePoint> key_next_transition(const enforcer::KeyEntry& key, const enforcer::Policy& policy,
-                                            const std::vector<enforcer::KeyEntry>& zone_keys);
+using enforcer::key_next_transition;
 
 struct EnforceReport {
     std::string zone;
@@ -103,10 +94,7 @@ std::vector<Result<EnforceReport>> enforce_zones(Context& context, const std::ve
 Result<enforcer::KeyEntry> confirm_ds(Context& context, std::string_view zone, uint16_t key_tag, bool seen,
                                       const Clock& clock);
 
-struct RolloverReport {
-    std::vector<enforcer::KeyEntry> keys; // the keys to be rolled
-    Duration expected {}; // how long the rollover takes at the least
-};
+using RolloverReport = enforcer::RolloverReport; // the keys to be rolled, how long it takes at the least
 
 // `signet key rollover`: the zone's current key(s) of `role` roll at the
 // next enforce or sign; `emergency` marks them compromised.

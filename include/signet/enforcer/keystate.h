@@ -102,6 +102,13 @@ std::optional<TimePoint> rollover_due(const KeyEntry& key, const Policy& policy,
 // had a predecessor of its role among `zone_keys`.
 Duration first_life_spread(const KeyEntry& key, Duration lifetime, const std::vector<KeyEntry>& zone_keys);
 
+// The time the key's next move falls due on time alone: a timed move of
+// one of its records or, for a key in use, the end of its life (with
+// `zone_keys`, all keys of the zone, for the spread of a first key's life).
+// None for a removed key, or one that waits on nothing but the operator.
+std::optional<TimePoint> key_next_transition(const KeyEntry& key, const Policy& policy,
+                                            const std::vector<KeyEntry>& zone_keys);
+
 // A zone whose parent has never been asked for a DS: its KSK/CSK are the
 // ones CDS/CDNSKEY show from the first signing on (RFC 8078 bootstrapping).
 bool before_first_ds(const std::vector<KeyEntry>& keys);

@@ -146,6 +146,9 @@ struct KeyEvent {
     bool operator==(const KeyEvent&) const = default;
 };
 
+// How messages and the history name a key: "ksk 12345 (ECDSAP256SHA256)".
+std::string key_name(const KeyEntry& key);
+
 // ---------------------------------------------------------------------------
 // TLSA bindings: for each service of a zone, the certificate files its TLSA
 // records are derived from at every signing, and which records the signed
