@@ -1,7 +1,6 @@
 #include <signet/base/duration.h>
 
 #include <array>
-#include <cctype>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -22,19 +21,60 @@ constexpr std::array written_units {
     Unit { 's', 1 },
 };
 
-int64_t unit_seconds(char letter)
+// Seconds in one unit, or 0 for a character that is not a unit.
+uint64_t unit_seconds(char letter)
 {
-    switch (std::tolower(static_cast<unsigned char>(letter))) {
-    case 's': return 1;
-    case 'm': return 60;
-    case 'h': return 3600;
-    case 'd': return 86400;
-    case 'w': return 604800;
+    switch (letter) {
+    case 's': case 'S': return 1;
+    case 'm': case 'M': return 60;
+    case 'h': case 'H': return 3600;
+    case 'd': case 'D': return 86400;
+    case 'w': case 'W': return 604800;
     default: return 0;
     }
 }
 
 } // namespace
+
+std::expected<uint64_t, SecondsError> parse_seconds(std::string_view text, uint64_t max)
+{
+    if (text.empty())
+        return std::unexpected(SecondsError::Empty);
+    uint64_t total = 0;
+    uint64_t number = 0;
+    bool have_digits = false;
+    bool have_unit = false;
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            number = number * 10 + static_cast<uint64_t>(c - '0');
+            if (number > max)
+                return std::unexpected(SecondsError::TooLarge);
+            have_digits = true;
+            continue;
+        }
+        const uint64_t unit = unit_seconds(c);
+        if (unit == 0)
+            return std::unexpected(SecondsError::BadCharacter);
+        if (!have_digits)
+            return std::unexpected(SecondsError::UnitWithoutNumber);
+        // Checked at every step, so that neither the product nor a sum of
+        // many parts can wrap around.
+        if (number > max / unit)
+            return std::unexpected(SecondsError::TooLarge);
+        total += number * unit;
+        if (total > max)
+            return std::unexpected(SecondsError::TooLarge);
+        number = 0;
+        have_digits = false;
+        have_unit = true;
+    }
+    if (have_digits) {
+        if (have_unit)
+            return std::unexpected(SecondsError::NumberAfterUnits);
+        total = number;
+    }
+    return total;
+}
 
 Result<Duration> parse_duration(std::string_view text)
 {
@@ -43,43 +83,20 @@ Result<Duration> parse_duration(std::string_view text)
                     fmt::format("bad duration '{}': {} (use seconds or units, e.g. \"90d\", \"1d12h\", \"5m\")",
                                 text, why));
     };
-    if (text.empty())
-        return bad("empty");
-    const int64_t limit = max_duration.count();
-    int64_t total = 0;
-    int64_t number = 0;
-    bool have_digits = false;
-    bool have_unit = false;
-    for (char c : text) {
-        if (c >= '0' && c <= '9') {
-            number = number * 10 + (c - '0');
-            have_digits = true;
-            if (number > limit)
-                return bad("too long");
-            continue;
+    auto seconds = parse_seconds(text, static_cast<uint64_t>(max_duration.count()));
+    if (!seconds) {
+        switch (seconds.error()) {
+        case SecondsError::Empty: return bad("empty");
+        case SecondsError::BadCharacter:
+            // parse_seconds stops at the first character that is neither a
+            // digit nor a unit.
+            return bad(fmt::format("unexpected '{}'", text[text.find_first_not_of("0123456789smhdwSMHDW")]));
+        case SecondsError::UnitWithoutNumber: return bad("a unit without a number");
+        case SecondsError::NumberAfterUnits: return bad("a number without a unit after units");
+        case SecondsError::TooLarge: return bad("too long");
         }
-        int64_t unit = unit_seconds(c);
-        if (unit == 0)
-            return bad(fmt::format("unexpected '{}'", c));
-        if (!have_digits)
-            return bad("a unit without a number");
-        if (number > limit / unit)
-            return bad("too long");
-        total += number * unit;
-        if (total > limit)
-            return bad("too long");
-        number = 0;
-        have_digits = false;
-        have_unit = true;
     }
-    if (have_digits) {
-        if (have_unit)
-            return bad("a number without a unit after units");
-        total += number;
-        if (total > limit)
-            return bad("too long");
-    }
-    return Duration(total);
+    return Duration(static_cast<int64_t>(*seconds));
 }
 
 std::string format_duration(Duration duration)

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/duration.h>
 #include <signet/base/excerpt.h>
 #include <signet/base/hex.h>
 
@@ -216,50 +217,6 @@ void append_generic(std::string& out, std::string_view wire)
     }
 }
 
-std::expected<uint32_t, IntervalError> parse_interval(std::string_view text)
-{
-    constexpr uint64_t max = 0xffffffffull;
-    if (text.empty())
-        return std::unexpected(IntervalError::Empty);
-    uint64_t total = 0;
-    uint64_t number = 0;
-    bool have_digits = false;
-    bool have_unit = false;
-    for (char c : text) {
-        if (c >= '0' && c <= '9') {
-            number = number * 10 + static_cast<uint64_t>(c - '0');
-            if (number > max)
-                return std::unexpected(IntervalError::TooLarge);
-            have_digits = true;
-            continue;
-        }
-        uint64_t unit = 0;
-        switch (c) {
-        case 's': case 'S': unit = 1; break;
-        case 'm': case 'M': unit = 60; break;
-        case 'h': case 'H': unit = 3600; break;
-        case 'd': case 'D': unit = 86400; break;
-        case 'w': case 'W': unit = 604800; break;
-        default: return std::unexpected(IntervalError::BadCharacter);
-        }
-        if (!have_digits)
-            return std::unexpected(IntervalError::UnitWithoutNumber);
-        // Checked at every step: many parts must not wrap the sum around.
-        total += number * unit;
-        if (total > max)
-            return std::unexpected(IntervalError::TooLarge);
-        number = 0;
-        have_digits = false;
-        have_unit = true;
-    }
-    if (have_digits) {
-        if (have_unit)
-            return std::unexpected(IntervalError::NumberAfterUnits);
-        total = number;
-    }
-    return static_cast<uint32_t>(total);
-}
-
 } // namespace detail
 
 namespace {
@@ -407,10 +364,11 @@ Result<void> FieldParser::parse(const Field& field)
         return number(field, max_u32, 4);
     case FieldKind::Ttl32: {
         const Token& token = *SIGNET_TRY(take(field));
-        auto value = parse_interval(token.text);
+        // The master-file TTL syntax (RFC 2308 §4), as far as 32 bits go.
+        auto value = parse_seconds(token.text, max_u32);
         if (!value)
             return fail(bad(token, field, "expected seconds or a TTL such as 1h30m"));
-        append_u32(out_, *value);
+        append_u32(out_, static_cast<uint32_t>(*value));
         return {};
     }
     case FieldKind::Time32: {

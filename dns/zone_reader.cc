@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <signet/base/duration.h>
 #include <signet/base/excerpt.h>
 #include <signet/base/regular_file.h>
 
@@ -51,23 +52,22 @@ void Diagnostics::warn(Error warning)
 
 Result<uint32_t> parse_ttl(std::string_view text)
 {
-    auto seconds = detail::parse_interval(text);
+    auto seconds = parse_seconds(text, 0xffffffffu);
     if (!seconds) {
         switch (seconds.error()) {
-        case detail::IntervalError::Empty: return fail(ErrorCode::Parse, "empty TTL");
-        case detail::IntervalError::BadCharacter:
-            return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", excerpt(text)));
-        case detail::IntervalError::UnitWithoutNumber:
+        case SecondsError::Empty: return fail(ErrorCode::Parse, "empty TTL");
+        case SecondsError::BadCharacter: return fail(ErrorCode::Parse, fmt::format("bad TTL '{}'", excerpt(text)));
+        case SecondsError::UnitWithoutNumber:
             return fail(ErrorCode::Parse, fmt::format("bad TTL '{}': unit without a number", excerpt(text)));
-        case detail::IntervalError::NumberAfterUnits:
+        case SecondsError::NumberAfterUnits:
             return fail(ErrorCode::Parse,
                         fmt::format("bad TTL '{}': number without a unit after units", excerpt(text)));
-        case detail::IntervalError::TooLarge: break;
+        case SecondsError::TooLarge: break;
         }
     }
     if (!seconds || *seconds > 0x7fffffffu)
         return fail(ErrorCode::Parse, fmt::format("TTL '{}' exceeds 2147483647 seconds (RFC 2181 §8)", excerpt(text)));
-    return *seconds;
+    return static_cast<uint32_t>(*seconds);
 }
 
 namespace {

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <optional>
 #include <span>
 #include <string>
@@ -106,11 +105,6 @@ Error parse_error(std::string message);
 
 // Plain unsigned decimal, no sign, at most `max`.
 std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max);
-// An interval in seconds, at most 2^32-1: decimal, or numbers with TTL-style
-// units ("1w2d", "90m", case-insensitive) as the master-file TTL field allows
-// (RFC 2308 §4 and BIND). "1h30" is ambiguous, and refused as BIND does.
-enum class IntervalError { Empty, BadCharacter, UnitWithoutNumber, NumberAfterUnits, TooLarge };
-std::expected<uint32_t, IntervalError> parse_interval(std::string_view text);
 // Dotted quad, four decimal parts without leading zeros.
 bool parse_ipv4(std::string_view text, uint8_t* out);
 bool parse_ipv6(std::string_view text, uint8_t* out);

@@ -56,6 +56,31 @@ TEST(Duration, RefusesValuesBeyondTheLimit)
     EXPECT_FALSE(parse_duration("36600d1s"));
 }
 
+TEST(Duration, SaysWhatIsWrong)
+{
+    auto message = [](std::string_view text) { return parse_duration(text).error().message(); };
+    EXPECT_NE(message("1d2x").find("unexpected 'x'"), std::string::npos);
+    EXPECT_NE(message("1dh").find("a unit without a number"), std::string::npos);
+    EXPECT_NE(message("1h30").find("a number without a unit after units"), std::string::npos);
+    EXPECT_NE(message("36601d").find("too long"), std::string::npos);
+    EXPECT_NE(message("").find("empty"), std::string::npos);
+}
+
+TEST(Seconds, OneSyntaxUpToTheCallersLimit)
+{
+    // The master-file TTL field and RDATA intervals read 32 bits this way.
+    constexpr uint64_t max_u32 = 0xffffffff;
+    EXPECT_EQ(parse_seconds("4294967295", max_u32), max_u32);
+    EXPECT_EQ(parse_seconds("1W2d3H4m5S", max_u32), 604800u + 2 * 86400 + 3 * 3600 + 4 * 60 + 5);
+    EXPECT_EQ(parse_seconds("4294967296", max_u32), std::unexpected(SecondsError::TooLarge));
+    EXPECT_EQ(parse_seconds("7102w", max_u32), std::unexpected(SecondsError::TooLarge));
+    EXPECT_EQ(parse_seconds("4294967295s1s", max_u32), std::unexpected(SecondsError::TooLarge));
+    EXPECT_EQ(parse_seconds("", max_u32), std::unexpected(SecondsError::Empty));
+    EXPECT_EQ(parse_seconds("1 h", max_u32), std::unexpected(SecondsError::BadCharacter));
+    EXPECT_EQ(parse_seconds("m5", max_u32), std::unexpected(SecondsError::UnitWithoutNumber));
+    EXPECT_EQ(parse_seconds("1h30", max_u32), std::unexpected(SecondsError::NumberAfterUnits));
+}
+
 TEST(Duration, FormatsTheExactValueInDaysHoursMinutesSeconds)
 {
     EXPECT_EQ(format_duration(0s), "0s");
