@@ -2,6 +2,7 @@
 
 #include <signet/app/enforce.h>
 #include <signet/app/hooks.h>
+#include <signet/app/signed_state.h>
 #include <signet/app/tlsa.h>
 #include <signet/app/zone_input.h>
 #include <signet/enforcer/keystate.h>
@@ -20,6 +21,7 @@
 
 #include <signet/base/atomic_file.h>
 #include <signet/base/duration.h>
+#include <signet/base/hex.h>
 #include <signet/base/regular_file.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/zone_writer.h>
@@ -42,10 +44,7 @@ Result<std::string> random_pin()
     unsigned char bytes[12];
     if (RAND_bytes(bytes, sizeof bytes) != 1)
         return fail(ErrorCode::Crypto, "no randomness for a PIN");
-    std::string pin;
-    for (unsigned char b : bytes)
-        pin += fmt::format("{:02x}", b);
-    return pin;
+    return to_hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 Result<void> write_private(const fs::path& path, std::string_view content)
@@ -60,14 +59,6 @@ Result<void> write_private(const fs::path& path, std::string_view content)
     if (!ok)
         return fail(ErrorCode::Io, fmt::format("{}: cannot write", path.string()));
     return {};
-}
-
-std::string hex(std::string_view bytes)
-{
-    std::string out;
-    for (unsigned char c : bytes)
-        out += fmt::format("{:02x}", c);
-    return out;
 }
 
 uint32_t seconds(Duration d) { return static_cast<uint32_t>(d.count()); }
@@ -360,6 +351,26 @@ dns::Bytes with_serial(std::string_view soa, uint32_t serial)
     return out;
 }
 
+// Whether the zone needs a new NSEC3 salt now: it has none, or one of
+// another length than the policy's, or nsec3-resalt has passed since it
+// was made.
+bool nsec3_salt_due(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone, TimePoint now)
+{
+    if (policy.denial != enforcer::Denial::Nsec3)
+        return false;
+    if (!zone.nsec3_salt || zone.nsec3_salt->size() != 2 * policy.nsec3_salt_length || !from_hex(*zone.nsec3_salt))
+        return true;
+    return policy.nsec3_resalt && policy.nsec3_salt_length > 0
+           && zone.nsec3_salt_created.value_or(TimePoint {}) + *policy.nsec3_resalt <= now;
+}
+
+// Whether the enforcer's step changed anything the store holds.
+bool step_moved(const ZoneStep& zs)
+{
+    return !zs.generated.empty() || !zs.step.transitions.empty() || !zs.step.removed.empty()
+           || !zs.step.retired.empty() || zs.step.keys != zs.stored;
+}
+
 signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone,
                               const std::vector<KeyEntry>& keys, const dns::Name& apex)
 {
@@ -396,13 +407,15 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
     plan.validity = policy.signature_validity;
     plan.inception_offset = policy.signature_inception_offset;
     plan.jitter = policy.signature_jitter;
+    plan.refresh = policy.signature_refresh;
+    plan.refresh_window = policy.signature_resign_interval;
     if (policy.denial == enforcer::Denial::Nsec3) {
         signer::Nsec3Params params;
         params.iterations = static_cast<uint16_t>(policy.nsec3_iterations);
         params.opt_out = policy.nsec3_opt_out;
         if (zone.nsec3_salt) {
-            for (size_t i = 0; i + 1 < zone.nsec3_salt->size(); i += 2)
-                params.salt.push_back(static_cast<char>(std::stoi(zone.nsec3_salt->substr(i, 2), nullptr, 16)));
+            if (auto salt = from_hex(*zone.nsec3_salt))
+                params.salt = std::move(*salt);
         }
         plan.nsec3 = params;
     }
@@ -479,6 +492,7 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
                                                             zone.output.string())));
     }
     file.drop_previous();
+    remove_signed_state(context.state_dir, zone.id);
     if (!retired.empty()) {
         if (auto token = context.token()) {
             for (const auto& key : retired) {
@@ -551,7 +565,6 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (size_t i = 0; i < input->size(); ++i)
         max_ttl = std::max(max_ttl, input->rrset(i).ttl());
     ZoneStep zs = SIGNET_TRY(step_zone(context, zone, now, true, max_ttl));
-    auto* token = SIGNET_TRY(context.token());
     // From here on, a failure must also take the new keys out of the token.
     struct Undo {
         Context& context;
@@ -566,12 +579,13 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     const auto& keys = zs.step.keys;
 
     enforcer::ZoneEntry updated = zone;
-    if (policy.denial == enforcer::Denial::Nsec3
-        && (!zone.nsec3_salt || zone.nsec3_salt->size() != 2 * policy.nsec3_salt_length)) {
+    // A salt when there is none, or of another length, or once nsec3-resalt
+    // has passed: the whole NSEC3 chain is made again in the new version.
+    if (nsec3_salt_due(policy, zone, now)) {
         std::string salt(policy.nsec3_salt_length, '\0');
         if (!salt.empty() && RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1)
             return fail(ErrorCode::Crypto, "no randomness for the NSEC3 salt");
-        updated.nsec3_salt = hex(salt);
+        updated.nsec3_salt = to_hex(salt);
         updated.nsec3_salt_created = now;
     }
     signer::SigningPlan plan = make_plan(policy, updated, keys, apex);
@@ -582,69 +596,142 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     plan.threads = options.threads;
     plan.verification = options.verification;
 
-    auto file = SIGNET_TRY(AtomicFile::create(zone.output));
-    auto stats = signer::sign_zone(*input, plan, *token, now, [&](std::string_view chunk) { return file.write(chunk); });
-    if (!stats) {
+    // The version published last, to keep what is still good in it. A zone
+    // signed before whose version cannot be used is signed in full, and
+    // says why.
+    std::optional<dns::Zone> previous;
+    if (zone.signed_at && !zone.insecure_since && !options.force) {
+        if (auto loaded = load_signed_state(context.state_dir, zone, apex))
+            previous = std::move(*loaded);
+        else
+            report.stats.warnings.push_back(fmt::format("warning: zone '{}': the signer's last version cannot be "
+                                                        "used ({}); signing in full",
+                                                        zone.name, loaded.error().message()));
+    }
+    if (previous && AtomicFile::identity(zone.output) != zone.output_id) {
+        plan.new_version = true;
+        report.stats.warnings.push_back(fmt::format("warning: zone '{}': {} is not the file Signet published last "
+                                                    "(removed or replaced); writing a new version",
+                                                    zone.name, zone.output.string()));
+    }
+    signer::TokenSource token = [&context] { return context.token(); };
+    auto version = signer::sign(*input, previous ? &*previous : nullptr, plan, token, now);
+    if (!version) {
         // A key the token no longer has: name it, and the way out.
         std::string hint;
         for (const auto& key : keys) {
-            if (stats.error().code() == ErrorCode::NotFound && !key.removed
-                && stats.error().message().find(key.locator) != std::string::npos)
+            if (version.error().code() == ErrorCode::NotFound && !key.removed
+                && version.error().message().find(key.locator) != std::string::npos)
                 hint = fmt::format(" ({} {} has no private key in the token: if it is lost, `signet key lost {} {}` "
                                    "puts a new key in its place at once)",
                                    enforcer::key_role_to_text(key.role), key.key_tag, shell_quote(zone.name), key.key_tag);
         }
-        return fail(stats.error().with_context(fmt::format("zone '{}' was not signed; {} is unchanged{}", zone.name,
-                                                           zone.output.string(), hint)));
+        return fail(version.error().with_context(fmt::format("zone '{}' was not signed; {} is unchanged{}", zone.name,
+                                                             zone.output.string(), hint)));
     }
-    input = dns::Zone(); // its memory is better used for the check below
-    SIGNET_TRY(file.flush());
+    input = dns::Zone(); // their memory is better used for what follows
+    previous.reset();
+    for (auto& warning : version->stats.warnings)
+        report.stats.warnings.push_back(std::move(warning));
+    version->stats.warnings.clear();
+    report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
 
-    // Check what will be served, read back from the file: chains complete
+    if (!version->changed) {
+        // Nothing to publish: the output, its serial and the secondaries
+        // stay as they are. Key states that moved without changing the zone
+        // are stored all the same.
+        if (step_moved(zs)) {
+            SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
+                SIGNET_TRY(store_step(context, zs, now));
+                remember_published_ttls(updated, zs, now);
+                return context.db.update_zone(updated);
+            }));
+            zs.zone = updated;
+            for (auto& warning : finish_step(context, zs, now))
+                report.stats.warnings.push_back(warning);
+        }
+        undo.keep = true;
+        report.changed = false;
+        auto warnings = std::move(report.stats.warnings);
+        report.stats = std::move(version->stats);
+        report.stats.warnings = std::move(warnings);
+        report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
+        report.todo = operator_todo(updated, zs.step.keys);
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return report;
+    }
+
+    // The self-check, on the value that will be written: chains complete
     // and closed, every RRset that needs a signature has one in its window.
     // (Each new signature was already verified with OpenSSL when it was
     // made, unless the structural check alone was asked for.)
-    dns::Diagnostics reread = dns::Diagnostics::for_own_output();
-    auto written = dns::load_zone_file(file.temporary_path(), apex, reread);
-    if (!written)
-        return fail(Error(ErrorCode::Internal,
-                          fmt::format("zone '{}': the signed zone does not read back: {}; {} is unchanged", zone.name,
-                                      written.error().to_string(), zone.output.string())));
-    auto check = signer::verify_zone(*written, now, { .signatures = false, .threads = options.threads });
+    auto check = signer::verify_zone(version->zone, now, { .signatures = false, .threads = options.threads });
     if (!check.ok())
         return fail(ErrorCode::Dnssec, fmt::format("zone '{}': the signed zone fails its self-check ({}); {} is "
                                                    "unchanged",
                                                    zone.name, check.errors.front(), zone.output.string()));
-    written = dns::Zone();
-
+    const signer::SigningStats& stats = version->stats;
     // Never a version that runs out before the one it replaces (a clock
     // set back, a validity cut short): caches and secondaries holding the
     // old one would be overtaken by an earlier expiry. The jitter is the
     // slack a changed zone may legitimately take.
-    if (zone.expires && stats->earliest_expiration + policy.signature_jitter < *zone.expires && !options.force)
+    if (zone.expires && stats.earliest_expiration + policy.signature_jitter < *zone.expires && !options.force)
         return fail(ErrorCode::Dnssec,
                     fmt::format("zone '{}': the new signatures would expire from {}, before the published ones ({}); "
                                 "check the clock and signature-validity, or sign with --force; {} is unchanged",
-                                zone.name, format_time(stats->earliest_expiration), format_time(*zone.expires),
+                                zone.name, format_time(stats.earliest_expiration), format_time(*zone.expires),
                                 zone.output.string()));
 
-    updated.serial = stats->serial;
+    auto file = SIGNET_TRY(AtomicFile::create(zone.output));
+    SIGNET_TRY(dns::write_zone_text(version->zone, [&](std::string_view chunk) { return file.write(chunk); }));
+    SIGNET_TRY(file.flush());
+    if (options.check_output) {
+        // What will be served, read back from the file and checked again.
+        dns::Diagnostics reread = dns::Diagnostics::for_own_output();
+        auto written = dns::load_zone_file(file.temporary_path(), apex, reread);
+        if (!written)
+            return fail(Error(ErrorCode::Internal,
+                              fmt::format("zone '{}': the signed zone does not read back: {}; {} is unchanged",
+                                          zone.name, written.error().to_string(), zone.output.string())));
+        auto again = signer::verify_zone(*written, now, { .signatures = false, .threads = options.threads });
+        if (!again.ok())
+            return fail(ErrorCode::Dnssec, fmt::format("zone '{}': the written file fails its self-check ({}); {} is "
+                                                       "unchanged",
+                                                       zone.name, again.errors.front(), zone.output.string()));
+    }
+
+    updated.serial = stats.serial;
     updated.signed_at = now;
-    updated.expires = stats->earliest_expiration;
+    updated.expires = stats.earliest_expiration;
     // The renamed file keeps the temporary file's inode: the store records
     // which file it committed, so that a run killed between the rename and
     // the commit can be told apart later (see recover_outputs).
     updated.output_id = AtomicFile::identity(file.temporary_path());
+    // The signer's memory of this version for the next run; without it the
+    // next run signs in full, so a failure to write it costs time, not the
+    // signing.
+    auto state = write_signed_state(context.state_dir, updated, version->zone);
+    if (!state) {
+        report.stats.warnings.push_back(fmt::format("warning: zone '{}': the signer's state was not saved ({}); the "
+                                                    "next signing is a full one",
+                                                    zone.name, state.error().to_string()));
+        remove_signed_state(context.state_dir, zone.id);
+    }
     // The store and the output change together: the file is renamed into
     // place as the last step of the transaction with the file it replaces
     // kept aside, and put back if the commit fails (a full disk), so a
-    // failure of either leaves both as they were.
+    // failure of either leaves both as they were. The signer's state goes
+    // first: a run killed after it and before the commit leaves a state the
+    // store does not describe, which the next run does not use.
     auto stored = context.db.transaction([&]() -> Result<void> {
         SIGNET_TRY(store_step(context, zs, now));
         remember_published_ttls(updated, zs, now);
         SIGNET_TRY(context.db.update_zone(updated));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
-                                          fmt::format("serial {}, {} signatures", stats->serial, stats->signatures) }));
+                                          fmt::format("serial {}, {} signatures made, {} kept", stats.serial,
+                                                      stats.signatures, stats.signatures_reused) }));
+        if (state)
+            SIGNET_TRY(state->commit());
         if (auto committed = file.commit_keeping_previous(); !committed)
             return fail(committed.error().with_context(fmt::format("zone '{}'", zone.name)));
         return {};
@@ -662,12 +749,9 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (auto& warning : finish_step(context, zs, now))
         report.stats.warnings.push_back(warning);
 
-    report.stats.serial = stats->serial;
     auto warnings = std::move(report.stats.warnings);
-    report.stats = std::move(*stats);
-    warnings.insert(warnings.end(), report.stats.warnings.begin(), report.stats.warnings.end());
+    report.stats = std::move(version->stats);
     report.stats.warnings = std::move(warnings);
-    report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
     for (size_t index : zs.generated)
         report.new_keys.push_back(zs.step.keys[index]);
     report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
@@ -754,6 +838,12 @@ Result<std::optional<TimePoint>> next_zone_event(Context& context, const enforce
                                                  const enforcer::Policy& policy, std::optional<TimePoint> next)
 {
     next = with_refresh_point(zone, policy, next);
+    if (policy.denial == enforcer::Denial::Nsec3 && policy.nsec3_resalt && zone.nsec3_salt_created
+        && !zone.insecure_since) {
+        const TimePoint resalt = *zone.nsec3_salt_created + *policy.nsec3_resalt;
+        if (!next || resalt < *next)
+            next = resalt;
+    }
     if (zone.unsign_started && !zone.insecure_since) {
         if (auto from = SIGNET_TRY(insecure_from(context, zone, policy)); from && (!next || *from < *next))
             next = from;
@@ -861,6 +951,18 @@ Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone,
 Result<std::vector<std::string>> recover_outputs(Context& context)
 {
     std::vector<std::string> notes;
+    // The signer's state files a killed run was writing (see
+    // signed_state.h): never committed, so never used.
+    std::error_code listed;
+    for (const auto& entry : fs::directory_iterator(context.state_dir / "signed", listed)) {
+        const std::string name = entry.path().filename().string();
+        const size_t tmp = name.rfind(".tmp-");
+        if (name.starts_with(".") && tmp != std::string::npos
+            && AtomicFile::is_temporary_of(entry.path().parent_path() / name.substr(1, tmp - 1), name)) {
+            std::error_code ignored;
+            fs::remove(entry.path(), ignored);
+        }
+    }
     auto zones = SIGNET_TRY(context.db.list_zones());
     // One listing per output directory, not one per zone.
     std::map<fs::path, std::vector<const enforcer::ZoneEntry*>> by_dir;

@@ -45,6 +45,11 @@ std::string zone_to_text(const Zone& zone)
     return out;
 }
 
+Result<void> write_zone_text(const Zone& zone, const std::function<Result<void>(std::string_view)>& sink)
+{
+    return each_line(zone, sink);
+}
+
 Result<void> write_zone_file(const Zone& zone, const std::filesystem::path& path)
 {
     auto file = SIGNET_TRY(AtomicFile::create(path));

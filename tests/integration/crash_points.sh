@@ -275,14 +275,16 @@ kill_at() {
       if ! "$signet" --now "$at" "${words[@]}" >"$work/next.out" 2>&1; then
         bad="the next run (signet $f) failed: $(grep -v '^  ' "$work/next.out" | awk '!seen[$0]++' | head -2 | tr '\n' ' ')($(token_file))"
         break
-      elif grep -q "not signed\|cannot be used" "$work/next.out"; then
-        bad="the next run (signet $f) exited 0, but: $(grep "not signed\|cannot be used" "$work/next.out" | head -1) ($(token_file))"
+      # A kill between the signer's state and the store's commit costs the
+      # next run one full signing, which it announces; nothing else may fail.
+      elif grep -v "the signer's last version cannot be used" "$work/next.out" | grep -q "not signed\|cannot be used"; then
+        bad="the next run (signet $f) exited 0, but: $(grep -v "the signer's last version" "$work/next.out" | grep "not signed\|cannot be used" | head -1) ($(token_file))"
         break
       fi
     done
   fi
   if [ -z "$bad" ]; then
-    f=$(find "$out" "$state" -maxdepth 1 \( -name '.*.tmp-*' -o -name '.*.signet-prev' -o -name 'signet.db-*' \) | head -3)
+    f=$(find "$out" "$state" "$state/signed" -maxdepth 1 \( -name '.*.tmp-*' -o -name '.*.signet-prev' -o -name 'signet.db-*' \) | head -3)
     [ -z "$f" ] || bad="left behind after the next run: $f"
   fi
   if [ -z "$bad" ]; then

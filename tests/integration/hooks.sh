@@ -118,7 +118,7 @@ leftovers=$(ls "$work" | grep -i pwned || true)
 # exit 1, the zone written.
 sed -i "s|^notify-command = .*|notify-command = \"false {zone}\"|" "$state/signet.toml"
 status=0
-"$signet" --now 2026-01-03T00:00:00Z sign "$zone" >/dev/null 2>"$work/err" || status=$?
+"$signet" --now 2026-01-03T00:00:00Z sign --force "$zone" >/dev/null 2>"$work/err" || status=$?
 quoted="'$(printf '%s' "$zone" | sed "s/'/'\\\\''/g")'"
 [ $status = 1 ] && grep -qF "the notify command \`false $quoted\` failed (exit status 1)" "$work/err" &&
   pass "a failing notify command is shown quoted and exits 1" || failed "failing notify: status $status, $(cat "$work/err")"

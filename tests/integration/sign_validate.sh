@@ -79,11 +79,20 @@ for entry in "example $src/tests/data/zones/rfc5155-example.zone" "example.nl $s
 done
 [ "$(cat "$work/notified")" = "$(printf 'reload example.\nreload example.nl.')" ] &&
   pass "the notify command ran after each write, with the zone's name" || failed "notify: $(cat "$work/notified")"
-# Signing again keeps the keys and raises the serial (policy counter).
+# Signing an unchanged zone again does nothing: same file (bytes and
+# mtime), same serial, no notify; --force makes a new version with a new
+# serial (policy counter) and the same two keys.
 serial1=$(awk '$4 == "SOA" {print $7; exit}' "$work/example.nl.signed")
-"$signet" sign example.nl >/dev/null 2>&1 || failed "second sign of example.nl"
+before=$(stat -c '%Y %i' "$work/example.nl.signed"; sha256sum <"$work/example.nl.signed")
+sleep 1
+"$signet" sign example.nl >"$work/sign.out" 2>&1 || failed "second sign of example.nl"
+after=$(stat -c '%Y %i' "$work/example.nl.signed"; sha256sum <"$work/example.nl.signed")
+grep -q "unchanged (serial $serial1); next work at " "$work/sign.out" && [ "$before" = "$after" ] &&
+  [ "$(grep -c . "$work/notified")" = 2 ] &&
+  pass "re-signing an unchanged zone writes nothing and notifies no one" || failed "unchanged re-sign: $(cat "$work/sign.out")"
+"$signet" sign --force example.nl >/dev/null 2>&1 || failed "forced sign of example.nl"
 serial2=$(awk '$4 == "SOA" {print $7; exit}' "$work/example.nl.signed")
-[ "$serial2" = $((serial1 + 1)) ] && pass "re-signing raises the serial ($serial1 -> $serial2)" || failed "serial $serial1 -> $serial2"
+[ "$serial2" = $((serial1 + 1)) ] && pass "re-signing with --force raises the serial ($serial1 -> $serial2)" || failed "serial $serial1 -> $serial2"
 [ "$(grep -c 'IN DNSKEY' "$work/example.nl.signed")" = 2 ] && pass "re-signing keeps the same two keys" || failed "DNSKEY count changed"
 
 # signet ds prints the DS of the KSK, matching what dnssec-dsfromkey makes of
@@ -112,32 +121,32 @@ line=$(grep -n '^www' "$work/bad.zone" | cut -d: -f1)
 expect_failure "malformed zone" "$work/bad.zone:$line:" "$signet" sign example.nl
 sqlite3 "$state/signet.db" "update zone set input_path = '$work/good.zone' where name = 'example.nl.'"
 
-SIGNET_PIN=000000 expect_failure "wrong PIN" "PIN" "$signet" sign example.nl
+SIGNET_PIN=000000 expect_failure "wrong PIN" "PIN" "$signet" sign --force example.nl
 grep -q 000000 "$work/err" && failed "the wrong PIN appears in the message"
 
 locator=$(sqlite3 "$state/signet.db" "select locator from key where role = 'zsk' and zone_id = (select id from zone where name = 'example.nl.')")
 sqlite3 "$state/signet.db" "update key set locator = '00112233445566778899' where locator = '$locator'"
-expect_failure "key missing from the token" "00112233445566778899" "$signet" sign example.nl
+expect_failure "key missing from the token" "00112233445566778899" "$signet" sign --force example.nl
 grep -q "example.nl" "$work/err" || failed "the missing-key message does not name the zone"
 sqlite3 "$state/signet.db" "update key set locator = '$locator' where locator = '00112233445566778899'"
 
 sqlite3 "$state/signet.db" "update zone set output_path = '$work/example.nl.signed/not-a-dir/out' where name = 'example.nl.'"
-expect_failure "unwritable output directory" "not-a-dir" "$signet" sign example.nl
+expect_failure "unwritable output directory" "not-a-dir" "$signet" sign --force example.nl
 sqlite3 "$state/signet.db" "update zone set output_path = '$work/example.nl.signed' where name = 'example.nl.'"
 
 # A full disk: the file size limit makes writes fail part-way (EFBIG); the
 # store's own files are far below it.
 big=ecdsap256sha256-nsec.hoster.test
 [ "$(stat -c %s "$work/$big.signed")" -gt 600000 ] || failed "the zone for the disk-full case is too small"
-expect_failure "disk full while writing" "cannot write" bash -c "trap '' XFSZ; ulimit -f 1000; exec \"$signet\" sign $big"
+expect_failure "disk full while writing" "cannot write" bash -c "trap '' XFSZ; ulimit -f 1000; exec \"$signet\" sign --force $big"
 
-"$signet" sign example.nl >/dev/null 2>&1 && pass "after the failures, signing works again" || failed "signing after the failures"
+"$signet" sign --force example.nl >/dev/null 2>&1 && pass "after the failures, signing works again" || failed "signing after the failures"
 [ "$(grep -c . "$work/notified")" = 4 ] && pass "no notify after a failed signing" || failed "notified $(grep -c . "$work/notified") times"
 
 # A notify command that fails: the zone is written, the exit status says so.
 sed -i "s|^notify-command = .*|notify-command = \"false\"|" "$state/signet.toml"
 status=0
-"$signet" sign example.nl >/dev/null 2>"$work/err" || status=$?
+"$signet" sign --force example.nl >/dev/null 2>"$work/err" || status=$?
 [ $status = 1 ] && grep -q "notify command" "$work/err" && "$signet" verify --origin example.nl "$work/example.nl.signed" >/dev/null &&
   pass "a failing notify command exits 1 after writing the zone" || failed "failing notify: status $status, $(cat "$work/err")"
 status=0

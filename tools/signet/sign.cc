@@ -18,6 +18,7 @@ struct SignCommand {
     unsigned threads = 0;
     std::string verify = "full";
     bool force = false;
+    bool check_output = false;
 };
 
 // One zone of a run; a zone that runs out of memory or trips over anything
@@ -51,6 +52,7 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
     options.force = command.force;
+    options.check_output = command.check_output;
     // What runs killed before us left behind: half-published outputs,
     // temporary files, token objects no committed run knows.
     for (const auto& note : SIGNET_TRY(app::recover_outputs(context)))
@@ -116,18 +118,21 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
                 keys.push_back({ { "role", enforcer::key_role_to_text(key.role) },
                                  { "key_tag", key.key_tag },
                                  { "algorithm", crypto::algorithm_to_text(key.algorithm) } });
+            auto next_work = report->next_event ? nlohmann::json(format_time(*report->next_event)) : nlohmann::json(nullptr);
             results.push_back({ { "zone", report->zone },
                                 { "ok", true },
+                                { "changed", report->changed },
                                 { "serial", s.serial },
                                 { "output", report->output.string() },
                                 { "rrsets", s.rrsets },
                                 { "signatures", s.signatures },
+                                { "signatures_reused", s.signatures_reused },
                                 { "denial", report->denial },
                                 { "denial_records", s.denial_records },
                                 { "new_keys", keys },
                                 { "seconds", report->seconds },
-                                { "next_event", report->next_event ? nlohmann::json(format_time(*report->next_event))
-                                                                   : nlohmann::json(nullptr) },
+                                { "next_event", next_work },
+                                { "next_work", next_work },
                                 { "todo", report->todo },
                                 { "insecure", report->insecure },
                                 { "earliest_expiration", report->insecure ? nlohmann::json(nullptr)
@@ -140,8 +145,16 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
             fmt::print("  written to {}\n", report->output.string());
             continue;
         }
-        fmt::print("{}: serial {} signed: {} RRsets, {} signatures, {} {} records, in {:.2f} s\n", report->zone,
-                   s.serial, s.rrsets, s.signatures, s.denial_records, report->denial, report->seconds);
+        if (!report->changed) {
+            fmt::print("{}: unchanged (serial {}); next work at {}\n", report->zone, s.serial,
+                       report->next_event ? format_time(*report->next_event) : std::string("none"));
+            for (const auto& line : report->todo)
+                fmt::print("  to do: {}\n", line);
+            continue;
+        }
+        fmt::print("{}: serial {} signed: {} RRsets, {} signatures made, {} kept, {} {} records, in {:.2f} s\n",
+                   report->zone, s.serial, s.rrsets, s.signatures, s.signatures_reused, s.denial_records,
+                   report->denial, report->seconds);
         fmt::print("  written to {}; first signature expires {}\n", report->output.string(),
                    format_time(s.earliest_expiration));
         for (const auto& key : report->new_keys)
@@ -169,7 +182,10 @@ void add_sign_command(CLI::App& app, Globals& globals, Handler& chosen)
     cmd->add_option("--verify", command->verify,
                     "full: check every new signature with OpenSSL (default); structural: chains and presence only");
     cmd->add_flag("--force", command->force,
-                  "sign although the clock is before the last signing or more than signature-validity after it");
+                  "make every signature anew, and sign although the clock is before the last signing or more than "
+                  "signature-validity after it");
+    cmd->add_flag("--check-output", command->check_output,
+                  "read the written file back and check it again before it replaces the output");
     cmd->callback([&globals, &chosen, command] { chosen = [&globals, command] { return sign(globals, *command); }; });
 }
 

@@ -11,6 +11,7 @@
 #include <signet/app/enforce.h>
 #include <signet/app/hooks.h>
 #include <signet/app/pipeline.h>
+#include <signet/app/signed_state.h>
 #include <signet/crypto/algorithm.h>
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
@@ -321,6 +322,7 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
             }
             return context.db.remove_zone(zone.name);
         }));
+        app::remove_signed_state(context.state_dir, zone.id);
         if (std::any_of(keys.begin(), keys.end(), [](const auto& key) { return !key.removed; })) {
             auto* token = SIGNET_TRY(context.token());
             for (const auto& key : keys) {
@@ -348,6 +350,7 @@ Result<int> remove(const Globals& globals, const std::string& name, bool force)
         }
         return context.db.remove_zone(zone.name);
     }));
+    app::remove_signed_state(context.state_dir, zone.id);
     fmt::print(stderr, "warning: zone '{}': removed with --force while the parent may hold a DS for its keys\n",
                zone.name);
     fmt::print("removed zone {}; its keys stay in the token until {} (purge-delay), {} was left in place\n",

@@ -104,7 +104,11 @@ struct SignOptions {
     // Sign although the clock is before the last signing or more than
     // signature-validity after it, or the new signatures expire before the
     // published ones.
+    // ... and make every signature anew, keeping nothing of the last version.
     bool force = false;
+    // Read the written file back and check it again before it replaces the
+    // output (the check runs on the signer's value in any case).
+    bool check_output = false;
 };
 
 struct SignReport {
@@ -119,6 +123,7 @@ struct SignReport {
     std::vector<std::string> todo; // what the operator must do now
     bool alarm = false; // signed, but with a warning that must fail the run (an unannounced TLSA change)
     bool insecure = false; // written without DNSSEC: the last step of `signet zone unsign`
+    bool changed = true; // false: nothing to publish; the output and its serial stay
 
 };
 

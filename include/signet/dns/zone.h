@@ -251,6 +251,8 @@ public:
 private:
     friend class RRsetView;
     friend class ZoneBuilder;
+    friend class ZoneAssembler;
+    friend class ZoneSnapshot;
 
     // One RRset. Offsets are into names_ (a length octet, then the owner's
     // wire form) and rdata_ (48 bits, so RDATA may exceed 4 GiB).

@@ -48,6 +48,12 @@ struct SigningPlan {
     std::chrono::seconds validity { 14 * 86400 };
     std::chrono::seconds inception_offset { 3600 };
     std::chrono::seconds jitter { 12 * 3600 };
+    // A kept signature must have more than this left; one with less is
+    // made again, and so is one that gets there within `refresh_window`
+    // (the re-sign interval), so that refreshes come in batches rather than
+    // as a new version for each signature.
+    std::chrono::seconds refresh { 3 * 86400 };
+    std::chrono::seconds refresh_window { 0 };
 
     std::optional<Nsec3Params> nsec3; // nullopt: NSEC
     SerialMode serial = SerialMode::Unixtime;
@@ -57,6 +63,12 @@ struct SigningPlan {
 
     unsigned threads = 0; // 0: one per core
     Verification verification = Verification::Full;
+    // A new version (serial) even when nothing changed: the published one
+    // is gone or not the one the previous version describes.
+    bool new_version = false;
+    // The most records a changeset may hold; a larger change is left to be
+    // sent whole. Default: as many as the new version has.
+    std::optional<size_t> changeset_limit;
 };
 
 // RFC 1982 serial number arithmetic.

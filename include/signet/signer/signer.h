@@ -1,10 +1,21 @@
-// The signer: applies a SigningPlan to a zone and streams the signed zone as
-// master-file text in canonical order. Input DNSSEC records are replaced;
-// DNSKEY, CDS/CDNSKEY, NSEC or NSEC3 (+NSEC3PARAM) and RRSIGs are made here,
-// signatures in the PKCS#11 token, in parallel, one session per thread.
+// The signer: applies a SigningPlan to an unsigned zone and returns the
+// signed version as a value: the signed zone in the compact model, what
+// changed against the previous version, and when the zone next needs work.
+// Writing the master file, checking the result and (later) serving it by
+// zone transfer all start from that value.
+//
+// Given the previous version, the signer keeps what is still good: an
+// RRSIG stays when its RRset (owner, type, TTL, RDATA) is unchanged, its key
+// still signs that RRset's role, and more than signature-refresh of its
+// validity remains; NSEC and NSEC3 records change only where the chain did.
+// When nothing changed and nothing is due, the version is marked unchanged:
+// the serial stays and nothing needs publishing. New signatures are made in
+// the PKCS#11 token, in parallel, one session per thread; the token is not
+// touched when no signature is due.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,24 +24,44 @@
 #include <signet/base/error.h>
 #include <signet/crypto/p11.h>
 #include <signet/dns/zone.h>
+#include <signet/dns/zone_assembler.h>
 #include <signet/signer/plan.h>
 
 namespace signet::signer {
 
 struct SigningStats {
     uint32_t serial = 0;
-    size_t rrsets = 0; // RRsets written
+    size_t rrsets = 0; // RRsets of the signed zone, RRSIGs not counted
     size_t signatures = 0; // RRSIGs made
+    size_t signatures_reused = 0; // RRSIGs kept from the previous version
     size_t denial_records = 0; // NSEC or NSEC3
     size_t replaced_records = 0; // DNSSEC records of the input that were dropped
     TimePoint earliest_expiration {};
     std::vector<std::string> warnings;
 };
 
-using TextSink = std::function<Result<void>(std::string_view)>;
+struct SignedVersion {
+    dns::Zone zone; // the signed zone, canonical order
+    // False when the zone is the previous version exactly (same serial):
+    // nothing to write, publish or notify.
+    bool changed = true;
+    // Against the previous version; none for a first version, or when the
+    // change holds more records than plan.changeset_limit.
+    std::optional<dns::ZoneDiff> changes;
+    // When the earliest signature reaches its refresh point (expiration
+    // less signature-refresh): the signer's own next work.
+    TimePoint next_work {};
+    SigningStats stats;
+};
 
-Result<SigningStats> sign_zone(const dns::Zone& zone, const SigningPlan& plan, crypto::p11::KeyStore& store,
-                               TimePoint now, const TextSink& out);
+// Opens the token when the first signature is due.
+using TokenSource = std::function<Result<crypto::p11::KeyStore*>()>;
+
+// `previous`: the version published last, or nullptr for a full signing.
+Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, const SigningPlan& plan,
+                           const TokenSource& token, TimePoint now);
+Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, const SigningPlan& plan,
+                           crypto::p11::KeyStore& token, TimePoint now);
 
 // RFC 5155 §5: the iterated, salted SHA-1 hash of a name.
 dns::Bytes nsec3_hash(dns::NameView name, std::string_view salt, uint16_t iterations);
