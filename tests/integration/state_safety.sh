@@ -228,6 +228,36 @@ else
 fi
 for h in h1 h2 h3 h4 h5; do "$signet" zone remove --force "$h.test" >/dev/null 2>&1 || true; done
 
+# --- the signer's state: damaged, cut short, another zone's ------------------
+# Each costs one full signing with a warning, never a failure or a wrong
+# zone; the signing after it is incremental again.
+z2_state="$state/signed/zone-$(sqlite3 "$state/signet.db" "select id from zone where name = 'z2.test.'").state"
+z1_state="$state/signed/zone-$(sqlite3 "$state/signet.db" "select id from zone where name = 'z1.test.'").state"
+at=$((start + 15 * 3600))
+"$signet" --now $at sign z2.test >/dev/null 2>&1 || failed "sign z2.test before damaging its state"
+for damage in truncate flip other; do
+  at=$((at + 60))
+  case $damage in
+    truncate) truncate -s 100 "$z2_state" ;;
+    flip) size=$(stat -c %s "$z2_state")
+          printf '\x5a' | dd of="$z2_state" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null ;;
+    other) cp "$z1_state" "$z2_state" ;;
+  esac
+  serial=$(awk '$4 == "SOA" {print $7; exit}' "$work/signed/z2.test.signed")
+  stamp=$(date -u -d @$at +%Y%m%d%H%M%S)
+  if "$signet" --now $at sign z2.test >"$work/out" 2>"$work/err" &&
+    grep -q "the signer's last version cannot be used.*signing in full" "$work/err" &&
+    [ "$(awk '$4 == "SOA" {print $7; exit}' "$work/signed/z2.test.signed")" != "$serial" ] &&
+    "$signet" --now $at verify --origin z2.test "$work/signed/z2.test.signed" >/dev/null 2>&1 &&
+    ldns-verify-zone -t "$stamp" "$work/signed/z2.test.signed" >/dev/null 2>&1 &&
+    "$signet" --now $((at + 30)) sign z2.test >"$work/out" 2>"$work/err" && grep -q "unchanged" "$work/out" &&
+    [ ! -s "$work/err" ]; then
+    pass "signer state ($damage): one full signing with a warning, a zone that verifies, then incremental again"
+  else
+    failed "signer state ($damage): $(head -3 "$work/err" "$work/out")"
+  fi
+done
+
 # --- lifecycle: a zone whose DS may be at the parent keeps its keys ---------
 expect_failure "zone remove while the parent may hold a DS" "may hold a DS" "$signet" zone remove z6.test
 sqlite3 "$state/signet.db" "select lower(locator) from key where removed is null and zone_id =
