@@ -60,7 +60,7 @@ const std::array policy_keys {
     PolicyKey { "signature-refresh", &Policy::signature_refresh, "re-sign when less than this is left" },
     PolicyKey { "signature-jitter", &Policy::signature_jitter, "spread expiry times over this" },
     PolicyKey { "signature-inception-offset", &Policy::signature_inception_offset, "back-dated, for clock skew" },
-    PolicyKey { "signature-resign-interval", &Policy::signature_resign_interval, "how often the zone is looked at" },
+    PolicyKey { "signature-resign-interval", &Policy::signature_resign_interval, "signatures due within this of their refresh point are made again together" },
     PolicyKey { "denial", &Policy::denial, "\"nsec3\" or \"nsec\"", {}, "Denial of existence" },
     PolicyKey { "nsec3-iterations", &Policy::nsec3_iterations, "RFC 9276: 0" },
     PolicyKey { "nsec3-salt-length", &Policy::nsec3_salt_length, "octets; RFC 9276: 0" },
@@ -85,6 +85,9 @@ const std::array policy_keys {
     PolicyKey { "max-generate-records", &Policy::max_generate_records, "per $GENERATE, and all of a zone's together" },
     PolicyKey { "max-line-length", &Policy::max_line_length, "octets per line, or per entry joined by ( )" },
     PolicyKey { "max-zone-bytes", &Policy::max_zone_bytes, "octets of text read, and of the records in wire form" },
+    PolicyKey { "journal-max-versions", &Policy::journal_max_versions, "published versions whose changes are kept",
+                {}, "The journal (zone transfers, `signet zone diff`)" },
+    PolicyKey { "journal-max-bytes", &Policy::journal_max_bytes, "octets of changes kept, all versions together" },
 };
 
 // The lifetime keys a key layout does not use.

@@ -2,6 +2,7 @@
 
 #include <signet/app/enforce.h>
 #include <signet/app/hooks.h>
+#include <signet/app/journal.h>
 #include <signet/app/signed_state.h>
 #include <signet/app/tlsa.h>
 #include <signet/app/zone_input.h>
@@ -480,6 +481,7 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
             retired.push_back(key);
         }
         SIGNET_TRY(context.db.update_zone(updated));
+        SIGNET_TRY(context.db.clear_journal(zone.id));
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "unsigned",
                                           fmt::format("serial {}, published without DNSSEC", serial) }));
         if (auto committed = file.commit_keeping_previous(); !committed)
@@ -707,6 +709,16 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     // which file it committed, so that a run killed between the rename and
     // the commit can be told apart later (see recover_outputs).
     updated.output_id = AtomicFile::identity(file.temporary_path());
+    // The journal keeps what this version changed, for IXFR and `zone diff`;
+    // a version without a changeset (the first, or one that changed more
+    // than the zone holds) starts it anew.
+    std::optional<enforcer::JournalEntry> journal;
+    if (version->changes && zone.serial) {
+        journal = SIGNET_TRY(journal_entry(zone.id, *zone.serial, stats.serial, now, *version->changes));
+        if (journal->removed.size() + journal->added.size() > policy.journal_max_bytes)
+            journal.reset();
+    }
+    version->changes.reset();
     // The signer's memory of this version for the next run; without it the
     // next run signs in full, so a failure to write it costs time, not the
     // signing.
@@ -730,6 +742,10 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, now, "sign",
                                           fmt::format("serial {}, {} signatures made, {} kept", stats.serial,
                                                       stats.signatures, stats.signatures_reused) }));
+        if (journal)
+            SIGNET_TRY(context.db.add_journal_entry(*journal, policy.journal_max_versions, policy.journal_max_bytes));
+        else
+            SIGNET_TRY(context.db.clear_journal(zone.id));
         if (state)
             SIGNET_TRY(state->commit());
         if (auto committed = file.commit_keeping_previous(); !committed)

@@ -52,7 +52,10 @@ Result<void> ZoneSnapshot::write(const Zone& zone, const Sink& sink)
     header.names = zone.names_.size();
     header.slots = zone.slots_.size();
     header.rdata = zone.rdata_.size();
-    header.soa_index = zone.soa_index_;
+    // A zone without an SOA (the records a version removed, say) says so.
+    const bool has_soa = zone.soa_index_ < zone.slots_.size() && zone.rrset(zone.soa_index_).type() == RRType::SOA
+                         && zone.rrset(zone.soa_index_).owner() == zone.origin_;
+    header.soa_index = has_soa ? zone.soa_index_ : zone.slots_.size();
     header.records = zone.record_count_;
     header.owners = zone.owner_count_;
     header.origin = zone.origin_.wire().size();
@@ -135,11 +138,11 @@ Result<Zone> ZoneSnapshot::read(const Source& source, uint64_t available, const 
     if (next_name != zone.names_.size() || rdata_at != zone.rdata_.size() || records != header.records
         || owners != header.owners)
         return fail(damaged("counts do not match the content"));
-    if (!zone.slots_.empty()
-        && (header.soa_index >= zone.slots_.size() || zone.rrset(header.soa_index).type() != RRType::SOA
-            || zone.rrset(header.soa_index).owner() != origin))
+    if (header.soa_index > zone.slots_.size()
+        || (header.soa_index < zone.slots_.size()
+            && (zone.rrset(header.soa_index).type() != RRType::SOA || zone.rrset(header.soa_index).owner() != origin)))
         return fail(damaged("the SOA is not where the header says"));
-    zone.soa_index_ = header.soa_index;
+    zone.soa_index_ = header.soa_index < zone.slots_.size() ? header.soa_index : 0;
     zone.record_count_ = records;
     zone.owner_count_ = owners;
     return zone;

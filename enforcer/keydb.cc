@@ -1,5 +1,7 @@
 #include <signet/enforcer/keydb.h>
 
+#include <limits>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +25,7 @@ namespace {
 // A migration that has been released never changes: fix or extend the
 // schema by adding the next one. Column names are the contract with
 // anything else that reads the file (sqlite3 on the command line, backups).
-constexpr std::array<std::string_view, 5> migrations {
+constexpr std::array<std::string_view, 6> migrations {
     R"sql(
 CREATE TABLE zone (
     id INTEGER PRIMARY KEY,
@@ -134,6 +136,21 @@ CREATE TABLE key_intent (
     R"sql(
 ALTER TABLE key_intent ADD COLUMN purge_after INTEGER;
 ALTER TABLE key_intent ADD COLUMN note TEXT NOT NULL DEFAULT '';
+)sql",
+    // 6: the journal of published versions: what each signing changed
+    // (dns::ZoneSnapshot of the records removed and added), for IXFR and
+    // `signet zone diff`; written in the signing's own transaction.
+    R"sql(
+CREATE TABLE journal (
+    zone_id INTEGER NOT NULL REFERENCES zone (id) ON DELETE CASCADE,
+    serial_from INTEGER NOT NULL CHECK (serial_from BETWEEN 0 AND 4294967295),
+    serial_to INTEGER NOT NULL CHECK (serial_to BETWEEN 0 AND 4294967295),
+    time INTEGER NOT NULL,
+    removed BLOB NOT NULL,
+    added BLOB NOT NULL,
+    seq INTEGER PRIMARY KEY                 -- the order versions were published in
+) STRICT;
+CREATE INDEX journal_zone ON journal (zone_id, seq);
 )sql",
 };
 
@@ -605,6 +622,63 @@ Result<std::vector<KeyEvent>> KeyDb::events_of(int64_t zone_id)
         events.push_back(std::move(event));
     }
     return events;
+}
+
+// ---------------------------------------------------------------------------
+// The journal (migration 6).
+
+Result<void> KeyDb::add_journal_entry(const JournalEntry& entry, uint64_t max_versions, uint64_t max_bytes)
+{
+    auto insert = SIGNET_TRY(db_.prepare(
+        "INSERT INTO journal (zone_id, serial_from, serial_to, time, removed, added) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    insert.bind_int(1, entry.zone_id)
+        .bind_int(2, entry.serial_from)
+        .bind_int(3, entry.serial_to)
+        .bind_time(4, entry.time)
+        .bind_blob(5, entry.removed)
+        .bind_blob(6, entry.added);
+    SIGNET_TRY(insert.run());
+    // The newest versions that fit both bounds stay.
+    auto sizes = SIGNET_TRY(db_.prepare(
+        "SELECT seq, length(removed) + length(added) FROM journal WHERE zone_id = ?1 ORDER BY seq DESC"));
+    sizes.bind_int(1, entry.zone_id);
+    uint64_t versions = 0, bytes = 0;
+    std::optional<int64_t> oldest_kept;
+    while (SIGNET_TRY(sizes.step())) {
+        bytes += static_cast<uint64_t>(sizes.column_int(1));
+        if (++versions > max_versions || bytes > max_bytes)
+            break;
+        oldest_kept = sizes.column_int(0);
+    }
+    auto trim = SIGNET_TRY(db_.prepare("DELETE FROM journal WHERE zone_id = ?1 AND seq < ?2"));
+    trim.bind_int(1, entry.zone_id).bind_int(2, oldest_kept.value_or(std::numeric_limits<int64_t>::max()));
+    return trim.run();
+}
+
+Result<void> KeyDb::clear_journal(int64_t zone_id)
+{
+    auto remove = SIGNET_TRY(db_.prepare("DELETE FROM journal WHERE zone_id = ?1"));
+    remove.bind_int(1, zone_id);
+    return remove.run();
+}
+
+Result<std::vector<JournalEntry>> KeyDb::journal_of(int64_t zone_id)
+{
+    auto select = SIGNET_TRY(db_.prepare("SELECT zone_id, serial_from, serial_to, time, removed, added FROM journal "
+                                         "WHERE zone_id = ?1 ORDER BY seq"));
+    select.bind_int(1, zone_id);
+    std::vector<JournalEntry> entries;
+    while (SIGNET_TRY(select.step())) {
+        JournalEntry entry;
+        entry.zone_id = select.column_int(0);
+        entry.serial_from = static_cast<uint32_t>(select.column_int(1));
+        entry.serial_to = static_cast<uint32_t>(select.column_int(2));
+        entry.time = select.column_time(3);
+        entry.removed = select.column_blob(4);
+        entry.added = select.column_blob(5);
+        entries.push_back(std::move(entry));
+    }
+    return entries;
 }
 
 // ---------------------------------------------------------------------------

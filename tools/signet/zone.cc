@@ -10,6 +10,7 @@
 
 #include <signet/app/enforce.h>
 #include <signet/app/hooks.h>
+#include <signet/app/journal.h>
 #include <signet/app/pipeline.h>
 #include <signet/app/signed_state.h>
 #include <signet/crypto/algorithm.h>
@@ -473,9 +474,62 @@ Result<int> status(const Globals& globals, const std::string& name)
 
 } // namespace
 
+// signet zone diff: the published versions' changes from the journal,
+// IXFR-style (RFC 1995): per version the old SOA and the records removed,
+// then the new SOA and the records added.
+Result<int> diff(const Globals& globals, const std::string& name, std::optional<uint32_t> from)
+{
+    auto context = SIGNET_TRY(globals.open(app::Access::Read));
+    auto zone = SIGNET_TRY(context.zone(name));
+    const dns::Name root;
+    dns::Name apex = SIGNET_TRY(dns::Name::from_text(zone.name, &root));
+    auto versions = SIGNET_TRY(app::journal_since(context.db, zone, apex, from));
+    // The SOA first, then the rest, one record per line.
+    auto lines = [](const dns::Zone& records) {
+        std::vector<std::string> out;
+        std::string text;
+        for (dns::RRsetView rrset : records) {
+            if (rrset.type() != dns::RRType::SOA)
+                continue;
+            for (std::string_view rdata : rrset.rdatas())
+                dns::append_record(text, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
+        }
+        for (dns::RRsetView rrset : records) {
+            if (rrset.type() == dns::RRType::SOA)
+                continue;
+            for (std::string_view rdata : rrset.rdatas())
+                dns::append_record(text, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
+        }
+        for (size_t start = 0, end; start < text.size(); start = end + 1) {
+            end = text.find('\n', start);
+            out.push_back(text.substr(start, end - start));
+        }
+        return out;
+    };
+    if (globals.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& v : versions)
+            out.push_back({ { "serial_from", v.serial_from },
+                            { "serial_to", v.serial_to },
+                            { "time", format_time(v.time) },
+                            { "removed", lines(v.changes.removed) },
+                            { "added", lines(v.changes.added) } });
+        fmt::print("{}\n", out.dump(2));
+        return 0;
+    }
+    for (const auto& v : versions) {
+        fmt::print("; serial {} -> {}, published {}\n", v.serial_from, v.serial_to, format_time(v.time));
+        for (const auto& line : lines(v.changes.removed))
+            fmt::print("-{}\n", line);
+        for (const auto& line : lines(v.changes.added))
+            fmt::print("+{}\n", line);
+    }
+    return 0;
+}
+
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 {
-    auto* zone = app.add_subcommand("zone", "zones: add, set, list, remove, unsign, status, check");
+    auto* zone = app.add_subcommand("zone", "zones: add, set, list, remove, unsign, status, diff, check");
     zone->require_subcommand(1);
 
     auto options = std::make_shared<CheckOptions>();
@@ -525,6 +579,15 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     unsign_cmd->add_option("name", *unsign_name, "the zone")->required();
     unsign_cmd->callback(
         [&globals, &chosen, unsign_name] { chosen = [&globals, unsign_name] { return unsign(globals, *unsign_name); }; });
+
+    auto diff_name = std::make_shared<std::string>();
+    auto diff_from = std::make_shared<std::optional<uint32_t>>();
+    auto* diff_cmd = zone->add_subcommand("diff", "what the published versions changed (from the journal)");
+    diff_cmd->add_option("name", *diff_name, "the zone")->required();
+    diff_cmd->add_option("--from", *diff_from, "every version since this serial (default: the last version only)");
+    diff_cmd->callback([&globals, &chosen, diff_name, diff_from] {
+        chosen = [&globals, diff_name, diff_from] { return diff(globals, *diff_name, *diff_from); };
+    });
 
     auto status_name = std::make_shared<std::string>();
     auto* status_cmd = zone->add_subcommand("status", "keys, their states, and what to do next");

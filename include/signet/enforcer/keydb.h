@@ -66,6 +66,13 @@ public:
     Result<void> update_zone(const ZoneEntry& zone); // by id; NotFound, or Conflict on a taken name
     Result<void> remove_zone(std::string_view name); // with its keys and events; NotFound
 
+    // The journal of published versions, oldest first. Adding an entry
+    // drops the oldest ones beyond `max_versions` or `max_bytes` (of the
+    // zone's entries together).
+    Result<void> add_journal_entry(const JournalEntry& entry, uint64_t max_versions, uint64_t max_bytes);
+    Result<void> clear_journal(int64_t zone_id);
+    Result<std::vector<JournalEntry>> journal_of(int64_t zone_id);
+
     // Keys.
     Result<int64_t> add_key(KeyEntry key) override; // NotFound when the zone is not there
     Result<std::vector<KeyEntry>> keys_of(int64_t zone_id) override; // by id (age)

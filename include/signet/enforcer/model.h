@@ -135,6 +135,17 @@ struct KeyEntry {
 };
 
 // One line of a zone's history ("key 12345 dnskey rumoured -> omnipresent").
+// One published version's changes: the records it removed and added
+// (each a dns::ZoneSnapshot), from serial_from to serial_to.
+struct JournalEntry {
+    int64_t zone_id = 0;
+    uint32_t serial_from = 0;
+    uint32_t serial_to = 0;
+    TimePoint time {};
+    std::string removed;
+    std::string added;
+};
+
 struct KeyEvent {
     int64_t id = 0; // set by the store when the event is added
     int64_t zone_id = 0;

@@ -61,7 +61,8 @@ struct Policy {
     // Signatures. A signature is made `signature_inception_offset` before
     // now and expires `signature_validity` after now, less a random part of
     // `signature_jitter`; it is replaced once less than `signature_refresh`
-    // of it is left. The zone is looked at every `signature_resign_interval`.
+    // of it is left; those that get there within `signature_resign_interval`
+    // are replaced with them, so that refreshes come in batches.
     Duration signature_validity = std::chrono::days(14);
     Duration signature_refresh = std::chrono::days(5);
     Duration signature_jitter = std::chrono::hours(12);
@@ -106,6 +107,11 @@ struct Policy {
     uint64_t max_generate_records = 10'000'000; // per $GENERATE, and all of a zone together
     uint64_t max_line_length = uint64_t(1) << 20;
     uint64_t max_zone_bytes = uint64_t(8) << 30; // text read, and records in wire form
+
+    // The journal of published versions (what each changed), for zone
+    // transfers and `signet zone diff`: the newest that fit both bounds.
+    uint64_t journal_max_versions = 100;
+    uint64_t journal_max_bytes = uint64_t(64) << 20;
 
     bool operator==(const Policy&) const = default;
 };
