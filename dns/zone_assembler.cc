@@ -8,9 +8,6 @@
 
 namespace signet::dns {
 
-namespace {
-
-// RFC 4034 §6: owners canonically, then type, then for RRSIG the type covered.
 std::strong_ordering compare_rrsets(RRsetView a, RRsetView b)
 {
     if (auto owners = a.owner() <=> b.owner(); owners != 0)
@@ -19,8 +16,6 @@ std::strong_ordering compare_rrsets(RRsetView a, RRsetView b)
         return types;
     return a.covers() <=> b.covers();
 }
-
-} // namespace
 
 ZoneAssembler::ZoneAssembler(Name origin) { zone_.origin_ = std::move(origin); }
 

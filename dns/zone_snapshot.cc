@@ -1,5 +1,7 @@
 #include <signet/dns/zone_snapshot.h>
 
+#include <signet/dns/zone_assembler.h>
+
 #include <cstring>
 
 #include <fmt/format.h>
@@ -25,15 +27,6 @@ struct Header {
 };
 
 Error damaged(std::string_view what) { return Error(ErrorCode::Parse, fmt::format("zone snapshot: {}", what)); }
-
-std::strong_ordering compare_rrsets(RRsetView a, RRsetView b)
-{
-    if (auto owners = a.owner() <=> b.owner(); owners != 0)
-        return owners;
-    if (auto types = static_cast<uint16_t>(a.type()) <=> static_cast<uint16_t>(b.type()); types != 0)
-        return types;
-    return a.covers() <=> b.covers();
-}
 
 template <typename T>
 std::string_view bytes_of(const std::vector<T>& v)

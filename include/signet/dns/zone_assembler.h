@@ -5,6 +5,7 @@
 // the Zone they become.
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -14,6 +15,10 @@
 #include <signet/dns/zone.h>
 
 namespace signet::dns {
+
+// The canonical order of RRsets (RFC 4034 §6): by owner, then type, then
+// for RRSIG the type covered.
+std::strong_ordering compare_rrsets(RRsetView a, RRsetView b);
 
 class ZoneAssembler {
 public:
