@@ -401,6 +401,11 @@ Result<ExitStatus> run_process(std::span<const std::string> argv, const ProcessO
             return fail(ErrorCode::Io, fmt::format("cannot set up a pipe: {}", errno_text(errno)));
         posix_spawn_file_actions_adddup2(&setup.actions, read_end.get(), STDIN_FILENO);
     }
+    if (options.output) {
+        posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, options.output->c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+        posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
+    }
 
     pid_t pid = 0;
     int spawned = ::posix_spawnp(&pid, args.front(), &setup.actions, &setup.attr, args.data(), envp.data());

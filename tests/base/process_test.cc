@@ -158,6 +158,22 @@ TEST_F(RunProcess, AddsVariablesToTheEnvironment)
     ::unsetenv("SIGNET_ZONE");
 }
 
+TEST_F(RunProcess, OutputGoesToTheNamedFileBothStreamsAndNoLinkFollowed)
+{
+    ProcessOptions options;
+    options.output = dir_ / "log";
+    std::ofstream(*options.output) << "an older, longer log to be replaced";
+    EXPECT_TRUE(run({ SIGNET_TEST_CHILD, "say", "out;$(id)|", "err" }, options).success());
+    EXPECT_EQ(read(options.output->string()), "out;$(id)|err");
+    // A link planted where the log goes is not followed: the child cannot
+    // start its output, and nothing is written through the link.
+    std::filesystem::create_symlink(dir_ / "target", dir_ / "link");
+    options.output = dir_ / "link";
+    auto status = run_process(Words { SIGNET_TEST_CHILD, "say", "x", "y" }, options);
+    EXPECT_TRUE(!status || !status->success());
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "target"));
+}
+
 TEST_F(RunProcess, DeliversInputOnStdin)
 {
     auto out = (dir_ / "stdin").string();

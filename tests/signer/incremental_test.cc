@@ -4,10 +4,8 @@
 // sequences.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,7 +14,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <signet/base/process.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_assembler.h>
@@ -300,17 +300,20 @@ std::string comparable(const dns::Zone& zone, bool mask_serial)
     return out;
 }
 
-// Runs a validator; its output when it fails, "" when it passes.
-std::string validator_failure(const std::string& command, const std::filesystem::path& dir)
+// Runs a validator (no shell: the words as they are); its output when it
+// fails, "" when it passes.
+std::string validator_failure(const std::vector<std::string>& argv, const std::filesystem::path& dir)
 {
-    const std::string log = (dir / "validator.log").string();
-    int status = std::system((command + " >" + log + " 2>&1").c_str());
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    ProcessOptions options;
+    options.output = dir / "validator.log";
+    auto status = run_process(argv, options);
+    if (status && status->success())
         return "";
-    std::ifstream in(log);
+    std::ifstream in(*options.output);
     std::stringstream text;
     text << in.rdbuf();
-    return command + ": " + text.str();
+    return fmt::format("{}: {}: {}", fmt::join(argv, " "), status ? status->to_string() : status.error().to_string(),
+                       text.str());
 }
 
 class EditedZone {
@@ -477,8 +480,10 @@ void check_versions(std::optional<Nsec3Params> nsec3, uint32_t seed)
             std::ofstream out(file);
             out << dns::zone_to_text(version.zone);
         }
-        for (const char* validator : { "dnssec-verify -q -o example.", "ldns-verify-zone", "kzonecheck --dnssec on -o example." })
-            ASSERT_EQ(validator_failure(fmt::format("{} {}", validator, file), dir), "") << label;
+        for (const auto& validator : { std::vector<std::string> { "dnssec-verify", "-q", "-o", "example.", file },
+                                       std::vector<std::string> { "ldns-verify-zone", file },
+                                       std::vector<std::string> { "kzonecheck", "--dnssec", "on", "-o", "example.", file } })
+            ASSERT_EQ(validator_failure(validator, dir), "") << label;
         plan.last_serial = version.stats.serial;
         previous = std::move(version);
     }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -66,6 +67,9 @@ struct ProcessOptions {
     // Set in the child's environment on top of ours (replacing a variable of
     // the same name).
     std::vector<std::pair<std::string, std::string>> environment;
+    // The child's stdout and stderr both go to this file (made, or emptied,
+    // mode 0600 when new; never through a symbolic link); nullopt: ours.
+    std::optional<std::filesystem::path> output;
     // How long the child may take, writing its stdin included. Past it the
     // child and everything it started (its own process group) get SIGTERM,
     // and SIGKILL `kill_grace` later. nullopt: wait as long as it takes.
