@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include <signet/base/regular_file.h>
-#include <signet/crypto/ossl.h>
+#include <signet/crypto/dnssec.h>
 #include <signet/dns/zone_snapshot.h>
 
 namespace signet::app {
@@ -19,26 +19,6 @@ namespace {
 constexpr std::string_view magic = "SIGNETSV";
 constexpr size_t digest_size = 32;
 constexpr size_t max_header = 4096;
-
-class Sha256 {
-public:
-    Sha256()
-        : ctx_(EVP_MD_CTX_new())
-    {
-        EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
-    }
-    void add(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
-    std::string digest()
-    {
-        std::string out(digest_size, '\0');
-        unsigned size = 0;
-        EVP_DigestFinal_ex(ctx_.get(), reinterpret_cast<unsigned char*>(out.data()), &size);
-        return out;
-    }
-
-private:
-    crypto::ossl::MdCtx ctx_;
-};
 
 std::string header_text(const enforcer::ZoneEntry& zone)
 {
@@ -59,7 +39,7 @@ Result<dns::Zone> load_signed_state(const fs::path& state_dir, const enforcer::Z
     if (!file)
         return fail(file.error().code(), fmt::format("{}: {}", path.string(), file.error().message()));
     uint64_t left = file->size;
-    Sha256 sha;
+    crypto::Sha256 sha;
     auto read = [&](char* into, size_t size) -> Result<void> {
         if (size > left)
             return fail(ErrorCode::Parse, "shorter than its content says");
@@ -92,7 +72,7 @@ Result<dns::Zone> load_signed_state(const fs::path& state_dir, const enforcer::Z
         if (left < digest_size)
             return fail(ErrorCode::Parse, "cut short");
         dns::Zone signed_zone = SIGNET_TRY(dns::ZoneSnapshot::read(read, left - digest_size, apex));
-        std::string expected = sha.digest();
+        std::string expected = sha.finish();
         std::string stored(digest_size, '\0');
         SIGNET_TRY(read(stored.data(), stored.size()));
         if (stored != expected || left != 0)
@@ -112,7 +92,7 @@ Result<AtomicFile> write_signed_state(const fs::path& state_dir, const enforcer:
     fs::create_directory(dir, ec);
     fs::permissions(dir, fs::perms::owner_all, ec);
     auto file = SIGNET_TRY(AtomicFile::create(signed_state_path(state_dir, zone.id), 0600));
-    Sha256 sha;
+    crypto::Sha256 sha;
     auto write = [&](std::string_view bytes) -> Result<void> {
         sha.add(bytes);
         return file.write(bytes);
@@ -124,7 +104,7 @@ Result<AtomicFile> write_signed_state(const fs::path& state_dir, const enforcer:
     SIGNET_TRY(write(head));
     SIGNET_TRY(write(header));
     SIGNET_TRY(dns::ZoneSnapshot::write(signed_zone, write));
-    SIGNET_TRY(file.write(sha.digest()));
+    SIGNET_TRY(file.write(sha.finish()));
     return file;
 }
 

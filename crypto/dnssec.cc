@@ -1,5 +1,7 @@
 #include <signet/crypto/dnssec.h>
 
+#include <new>
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -198,6 +200,37 @@ Result<PublicKey> PublicKey::from_dnskey(std::string_view rdata)
     if (!key)
         return std::unexpected(std::move(key).error());
     return PublicKey(algorithm, std::move(*key));
+}
+
+size_t PublicKey::signature_size() const
+{
+    switch (algorithm_) {
+    case Algorithm::ECDSAP256SHA256:
+    case Algorithm::ED25519: return 64;
+    case Algorithm::ECDSAP384SHA384: return 96;
+    case Algorithm::ED448: return 114;
+    case Algorithm::RSASHA256:
+    case Algorithm::RSASHA512: break;
+    }
+    // RSA: the modulus' size in octets.
+    return static_cast<size_t>(EVP_PKEY_get_size(key_.get()));
+}
+
+Sha256::Sha256()
+    : ctx_(EVP_MD_CTX_new())
+{
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+        throw std::bad_alloc();
+}
+
+void Sha256::add(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
+
+Bytes Sha256::finish()
+{
+    Bytes out(32, '\0');
+    unsigned size = 0;
+    EVP_DigestFinal_ex(ctx_.get(), reinterpret_cast<unsigned char*>(out.data()), &size);
+    return out;
 }
 
 bool PublicKey::verify(std::string_view data, std::string_view signature) const

@@ -81,9 +81,9 @@ struct Nsec3Entry {
 struct SigningKey {
     const PlannedKey* planned;
     uint16_t tag;
-    size_t signature_size;
-    bool reusable; // its signatures in the previous version may be kept
-    std::optional<crypto::PublicKey> verifier;
+    size_t signature_size = 0; // of a signing key
+    bool reusable = false; // its signatures in the previous version may be kept
+    std::optional<crypto::PublicKey> verifier; // Verification::Full: checks each new signature
 };
 
 // A signature to make: its place in the assembled zone and what it covers.
@@ -93,35 +93,6 @@ struct Job {
     uint32_t prefix; // RDATA bytes before the signature
     uint32_t key;
 };
-
-// The size of a signature by `dnskey`: fixed by the algorithm, or for RSA
-// the modulus (RFC 3110 §2).
-size_t signature_size(crypto::Algorithm algorithm, std::string_view dnskey)
-{
-    switch (algorithm) {
-    case crypto::Algorithm::ECDSAP256SHA256:
-    case crypto::Algorithm::ED25519: return 64;
-    case crypto::Algorithm::ECDSAP384SHA384: return 96;
-    case crypto::Algorithm::ED448: return 114;
-    case crypto::Algorithm::RSASHA256:
-    case crypto::Algorithm::RSASHA512: break;
-    }
-    std::string_view key = dnskey.size() > 4 ? dnskey.substr(4) : std::string_view();
-    size_t exponent = 0, at = 0;
-    if (!key.empty() && key[0] != 0) {
-        exponent = static_cast<uint8_t>(key[0]);
-        at = 1;
-    } else if (key.size() >= 3) {
-        exponent = read_u16(key, 1);
-        at = 3;
-    }
-    if (at == 0 || at + exponent >= key.size())
-        return 0;
-    std::string_view modulus = key.substr(at + exponent);
-    while (!modulus.empty() && modulus[0] == 0)
-        modulus.remove_prefix(1);
-    return modulus.size();
-}
 
 class Signer {
 public:
@@ -175,17 +146,16 @@ private:
         bool keyset = false, zone = false;
         std::map<std::pair<uint8_t, uint16_t>, int> signers; // (algorithm, tag) of signing keys
         for (const auto& key : plan_.keys) {
-            SigningKey k { &key, crypto::key_tag(key.dnskey), signature_size(key.algorithm, key.dnskey), false,
-                           std::nullopt };
+            SigningKey k { &key, crypto::key_tag(key.dnskey) };
             if (key.signs_keyset || key.signs_zone) {
-                if (k.signature_size == 0)
-                    return fail(ErrorCode::Dnssec, fmt::format("key {}: its DNSKEY has no usable public key", k.tag));
-                if (plan_.verification == Verification::Full) {
-                    auto verifier = crypto::PublicKey::from_dnskey(key.dnskey);
-                    if (!verifier)
-                        return fail(verifier.error().with_context(fmt::format("key {}", k.tag)));
-                    k.verifier = std::move(*verifier);
-                }
+                // Its signatures' size, known before they are made: their
+                // place in the zone is taken when the zone is assembled.
+                auto public_key = crypto::PublicKey::from_dnskey(key.dnskey);
+                if (!public_key)
+                    return fail(public_key.error().with_context(fmt::format("key {}", k.tag)));
+                k.signature_size = public_key->signature_size();
+                if (plan_.verification == Verification::Full)
+                    k.verifier = std::move(*public_key);
                 ++signers[{ static_cast<uint8_t>(key.algorithm), k.tag }];
             }
             keyset |= key.signs_keyset;

@@ -19,6 +19,19 @@ Bytes dskey_dnskey()
 
 TEST(Dnssec, KeyTagOfRfc4034Example) { EXPECT_EQ(key_tag(dskey_dnskey()), 60485); }
 
+TEST(Dnssec, Sha256InPiecesIsTheSha256OfTheWhole)
+{
+    // FIPS 180-2 example: "abc".
+    EXPECT_EQ(dns::to_hex(sha256("abc")), "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+    std::string text(100000, 'x');
+    for (size_t i = 0; i < text.size(); ++i)
+        text[i] = static_cast<char>(i * 7);
+    Sha256 pieces;
+    for (size_t at = 0; at < text.size(); at += 4093)
+        pieces.add(std::string_view(text).substr(at, 4093));
+    EXPECT_EQ(pieces.finish(), sha256(text));
+}
+
 TEST(Dnssec, DsDigestsOfRfc4034AndRfc4509Examples)
 {
     auto owner = *dns::Name::from_text("dskey.example.com.");

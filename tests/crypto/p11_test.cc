@@ -55,6 +55,7 @@ TEST_P(SignEveryAlgorithm, TokenSignatureVerifiesWithOpenSsl)
     auto signature = store.sign(locator, c.algorithm, data);
     ASSERT_TRUE(signature) << signature.error().to_string();
     EXPECT_EQ(signature->size(), c.signature_size);
+    EXPECT_EQ(key->signature_size(), c.signature_size); // known from the DNSKEY alone
     EXPECT_TRUE(key->verify(data, *signature));
     EXPECT_FALSE(key->verify(data + ".", *signature));
     std::string bad = *signature;

@@ -44,6 +44,17 @@ Bytes sha1(std::string_view data);
 Bytes sha256(std::string_view data);
 Bytes sha384(std::string_view data);
 
+// SHA-256 over data given piece by piece (a file as it is written or read).
+class Sha256 {
+public:
+    Sha256();
+    void add(std::string_view data);
+    Bytes finish();
+
+private:
+    ossl::MdCtx ctx_;
+};
+
 // A public key taken from DNSKEY RDATA, ready to verify RRSIG signatures.
 class PublicKey {
 public:
@@ -52,6 +63,8 @@ public:
     Algorithm algorithm() const { return algorithm_; }
     // Signature in DNSSEC wire form (RFC 3110, RFC 6605 r|s, RFC 8080).
     bool verify(std::string_view data, std::string_view signature) const;
+    // The size of this key's signatures in DNSSEC wire form.
+    size_t signature_size() const;
 
 private:
     PublicKey(Algorithm algorithm, ossl::Pkey key)
