@@ -6,38 +6,12 @@
 
 namespace signet::app {
 
-namespace {
-
-Result<std::string> encode(const dns::Zone& zone)
-{
-    std::string out;
-    SIGNET_TRY(dns::ZoneSnapshot::write(zone, [&](std::string_view bytes) -> Result<void> {
-        out += bytes;
-        return {};
-    }));
-    return out;
-}
-
-Result<dns::Zone> decode(std::string_view bytes, const dns::Name& apex)
-{
-    size_t at = 0;
-    auto source = [&](char* into, size_t size) -> Result<void> {
-        if (size > bytes.size() - at)
-            return fail(ErrorCode::Parse, "journal entry cut short");
-        std::copy_n(bytes.data() + at, size, into);
-        at += size;
-        return {};
-    };
-    return dns::ZoneSnapshot::read(source, bytes.size(), apex);
-}
-
-} // namespace
 
 Result<enforcer::JournalEntry> journal_entry(int64_t zone_id, uint32_t serial_from, uint32_t serial_to, TimePoint time,
                                              const dns::ZoneDiff& changes)
 {
-    enforcer::JournalEntry entry { zone_id, serial_from, serial_to, time, SIGNET_TRY(encode(changes.removed)),
-                                   SIGNET_TRY(encode(changes.added)) };
+    enforcer::JournalEntry entry { zone_id, serial_from, serial_to, time, SIGNET_TRY(dns::ZoneSnapshot::to_bytes(changes.removed)),
+                                   SIGNET_TRY(dns::ZoneSnapshot::to_bytes(changes.added)) };
     return entry;
 }
 
@@ -61,8 +35,8 @@ Result<std::vector<VersionChanges>> journal_since(enforcer::KeyDb& db, const enf
     }
     std::vector<VersionChanges> out;
     for (size_t i = first; i < entries.size(); ++i) {
-        auto removed = decode(entries[i].removed, apex);
-        auto added = decode(entries[i].added, apex);
+        auto removed = dns::ZoneSnapshot::read(entries[i].removed, apex);
+        auto added = dns::ZoneSnapshot::read(entries[i].added, apex);
         if (!removed || !added)
             return fail(ErrorCode::Database, fmt::format("zone '{}': the journal entry for serial {} is damaged: {}",
                                                          zone.name, entries[i].serial_to,

@@ -141,4 +141,27 @@ Result<Zone> ZoneSnapshot::read(const Source& source, uint64_t available, const 
     return zone;
 }
 
+Result<Zone> ZoneSnapshot::read(std::string_view bytes, const Name& origin)
+{
+    size_t at = 0;
+    auto source = [&](char* into, size_t size) -> Result<void> {
+        if (size > bytes.size() - at)
+            return fail(damaged("cut short"));
+        std::memcpy(into, bytes.data() + at, size);
+        at += size;
+        return {};
+    };
+    return read(source, bytes.size(), origin);
+}
+
+Result<std::string> ZoneSnapshot::to_bytes(const Zone& zone)
+{
+    std::string out;
+    SIGNET_TRY(write(zone, [&](std::string_view bytes) -> Result<void> {
+        out += bytes;
+        return {};
+    }));
+    return out;
+}
+
 } // namespace signet::dns

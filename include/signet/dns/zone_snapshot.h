@@ -27,6 +27,9 @@ public:
     // `available`: how many bytes the source holds at most, so that a damaged
     // size field cannot ask for more memory than the file could fill.
     static Result<Zone> read(const Source& source, uint64_t available, const Name& origin);
+    // A snapshot held in memory (a journal entry).
+    static Result<Zone> read(std::string_view bytes, const Name& origin);
+    static Result<std::string> to_bytes(const Zone& zone);
 };
 
 } // namespace signet::dns
