@@ -27,7 +27,18 @@ void ZoneAssembler::reserve(size_t rrsets, size_t rdata_bytes)
 
 void ZoneAssembler::begin_rrset(NameView owner, RRType type, uint16_t covers, uint32_t ttl, Role role)
 {
-    if (!last_owner_ || zone_.owner_at(*last_owner_) != owner) {
+    // The order is checked here, one comparison per RRset, against the
+    // RRset before: no second pass over the zone in finish().
+    const std::strong_ordering owners = last_owner_ ? owner <=> zone_.owner_at(*last_owner_)
+                                                    : std::strong_ordering::greater;
+    if (!zone_.slots_.empty() && !problem_) {
+        const Zone::Slot& last = zone_.slots_.back();
+        if (last.count == 0)
+            problem_ = fmt::format("an RRset of '{}' has no record", zone_.owner_at(last.owner).to_text());
+        else if (owners < 0 || (owners == 0 && std::pair(static_cast<uint16_t>(type), covers) <= std::pair(last.type, last.covers)))
+            problem_ = fmt::format("RRsets of '{}' out of canonical order", owner.to_text());
+    }
+    if (owners != 0) {
         last_owner_ = static_cast<uint32_t>(zone_.names_.size());
         zone_.names_.push_back(static_cast<char>(owner.wire().size()));
         zone_.names_.insert(zone_.names_.end(), owner.wire().begin(), owner.wire().end());
@@ -80,34 +91,12 @@ void ZoneAssembler::sort_rrset(size_t index)
     }
 }
 
-void ZoneAssembler::drop_last_rrset()
-{
-    const Zone::Slot slot = zone_.slots_.back();
-    zone_.slots_.pop_back();
-    zone_.rdata_.resize(slot.rdata());
-    zone_.record_count_ -= slot.count;
-    const bool owner_used = !zone_.slots_.empty() && zone_.slots_.back().owner == slot.owner;
-    if (!owner_used) {
-        zone_.names_.resize(slot.owner);
-        --zone_.owner_count_;
-        last_owner_.reset();
-        if (!zone_.slots_.empty())
-            last_owner_ = zone_.slots_.back().owner;
-    }
-}
-
 Result<Zone> ZoneAssembler::finish() &&
 {
-    for (size_t i = 0; i < zone_.slots_.size(); ++i) {
-        if (zone_.slots_[i].count == 0)
-            return fail(ErrorCode::Internal,
-                        fmt::format("assembled zone '{}': an RRset of '{}' has no record", zone_.origin_.to_text(),
-                                    zone_.rrset(i).owner().to_text()));
-        if (i > 0 && compare_rrsets(zone_.rrset(i - 1), zone_.rrset(i)) >= 0)
-            return fail(ErrorCode::Internal,
-                        fmt::format("assembled zone '{}': RRsets of '{}' out of canonical order",
-                                    zone_.origin_.to_text(), zone_.rrset(i).owner().to_text()));
-    }
+    if (!problem_ && !zone_.slots_.empty() && zone_.slots_.back().count == 0)
+        problem_ = fmt::format("an RRset of '{}' has no record", zone_.owner_at(zone_.slots_.back().owner).to_text());
+    if (problem_)
+        return fail(ErrorCode::Internal, fmt::format("assembled zone '{}': {}", zone_.origin_.to_text(), *problem_));
     return std::move(zone_);
 }
 

@@ -134,8 +134,7 @@ public:
         stats_.earliest_expiration = earliest_expiration(version.zone);
         version.next_work = stats_.earliest_expiration - plan_.refresh;
         if (previous_ && changed_)
-            version.changes = dns::diff_zones(*previous_, version.zone,
-                                              plan_.changeset_limit.value_or(version.zone.record_count()));
+            version.changes = dns::diff_zones(*previous_, version.zone, version.zone.record_count());
         version.stats = std::move(stats_);
         return version;
     }

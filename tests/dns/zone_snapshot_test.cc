@@ -114,6 +114,28 @@ TEST(ZoneAssembler, RefusesRRsetsOutOfOrder)
     assembler.begin_rrset(name("a.example."), RRType::A, 0, 300, Role::Authoritative);
     assembler.add_rdata(std::string("\xc0\x00\x02\x02", 4));
     EXPECT_FALSE(std::move(assembler).finish());
+
+    // One owner: types in order, RRSIGs by the type they cover; an RRset
+    // with no record is refused too.
+    ZoneAssembler types(name("example."));
+    types.begin_rrset(name("a.example."), RRType::TXT, 0, 300, Role::Authoritative);
+    types.add_rdata("\x01x");
+    types.begin_rrset(name("A.example."), RRType::A, 0, 300, Role::Authoritative);
+    types.add_rdata(std::string("\xc0\x00\x02\x01", 4));
+    EXPECT_FALSE(std::move(types).finish());
+    ZoneAssembler empty(name("example."));
+    empty.begin_rrset(name("a.example."), RRType::A, 0, 300, Role::Authoritative);
+    EXPECT_FALSE(std::move(empty).finish());
+    ZoneAssembler good(name("example."));
+    good.begin_rrset(name("a.example."), RRType::A, 0, 300, Role::Authoritative);
+    good.add_rdata(std::string("\xc0\x00\x02\x01", 4));
+    good.begin_rrset(name("A.example."), RRType::RRSIG, 1, 300, Role::Authoritative);
+    good.add_rdata("\x00\x01");
+    good.begin_rrset(name("a.example."), RRType::RRSIG, 16, 300, Role::Authoritative);
+    good.add_rdata("\x00\x10");
+    auto zone = std::move(good).finish();
+    ASSERT_TRUE(zone);
+    EXPECT_EQ(zone->owner_count(), 1u); // one owner, whatever its case
 }
 
 } // namespace

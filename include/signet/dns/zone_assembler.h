@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <signet/base/error.h>
@@ -36,8 +37,6 @@ public:
     // Sorts the RRs of RRset `index` into canonical RDATA order in place
     // (for RRSIGs whose order was only known once they were signed).
     void sort_rrset(size_t index);
-    // Drops the RRset begun last (it turned out empty or unwanted).
-    void drop_last_rrset();
 
     size_t size() const { return zone_.slots_.size(); }
     // The zone so far, to read while nothing is appended (views into it
@@ -56,6 +55,7 @@ public:
 private:
     Zone zone_;
     std::optional<uint32_t> last_owner_; // offset in the names arena
+    std::optional<std::string> problem_; // the first RRset out of order, or empty
 };
 
 // What changed from one version of a zone to the next: the RRs only in

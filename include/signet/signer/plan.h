@@ -66,9 +66,6 @@ struct SigningPlan {
     // A new version (serial) even when nothing changed: the published one
     // is gone or not the one the previous version describes.
     bool new_version = false;
-    // The most records a changeset may hold; a larger change is left to be
-    // sent whole. Default: as many as the new version has.
-    std::optional<size_t> changeset_limit;
 };
 
 // RFC 1982 serial number arithmetic.

@@ -46,7 +46,7 @@ struct SignedVersion {
     // nothing to write, publish or notify.
     bool changed = true;
     // Against the previous version; none for a first version, or when the
-    // change holds more records than plan.changeset_limit.
+    // change holds more records than the new version (sent whole, then).
     std::optional<dns::ZoneDiff> changes;
     // When the earliest signature reaches its refresh point (expiration
     // less signature-refresh): the signer's own next work.
