@@ -365,13 +365,6 @@ bool nsec3_salt_due(const enforcer::Policy& policy, const enforcer::ZoneEntry& z
            && zone.nsec3_salt_created.value_or(TimePoint {}) + *policy.nsec3_resalt <= now;
 }
 
-// Whether the enforcer's step changed anything the store holds.
-bool step_moved(const ZoneStep& zs)
-{
-    return !zs.generated.empty() || !zs.step.transitions.empty() || !zs.step.removed.empty()
-           || !zs.step.retired.empty() || zs.step.keys != zs.stored;
-}
-
 signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::ZoneEntry& zone,
                               const std::vector<KeyEntry>& keys, const dns::Name& apex)
 {
@@ -633,16 +626,27 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     }
     input = dns::Zone(); // their memory is better used for what follows
     previous.reset();
+    // The signer's figures, after the warnings gathered so far.
+    std::vector<std::string> warnings = std::move(report.stats.warnings);
     for (auto& warning : version->stats.warnings)
-        report.stats.warnings.push_back(std::move(warning));
-    version->stats.warnings.clear();
+        warnings.push_back(std::move(warning));
+    report.stats = std::move(version->stats);
+    report.stats.warnings = std::move(warnings);
+    const signer::SigningStats& stats = report.stats;
     report.denial = plan.nsec3 ? "NSEC3" : "NSEC";
+    // What a signing reports whether it published or not.
+    auto completed = [&]() -> Result<SignReport> {
+        report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
+        report.todo = operator_todo(updated, zs.step.keys);
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return std::move(report);
+    };
 
     if (!version->changed) {
         // Nothing to publish: the output, its serial and the secondaries
         // stay as they are. Key states that moved without changing the zone
         // are stored all the same.
-        if (step_moved(zs)) {
+        if (zs.step.keys != zs.stored) {
             SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
                 SIGNET_TRY(store_step(context, zs, now));
                 remember_published_ttls(updated, zs, now);
@@ -654,13 +658,7 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         }
         undo.keep = true;
         report.changed = false;
-        auto warnings = std::move(report.stats.warnings);
-        report.stats = std::move(version->stats);
-        report.stats.warnings = std::move(warnings);
-        report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
-        report.todo = operator_todo(updated, zs.step.keys);
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        return report;
+        return completed();
     }
 
     // The self-check, on the value that will be written: chains complete
@@ -672,7 +670,6 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         return fail(ErrorCode::Dnssec, fmt::format("zone '{}': the signed zone fails its self-check ({}); {} is "
                                                    "unchanged",
                                                    zone.name, check.errors.front(), zone.output.string()));
-    const signer::SigningStats& stats = version->stats;
     // Never a version that runs out before the one it replaces (a clock
     // set back, a validity cut short): caches and secondaries holding the
     // old one would be overtaken by an earlier expiry. The jitter is the
@@ -765,18 +762,13 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (auto& warning : finish_step(context, zs, now))
         report.stats.warnings.push_back(warning);
 
-    auto warnings = std::move(report.stats.warnings);
-    report.stats = std::move(version->stats);
-    report.stats.warnings = std::move(warnings);
     for (size_t index : zs.generated)
         report.new_keys.push_back(zs.step.keys[index]);
-    report.next_event = SIGNET_TRY(next_zone_event(context, updated, policy, zs.step.next_event));
-    report.todo = operator_todo(updated, zs.step.keys);
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!policy.notify_command.empty())
-        report.notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name,
-                                              policy.hook_timeout);
-    return report;
+    auto done = completed();
+    if (done && !policy.notify_command.empty())
+        done->notify_failure = run_zone_hook("the notify command", policy.notify_command, zone.name,
+                                             policy.hook_timeout);
+    return done;
 }
 
 std::optional<std::string> expiry_warning(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,

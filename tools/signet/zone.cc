@@ -487,22 +487,17 @@ Result<int> diff(const Globals& globals, const std::string& name, std::optional<
     // The SOA first, then the rest, one record per line.
     auto lines = [](const dns::Zone& records) {
         std::vector<std::string> out;
-        std::string text;
-        for (dns::RRsetView rrset : records) {
-            if (rrset.type() != dns::RRType::SOA)
-                continue;
-            for (std::string_view rdata : rrset.rdatas())
-                dns::append_record(text, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
-        }
-        for (dns::RRsetView rrset : records) {
-            if (rrset.type() == dns::RRType::SOA)
-                continue;
-            for (std::string_view rdata : rrset.rdatas())
-                dns::append_record(text, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
-        }
-        for (size_t start = 0, end; start < text.size(); start = end + 1) {
-            end = text.find('\n', start);
-            out.push_back(text.substr(start, end - start));
+        for (bool soa : { true, false }) {
+            for (dns::RRsetView rrset : records) {
+                if ((rrset.type() == dns::RRType::SOA) != soa)
+                    continue;
+                for (std::string_view rdata : rrset.rdatas()) {
+                    std::string line;
+                    dns::append_record(line, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
+                    line.pop_back(); // its newline
+                    out.push_back(std::move(line));
+                }
+            }
         }
         return out;
     };
