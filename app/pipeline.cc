@@ -682,7 +682,8 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
                                 zone.output.string()));
 
     auto file = SIGNET_TRY(AtomicFile::create(zone.output));
-    SIGNET_TRY(dns::write_zone_text(version->zone, [&](std::string_view chunk) { return file.write(chunk); }));
+    SIGNET_TRY(dns::write_zone_text(
+        version->zone, [&](std::string_view chunk) { return file.write(chunk); }, options.threads));
     SIGNET_TRY(file.flush());
     if (options.check_output) {
         // What will be served, read back from the file and checked again.

@@ -529,6 +529,50 @@ TEST(Writer, OutputReadsBackIdentically)
     EXPECT_EQ(zone_to_text(again), first);
 }
 
+TEST(Writer, ManyThreadsWriteTheSameTextInOrder)
+{
+    // More RRsets than one round of blocks on three threads, of varied
+    // length, so that blocks finish out of order.
+    std::string text = "$TTL 300\n@ SOA ns hostmaster 1 7200 3600 1209600 300\n  NS ns\nns A 192.0.2.1\n";
+    for (int i = 0; i < 15000; ++i) {
+        text += fmt::format("h{} A 192.0.2.{}\n", i, i % 250);
+        if (i % 7 == 0)
+            text += fmt::format("h{} TXT \"{}\"\n", i, std::string(static_cast<size_t>(i % 200), 'x'));
+        if (i % 3 == 0)
+            text += fmt::format("h{} MX 10 ns\n", i);
+    }
+    Zone zone = load(text);
+    ASSERT_GT(zone.size(), 3u * 4096u * 2u);
+    const std::string serial = zone_to_text(zone);
+    for (unsigned threads : { 2u, 3u }) {
+        std::string parallel;
+        size_t chunks = 0;
+        ASSERT_TRUE(write_zone_text(
+            zone,
+            [&](std::string_view chunk) -> Result<void> {
+                parallel += chunk;
+                ++chunks;
+                return {};
+            },
+            threads));
+        EXPECT_EQ(parallel, serial) << threads << " threads";
+        EXPECT_GT(chunks, threads);
+    }
+    // A sink that fails stops the writing with its error.
+    size_t calls = 0;
+    auto failed = write_zone_text(
+        zone,
+        [&](std::string_view) -> Result<void> {
+            if (++calls == 2)
+                return fail(ErrorCode::Io, "disk full");
+            return {};
+        },
+        2);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message(), "disk full");
+    EXPECT_EQ(calls, 2u);
+}
+
 // The malformed corpus: every file names the line, column and message of
 // the first error it must produce.
 TEST(Reader, MalformedCorpusFailsAtThePinnedPlace)

@@ -16,8 +16,10 @@ namespace signet::dns {
 void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, std::string_view rdata);
 
 std::string zone_to_text(const Zone& zone);
-// Streams the master-file text to `sink` in chunks.
-Result<void> write_zone_text(const Zone& zone, const std::function<Result<void>(std::string_view)>& sink);
+// Streams the master-file text to `sink` in chunks, in order; a large zone's
+// text is formatted on `threads` threads (0: one per core).
+Result<void> write_zone_text(const Zone& zone, const std::function<Result<void>(std::string_view)>& sink,
+                             unsigned threads = 1);
 // Replaces `path` atomically; on error the old file stays as it was.
 Result<void> write_zone_file(const Zone& zone, const std::filesystem::path& path);
 
