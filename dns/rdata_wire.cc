@@ -1,6 +1,7 @@
 // Wire-side RDATA: validating, presentation output and canonical form, all
 // driven by the same per-type field lists as the text parser.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <vector>
 
@@ -131,16 +132,36 @@ Result<void> check_fields(const Layout& layout, std::string_view wire, Walk& wal
     return {};
 }
 
+void append_number(std::string& out, uint32_t value)
+{
+    char digits[10];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, end);
+}
+
+// `value` in exactly `width` decimal digits (value < 10^width).
+void append_digits(std::string& out, uint32_t value, size_t width)
+{
+    const size_t at = out.size();
+    out.resize(at + width);
+    for (size_t i = width; i > 0; --i, value /= 10)
+        out[at + i - 1] = static_cast<char>('0' + value % 10);
+}
+
 // RFC 4034 §3.2: the time as YYYYMMDDHHmmSS in UTC. A 32-bit value is read as
-// the moment in 1970..2106 it names, so text and wire map one to one.
+// the moment in 1970..2106 it names, so text and wire map one to one. (Every
+// signature of a zone goes through here twice: no format strings.)
 void append_time_text(std::string& out, uint32_t value)
 {
     int64_t days = value / 86400;
     uint32_t seconds = value % 86400;
     std::chrono::year_month_day date { std::chrono::sys_days(std::chrono::days(days)) };
-    fmt::format_to(std::back_inserter(out), "{:04}{:02}{:02}{:02}{:02}{:02}", static_cast<int>(date.year()),
-                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), seconds / 3600,
-                   seconds / 60 % 60, seconds % 60);
+    append_digits(out, static_cast<uint32_t>(static_cast<int>(date.year())), 4);
+    append_digits(out, static_cast<unsigned>(date.month()), 2);
+    append_digits(out, static_cast<unsigned>(date.day()), 2);
+    append_digits(out, seconds / 3600, 2);
+    append_digits(out, seconds / 60 % 60, 2);
+    append_digits(out, seconds % 60, 2);
 }
 
 void append_field_text(const Field& field, std::string_view wire, size_t pos, size_t end, std::string& out)
@@ -149,15 +170,15 @@ void append_field_text(const Field& field, std::string_view wire, size_t pos, si
     switch (field.kind) {
     case FieldKind::U8:
     case FieldKind::Algorithm:
-        fmt::format_to(std::back_inserter(out), "{}", get_u8(wire, pos));
+        append_number(out, get_u8(wire, pos));
         return;
     case FieldKind::U16:
     case FieldKind::CertType:
-        fmt::format_to(std::back_inserter(out), "{}", get_u16(wire, pos));
+        append_number(out, get_u16(wire, pos));
         return;
     case FieldKind::U32:
     case FieldKind::Ttl32:
-        fmt::format_to(std::back_inserter(out), "{}", get_u32(wire, pos));
+        append_number(out, get_u32(wire, pos));
         return;
     case FieldKind::Time32:
         append_time_text(out, get_u32(wire, pos));
@@ -236,20 +257,20 @@ Result<void> rdata_check_wire(RRType type, std::string_view wire)
     return check_fields(*layout, wire, walk);
 }
 
-std::string rdata_to_text(RRType type, std::string_view wire)
+void append_rdata_text(std::string& out, RRType type, std::string_view wire)
 {
-    std::string out;
+    const size_t start = out.size();
     const Layout* layout = find_layout(type);
     if (!layout || wire.size() > max_rdata_length) {
         append_generic(out, wire);
-        return out;
+        return;
     }
     if (layout->custom) {
         if (!layout->custom->check_wire(wire) || !layout->custom->to_text(wire, out)) {
-            out.clear();
+            out.resize(start);
             append_generic(out, wire);
         }
-        return out;
+        return;
     }
     // Data that is invalid, or valid but without a presentation form that
     // reads back to the same octets (a type bitmap with trailing zero
@@ -258,9 +279,9 @@ std::string rdata_to_text(RRType type, std::string_view wire)
     Walk walk { type };
     if (!check_fields(*layout, wire, walk) || !walk.representable) {
         append_generic(out, wire);
-        return out;
+        return;
     }
-    out.reserve(wire.size() * 2 + 16);
+    out.reserve(out.size() + wire.size() * 2 + 16);
     size_t pos = 0;
     bool first = true;
     for (const Field& field : layout->fields) {
@@ -274,6 +295,12 @@ std::string rdata_to_text(RRType type, std::string_view wire)
         append_field_text(field, wire, pos, end, out);
         pos = end;
     }
+}
+
+std::string rdata_to_text(RRType type, std::string_view wire)
+{
+    std::string out;
+    append_rdata_text(out, type, wire);
     return out;
 }
 

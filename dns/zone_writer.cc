@@ -1,33 +1,47 @@
 #include <signet/dns/zone_writer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <thread>
 #include <vector>
 
 #include <signet/base/atomic_file.h>
 
-#include <fmt/format.h>
-
 namespace signet::dns {
-
-void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, std::string_view rdata)
-{
-    owner.append_text(out);
-    fmt::format_to(std::back_inserter(out), " {} IN {} ", ttl, type_to_text(type));
-    out += rdata_to_text(type, rdata);
-    out += '\n';
-}
 
 namespace {
 
-// The text of RRsets [first, last), appended to `out`.
+// A record's line after its owner: " TTL IN TYPE RDATA\n".
+void append_after_owner(std::string& out, uint32_t ttl, RRType type, std::string_view rdata)
+{
+    out += ' ';
+    char digits[10];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, ttl).ptr);
+    out += " IN ";
+    out += type_to_text(type);
+    out += ' ';
+    append_rdata_text(out, type, rdata);
+    out += '\n';
+}
+
+
+// The text of RRsets [first, last), appended to `out`. A signed owner has
+// several RRsets: its name is made text once.
 void format_rrsets(const Zone& zone, size_t first, size_t last, std::string& out)
 {
-    for (size_t i = first; i < last; ++i) {
-        RRsetView rrset = zone[i];
-        for (std::string_view rdata : rrset.rdatas())
-            append_record(out, rrset.owner(), rrset.ttl(), rrset.type(), rdata);
+    std::string owner;
+    for (size_t i = first; i < last;) {
+        const size_t end = std::min(zone.owner_end(i), last);
+        owner.clear();
+        zone[i].owner().append_text(owner);
+        for (; i < end; ++i) {
+            RRsetView rrset = zone[i];
+            for (std::string_view rdata : rrset.rdatas()) {
+                out += owner;
+                append_after_owner(out, rrset.ttl(), rrset.type(), rdata);
+            }
+        }
     }
 }
 
@@ -35,8 +49,10 @@ template <typename Emit>
 Result<void> each_line(const Zone& zone, Emit&& emit)
 {
     std::string chunk;
-    for (size_t i = 0; i < zone.size(); ++i) {
-        format_rrsets(zone, i, i + 1, chunk);
+    for (size_t i = 0; i < zone.size();) {
+        const size_t end = zone.owner_end(i);
+        format_rrsets(zone, i, end, chunk);
+        i = end;
         if (chunk.size() >= (1 << 16)) {
             SIGNET_TRY(emit(chunk));
             chunk.clear();
@@ -89,6 +105,12 @@ Result<void> each_block_parallel(const Zone& zone, unsigned threads, Emit&& emit
 }
 
 } // namespace
+
+void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, std::string_view rdata)
+{
+    owner.append_text(out);
+    append_after_owner(out, ttl, type, rdata);
+}
 
 std::string zone_to_text(const Zone& zone)
 {

@@ -348,7 +348,7 @@ TEST(Zone, RRsetViewsInCanonicalOrder)
     EXPECT_EQ(zone.serial(), 1u);
 }
 
-TEST(Zone, LowerBoundFindAndOwnerEnd)
+TEST(Zone, LowerBoundFindAndOwnerRange)
 {
     Zone zone = load(std::string(head) + "b A 192.0.2.5\nb TXT x\nd.c A 192.0.2.6\n");
     EXPECT_EQ(zone.lower_bound(example()), 0u);
@@ -357,6 +357,9 @@ TEST(Zone, LowerBoundFindAndOwnerEnd)
     EXPECT_EQ(describe(zone.rrset(b)), "b.example. A x1");
     EXPECT_EQ(zone.owner_end(b), b + 2);
     EXPECT_EQ(zone.owner_end(b + 1), b + 2);
+    EXPECT_EQ(zone.owner_begin(b + 1), b);
+    EXPECT_EQ(zone.owner_begin(b), b);
+    EXPECT_EQ(zone.owner_begin(1), 0u);
     // "c" owns nothing: its lower bound is where its subtree starts.
     EXPECT_EQ(describe(zone.rrset(zone.lower_bound(name("c")))), "d.c.example. A x1");
     EXPECT_FALSE(zone.find(name("c"), RRType::A));
@@ -534,7 +537,7 @@ TEST(Writer, ManyThreadsWriteTheSameTextInOrder)
     // More RRsets than one round of blocks on three threads, of varied
     // length, so that blocks finish out of order.
     std::string text = "$TTL 300\n@ SOA ns hostmaster 1 7200 3600 1209600 300\n  NS ns\nns A 192.0.2.1\n";
-    for (int i = 0; i < 15000; ++i) {
+    for (int i = 0; i < 20000; ++i) {
         text += fmt::format("h{} A 192.0.2.{}\n", i, i % 250);
         if (i % 7 == 0)
             text += fmt::format("h{} TXT \"{}\"\n", i, std::string(static_cast<size_t>(i % 200), 'x'));

@@ -88,6 +88,7 @@ Result<void> rdata_check_wire(RRType type, std::string_view wire);
 // Wire → presentation, for RDATA that passed rdata_check_wire. Names are
 // absolute. Unknown types use the generic "\# len hex" form.
 std::string rdata_to_text(RRType type, std::string_view wire);
+void append_rdata_text(std::string& out, RRType type, std::string_view wire);
 
 // Canonical RDATA (RFC 4034 §6.2 as amended by RFC 6840 §5.1): embedded names
 // lower-cased only for NS, CNAME, SOA, PTR, MX, RP, SRV, NAPTR, DNAME and RRSIG
