@@ -1,6 +1,9 @@
 #include <signet/crypto/dnssec.h>
 
+#include <algorithm>
+#include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -230,6 +233,41 @@ Bytes Sha256::finish()
     Bytes out(32, '\0');
     unsigned size = 0;
     EVP_DigestFinal_ex(ctx_.get(), reinterpret_cast<unsigned char*>(out.data()), &size);
+    return out;
+}
+
+Nsec3Hasher::Nsec3Hasher(std::string_view salt, uint16_t iterations)
+    : salt_(salt)
+    , iterations_(iterations)
+    , ctx_(EVP_MD_CTX_new())
+    , md_(EVP_MD_fetch(nullptr, "SHA1", nullptr))
+{
+    if (!ctx_)
+        throw std::bad_alloc();
+    if (!md_)
+        throw std::runtime_error("OpenSSL offers no SHA-1, which NSEC3 needs");
+}
+
+Nsec3Hasher::Hash Nsec3Hasher::hash(dns::NameView owner)
+{
+    // Length octets are below 64, so lower-casing every octet of the wire
+    // form changes only the letters of labels.
+    char canonical[255];
+    std::string_view wire = owner.wire();
+    std::transform(wire.begin(), wire.end(), canonical,
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; });
+    // IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
+    Hash out;
+    auto* digest = reinterpret_cast<unsigned char*>(out.data());
+    std::string_view input(canonical, wire.size());
+    for (uint32_t round = 0; round <= iterations_; ++round) {
+        if (EVP_DigestInit_ex2(ctx_.get(), md_.get(), nullptr) != 1
+            || EVP_DigestUpdate(ctx_.get(), input.data(), input.size()) != 1
+            || EVP_DigestUpdate(ctx_.get(), salt_.data(), salt_.size()) != 1
+            || EVP_DigestFinal_ex(ctx_.get(), digest, nullptr) != 1)
+            throw std::runtime_error("OpenSSL cannot compute SHA-1");
+        input = std::string_view(out.data(), out.size());
+    }
     return out;
 }
 

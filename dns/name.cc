@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -232,6 +233,10 @@ std::strong_ordering operator<=>(NameView a, NameView b)
         size_t bp = b_offsets[b_label];
         auto a_length = static_cast<uint8_t>(x[ap]);
         auto b_length = static_cast<uint8_t>(y[bp]);
+        // Names of one zone share their last labels, nearly always in the
+        // same case: octet-equal labels are equal without lower-casing.
+        if (a_length == b_length && std::memcmp(x.data() + ap + 1, y.data() + bp + 1, a_length) == 0)
+            continue;
         size_t common = std::min(a_length, b_length);
         for (size_t i = 1; i <= common; ++i) {
             uint8_t ac = lower(static_cast<uint8_t>(x[ap + i]));

@@ -76,6 +76,14 @@ size_t Zone::owner_end(size_t index) const
     return end;
 }
 
+size_t Zone::owner_begin(size_t index) const
+{
+    const uint32_t at = slots_[index].owner;
+    while (index > 0 && slots_[index - 1].owner == at)
+        --index;
+    return index;
+}
+
 uint32_t Zone::serial() const
 {
     std::string_view rdata = soa().rdata(0);

@@ -24,12 +24,8 @@ using namespace detail;
 
 dns::Bytes nsec3_hash(dns::NameView name, std::string_view salt, uint16_t iterations)
 {
-    Bytes input = name.lowercased().wire();
-    input += salt;
-    Bytes hash = crypto::sha1(input);
-    for (uint16_t i = 0; i < iterations; ++i)
-        hash = crypto::sha1(hash + std::string(salt));
-    return hash;
+    auto hash = crypto::Nsec3Hasher(salt, iterations).hash(name);
+    return Bytes(hash.data(), hash.size());
 }
 
 namespace {
@@ -73,7 +69,7 @@ struct Out {
 };
 
 struct Nsec3Entry {
-    Bytes hash;
+    crypto::Nsec3Hasher::Hash hash;
     Bytes bitmap;
     dns::NameView name; // for messages
 };
@@ -307,31 +303,36 @@ private:
         }
     }
 
+    // Whether `name` owns RRsets of the input that the signed zone keeps.
+    bool owns_kept_data(dns::NameView name) const
+    {
+        auto it = std::lower_bound(owners_.begin(), owners_.end(), name,
+                                   [&](const Owner& owner, dns::NameView n) { return zone_[owner.first].owner() < n; });
+        return it != owners_.end() && zone_[it->first].owner() == name;
+    }
+
     Result<void> build_nsec3()
     {
         const Nsec3Params& params = *plan_.nsec3;
-        std::unordered_set<Bytes> existing; // lower-cased wire of owners
-        for (const Owner& owner : owners_)
-            existing.insert(zone_[owner.first].owner().lowercased().wire());
-        std::unordered_set<Bytes> ents;
+        crypto::Nsec3Hasher hasher(params.salt, params.iterations);
+        std::unordered_set<Bytes> ents; // lower-cased wire
         for (const Owner& owner : owners_) {
             if (owner.kind == OwnerKind::Below)
                 continue;
             if (owner.kind == OwnerKind::Delegation && params.opt_out && !owner.has_ds)
                 continue; // RFC 5155 §6: covered by an opt-out span
             dns::NameView name = zone_[owner.first].owner();
-            nsec3_.push_back(Nsec3Entry { nsec3_hash(name, params.salt, params.iterations),
-                                          dns::type_bitmap_to_wire(owner_types(owner, false)), name });
+            nsec3_.push_back(Nsec3Entry { hasher.hash(name), dns::type_bitmap_to_wire(owner_types(owner, false)), name });
             for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
-                Bytes key = up.lowercased().wire();
-                if (existing.contains(key) || !ents.insert(key).second)
+                if (owns_kept_data(up) || !ents.insert(up.lowercased().wire()).second)
                     break;
                 ent_names_.push_back(up);
             }
         }
         for (dns::NameView name : ent_names_)
-            nsec3_.push_back(Nsec3Entry { nsec3_hash(name, params.salt, params.iterations), Bytes(), name });
-        std::sort(nsec3_.begin(), nsec3_.end(), [](const auto& a, const auto& b) { return a.hash < b.hash; });
+            nsec3_.push_back(Nsec3Entry { hasher.hash(name), Bytes(), name });
+        std::sort(nsec3_.begin(), nsec3_.end(),
+                  [](const auto& a, const auto& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
         for (size_t i = 1; i < nsec3_.size(); ++i) {
             if (nsec3_[i].hash == nsec3_[i - 1].hash)
                 return fail(ErrorCode::Dnssec,
@@ -340,7 +341,7 @@ private:
         }
         nsec3_names_.reserve(nsec3_.size());
         for (const auto& entry : nsec3_) {
-            std::string label = dns::to_base32hex(entry.hash);
+            std::string label = dns::to_base32hex(std::string_view(entry.hash.data(), entry.hash.size()));
             std::transform(label.begin(), label.end(), label.begin(),
                            [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
             nsec3_names_.push_back(*apex_.prepend(label));
@@ -357,9 +358,9 @@ private:
         put_u16(rdata, params.iterations);
         rdata.push_back(static_cast<char>(params.salt.size()));
         rdata += params.salt;
-        const Bytes& next = nsec3_[(index + 1) % nsec3_.size()].hash;
+        const auto& next = nsec3_[(index + 1) % nsec3_.size()].hash;
         rdata.push_back(static_cast<char>(next.size()));
-        rdata += next;
+        rdata.append(next.data(), next.size());
         rdata += nsec3_[index].bitmap;
         return rdata;
     }

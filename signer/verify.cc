@@ -1,8 +1,9 @@
 #include <signet/signer/verify.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
-#include <map>
+#include <bitset>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -94,19 +95,36 @@ private:
         return true;
     }
 
+    // The RRSIG RRset covering RRset `index`: at the same owner, before or
+    // after it in canonical order depending on its type.
+    std::optional<dns::RRsetView> signatures_of(size_t index) const
+    {
+        const uint16_t covered = static_cast<uint16_t>(zone_[index].type());
+        for (size_t i = zone_.owner_begin(index), end = zone_.owner_end(index); i < end; ++i) {
+            if (zone_[i].type() == RRType::RRSIG && zone_[i].covers() == covered)
+                return zone_[i];
+        }
+        return std::nullopt;
+    }
+
     // Checks the signatures of RRset `index`; returns how many verified.
     size_t check_rrset(size_t index)
     {
         dns::RRsetView rrset = zone_[index];
-        auto rrsigs = zone_.find(rrset.owner(), RRType::RRSIG, static_cast<uint16_t>(rrset.type()));
+        auto rrsigs = signatures_of(index);
         if (!rrsigs) {
             error(fmt::format("{} has no RRSIG", rrset_name(rrset)));
             return 0;
         }
-        std::set<uint8_t> good_algorithms;
+        std::bitset<256> good_algorithms;
         size_t verified = 0;
-        Bytes owner = rrset.owner().lowercased().wire();
-        std::vector<std::string_view> rdatas(rrset.rdatas().begin(), rrset.rdatas().end());
+        // What the signatures cover, in canonical form: needed only to verify.
+        Bytes owner;
+        std::vector<std::string_view> rdatas;
+        if (options_.signatures) {
+            owner = rrset.owner().lowercased().wire();
+            rdatas.assign(rrset.rdatas().begin(), rrset.rdatas().end());
+        }
         std::string problem;
         for (std::string_view rdata : rrsigs->rdatas()) {
             auto sig = parse_rrsig(rdata);
@@ -157,11 +175,11 @@ private:
                                   : fmt::format("RRSIG by key {}, which is not in the DNSKEY RRset", sig->key_tag);
                 continue;
             }
-            good_algorithms.insert(sig->algorithm);
+            good_algorithms.set(sig->algorithm);
         }
         // RFC 4035 §2.2: every algorithm of the DNSKEY RRset signs every RRset.
         for (uint8_t algorithm : algorithms_) {
-            if (!good_algorithms.contains(algorithm)) {
+            if (!good_algorithms.test(algorithm)) {
                 error(fmt::format("{} has no valid RRSIG with algorithm {}{}", rrset_name(rrset), algorithm,
                                   problem.empty() ? "" : " (" + problem + ")"));
                 break;
@@ -284,23 +302,39 @@ private:
     }
 
     struct Nsec3Record {
-        Bytes next;
-        std::vector<RRType> types;
+        crypto::Nsec3Hasher::Hash hash; // from the owner name
+        std::string_view next; // next hashed owner
+        std::string_view bitmap; // wire
         bool opt_out;
         bool used = false;
     };
+
+    // Whether `name` owns data other than NSEC3 records and their signatures.
+    bool owns_data(dns::NameView name) const
+    {
+        const size_t first = zone_.lower_bound(name);
+        if (first == zone_.size() || zone_[first].owner() != name)
+            return false;
+        for (size_t i = first, end = zone_.owner_end(first); i < end; ++i) {
+            dns::RRsetView rrset = zone_[i];
+            if (rrset.type() != RRType::NSEC3 && rrset.covers() != static_cast<uint16_t>(RRType::NSEC3))
+                return true;
+        }
+        return false;
+    }
 
     void check_nsec3()
     {
         const dns::Zone& sets = zone_;
         std::string_view param = *zone_.find(apex_, RRType::NSEC3PARAM)->rdatas().begin();
-        if (param.size() < 5 || param[0] != 1) {
+        if (param.size() < 5 || param[0] != 1 || param.size() < 5u + static_cast<uint8_t>(param[4])) {
             error("NSEC3PARAM is malformed or uses an unknown hash algorithm");
             return;
         }
         uint16_t iterations = read_u16(param, 2);
-        Bytes salt(param.substr(5, static_cast<uint8_t>(param[4])));
-        std::map<Bytes, Nsec3Record> records;
+        std::string_view salt = param.substr(5, static_cast<uint8_t>(param[4]));
+        crypto::Nsec3Hasher hasher(salt, iterations);
+        std::vector<Nsec3Record> records;
         auto ranges = owner_ranges();
         for (const auto& range : ranges) {
             for (size_t i = range.first; i < range.last; ++i) {
@@ -308,7 +342,7 @@ private:
                     continue;
                 dns::NameView owner = sets[i].owner();
                 auto hash = dns::from_base32hex(owner.first_label());
-                if (!(owner.parent() == apex_) || !hash || hash->size() != 20) {
+                if (!(owner.parent() == apex_) || !hash || hash->size() != crypto::Nsec3Hasher::size) {
                     error(fmt::format("NSEC3 owner {} is not a hash directly below the apex", owner.to_text()));
                     continue;
                 }
@@ -321,46 +355,51 @@ private:
                     continue;
                 }
                 size_t next_length = static_cast<uint8_t>(rdata[hash_at]);
-                auto types = dns::type_bitmap_from_wire(rdata.substr(hash_at + 1 + next_length));
-                records[*hash] = Nsec3Record { Bytes(rdata.substr(hash_at + 1, next_length)),
-                                               types ? *types : std::vector<RRType> {}, (rdata[1] & 1) != 0 };
+                Nsec3Record record { {}, rdata.substr(hash_at + 1, next_length),
+                                     rdata.substr(std::min(rdata.size(), hash_at + 1 + next_length)),
+                                     (rdata[1] & 1) != 0 };
+                std::copy(hash->begin(), hash->end(), record.hash.begin());
+                records.push_back(record);
             }
         }
         if (records.empty()) {
             error("NSEC3PARAM at the apex but no NSEC3 records");
             return;
         }
-        for (auto it = records.begin(); it != records.end(); ++it) {
-            auto following = std::next(it) == records.end() ? records.begin() : std::next(it);
-            if (it->second.next != following->first)
+        std::sort(records.begin(), records.end(),
+                  [](const Nsec3Record& a, const Nsec3Record& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
+        for (size_t k = 0; k < records.size(); ++k) {
+            const Nsec3Record& following = records[(k + 1) % records.size()];
+            if (records[k].next != std::string_view(following.hash.data(), following.hash.size()))
                 error(fmt::format("NSEC3 chain broken at {}: next hashed owner is not {}",
-                                  dns::to_base32hex(it->first), dns::to_base32hex(following->first)));
+                                  dns::to_base32hex(std::string_view(records[k].hash.data(), records[k].hash.size())),
+                                  dns::to_base32hex(std::string_view(following.hash.data(), following.hash.size()))));
         }
         // Names that must (or, under opt-out, may) have an NSEC3 record.
-        std::unordered_set<Bytes> existing;
-        for (const auto& range : ranges) {
-            if (!range.nsec3_only)
-                existing.insert(sets[range.first].owner().lowercased().wire());
-        }
         std::unordered_set<Bytes> seen_ents;
-        auto expect = [&](dns::NameView name, std::vector<RRType> types, bool optional) {
-            Bytes hash = nsec3_hash(name, salt, iterations);
-            auto it = records.find(hash);
-            if (it == records.end()) {
+        auto expect = [&](dns::NameView name, const std::vector<RRType>& types, bool optional) {
+            const auto hash = hasher.hash(name);
+            auto it = std::lower_bound(records.begin(), records.end(), hash,
+                                       [](const Nsec3Record& r, const auto& h) { return crypto::Nsec3Hasher::compare(r.hash, h) < 0; });
+            if (it == records.end() || crypto::Nsec3Hasher::compare(it->hash, hash) != 0) {
                 if (!optional)
                     error(fmt::format("{} has no NSEC3 record", name.to_text()));
                 else {
-                    auto cover = records.upper_bound(hash);
-                    cover = cover == records.begin() ? std::prev(records.end()) : std::prev(cover);
-                    if (!cover->second.opt_out)
+                    const Nsec3Record& cover = it == records.begin() ? records.back() : *std::prev(it);
+                    if (!cover.opt_out)
                         error(fmt::format("unsigned delegation {} has no NSEC3 record and no opt-out covers it",
                                           name.to_text()));
                 }
                 return;
             }
-            it->second.used = true;
-            if (it->second.types != types)
-                error(fmt::format("NSEC3 type bitmap for {} does not match the types there", name.to_text()));
+            it->used = true;
+            // The encoding this signer writes, or one that decodes to the
+            // same types.
+            if (it->bitmap != dns::type_bitmap_to_wire(types)) {
+                auto listed = dns::type_bitmap_from_wire(it->bitmap);
+                if (!listed || *listed != types)
+                    error(fmt::format("NSEC3 type bitmap for {} does not match the types there", name.to_text()));
+            }
         };
         for (const auto& range : ranges) {
             if (!range.served || range.nsec3_only)
@@ -369,15 +408,15 @@ private:
             bool optional = range.delegation && !range.has_ds;
             expect(name, served_types(range.first, range.last, true), optional);
             for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
-                Bytes key = up.lowercased().wire();
-                if (existing.contains(key) || !seen_ents.insert(key).second)
+                if (owns_data(up) || !seen_ents.insert(up.lowercased().wire()).second)
                     break;
                 expect(up, {}, optional);
             }
         }
-        for (const auto& [hash, record] : records) {
+        for (const auto& record : records) {
             if (!record.used)
-                error(fmt::format("NSEC3 record {} matches no name of the zone", dns::to_base32hex(hash)));
+                error(fmt::format("NSEC3 record {} matches no name of the zone",
+                                  dns::to_base32hex(std::string_view(record.hash.data(), record.hash.size()))));
         }
     }
 

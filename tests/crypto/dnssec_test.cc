@@ -32,6 +32,36 @@ TEST(Dnssec, Sha256InPiecesIsTheSha256OfTheWhole)
     EXPECT_EQ(pieces.finish(), sha256(text));
 }
 
+TEST(Dnssec, Nsec3HashOfRfc5155AppendixAAndItsOrder)
+{
+    // RFC 5155 Appendix A: salt aabbccdd, 12 iterations.
+    Nsec3Hasher hasher(std::string("\xaa\xbb\xcc\xdd", 4), 12);
+    auto hash = [&](std::string_view text) {
+        auto h = hasher.hash(*dns::Name::from_text(text));
+        return dns::to_base32hex(std::string_view(h.data(), h.size()));
+    };
+    EXPECT_EQ(hash("example."), "0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM");
+    EXPECT_EQ(hash("A.EXAMPLE."), "35MTHGPGCU1QG68FAB165KLNSNK3DPVL");
+    EXPECT_EQ(hash("a.example."), "35MTHGPGCU1QG68FAB165KLNSNK3DPVL");
+    // The chain's order is unsigned octet order, decided past the eighth
+    // octet too.
+    std::vector<Nsec3Hasher::Hash> hashes;
+    for (int i = 0; i < 64; ++i) {
+        Nsec3Hasher::Hash h {};
+        for (size_t k = 0; k < h.size(); ++k)
+            h[k] = static_cast<char>(k < 9 && i % 4 == 0 ? 0x80 : (i * 37 + static_cast<int>(k) * 11) & 0xff);
+        hashes.push_back(h);
+    }
+    for (const auto& a : hashes) {
+        for (const auto& b : hashes) {
+            const int expected = std::string_view(a.data(), a.size()).compare(std::string_view(b.data(), b.size()));
+            const int got = Nsec3Hasher::compare(a, b);
+            EXPECT_EQ(expected < 0, got < 0);
+            EXPECT_EQ(expected == 0, got == 0);
+        }
+    }
+}
+
 TEST(Dnssec, DsDigestsOfRfc4034AndRfc4509Examples)
 {
     auto owner = *dns::Name::from_text("dskey.example.com.");

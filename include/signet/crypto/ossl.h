@@ -23,6 +23,7 @@ using Handle = std::unique_ptr<T, Deleter<T, free_fn>>;
 using Pkey = Handle<EVP_PKEY, EVP_PKEY_free>;
 using PkeyCtx = Handle<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using MdCtx = Handle<EVP_MD_CTX, EVP_MD_CTX_free>;
+using Md = Handle<EVP_MD, EVP_MD_free>; // a fetched digest
 
 // An Error with `what` and the messages OpenSSL queued (the queue is
 // emptied).

@@ -226,6 +226,8 @@ public:
     // owner_end(lower_bound(owner))). Walk a zone owner by owner with
     // `for (i = 0; i < size(); i = owner_end(i))`.
     size_t owner_end(size_t index) const;
+    // The first RRset with the same owner as RRset `index`.
+    size_t owner_begin(size_t index) const;
 
     // Index of the first RRset whose owner is at or after `owner` in
     // canonical order (size() when there is none): the RRsets of `owner`, if
