@@ -375,42 +375,52 @@ private:
                                   dns::to_base32hex(std::string_view(records[k].hash.data(), records[k].hash.size())),
                                   dns::to_base32hex(std::string_view(following.hash.data(), following.hash.size()))));
         }
-        // Names that must (or, under opt-out, may) have an NSEC3 record.
-        std::unordered_set<Bytes> seen_ents;
-        auto expect = [&](dns::NameView name, const std::vector<RRType>& types, bool optional) {
-            const auto hash = hasher.hash(name);
-            auto it = std::lower_bound(records.begin(), records.end(), hash,
-                                       [](const Nsec3Record& r, const auto& h) { return crypto::Nsec3Hasher::compare(r.hash, h) < 0; });
-            if (it == records.end() || crypto::Nsec3Hasher::compare(it->hash, hash) != 0) {
-                if (!optional)
-                    error(fmt::format("{} has no NSEC3 record", name.to_text()));
-                else {
-                    const Nsec3Record& cover = it == records.begin() ? records.back() : *std::prev(it);
-                    if (!cover.opt_out)
-                        error(fmt::format("unsigned delegation {} has no NSEC3 record and no opt-out covers it",
-                                          name.to_text()));
-                }
-                return;
-            }
-            it->used = true;
-            // The encoding this signer writes, or one that decodes to the
-            // same types.
-            if (it->bitmap != dns::type_bitmap_to_wire(types)) {
-                auto listed = dns::type_bitmap_from_wire(it->bitmap);
-                if (!listed || *listed != types)
-                    error(fmt::format("NSEC3 type bitmap for {} does not match the types there", name.to_text()));
-            }
+        // Names that must (or, under opt-out, may) have an NSEC3 record,
+        // taken in hash order and matched against the chain in one pass.
+        struct Expected {
+            crypto::Nsec3Hasher::Hash hash;
+            dns::NameView name;
+            const OwnerRange* range; // null for an empty non-terminal
+            bool optional;
         };
+        std::vector<Expected> expected;
+        std::unordered_set<Bytes> seen_ents;
         for (const auto& range : ranges) {
             if (!range.served || range.nsec3_only)
                 continue;
             dns::NameView name = sets[range.first].owner();
             bool optional = range.delegation && !range.has_ds;
-            expect(name, served_types(range.first, range.last, true), optional);
+            expected.push_back(Expected { hasher.hash(name), name, &range, optional });
             for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
                 if (owns_data(up) || !seen_ents.insert(up.lowercased().wire()).second)
                     break;
-                expect(up, {}, optional);
+                expected.push_back(Expected { hasher.hash(up), up, nullptr, optional });
+            }
+        }
+        std::sort(expected.begin(), expected.end(),
+                  [](const Expected& a, const Expected& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
+        size_t r = 0;
+        for (const Expected& want : expected) {
+            while (r < records.size() && crypto::Nsec3Hasher::compare(records[r].hash, want.hash) < 0)
+                ++r;
+            if (r == records.size() || crypto::Nsec3Hasher::compare(records[r].hash, want.hash) != 0) {
+                if (!want.optional)
+                    error(fmt::format("{} has no NSEC3 record", want.name.to_text()));
+                else if (!(r == 0 ? records.back() : records[r - 1]).opt_out)
+                    error(fmt::format("unsigned delegation {} has no NSEC3 record and no opt-out covers it",
+                                      want.name.to_text()));
+                continue;
+            }
+            Nsec3Record& record = records[r];
+            record.used = true;
+            const std::vector<RRType> types
+                = want.range ? served_types(want.range->first, want.range->last, true) : std::vector<RRType> {};
+            // The encoding this signer writes, or one that decodes to the
+            // same types.
+            if (record.bitmap != dns::type_bitmap_to_wire(types)) {
+                auto listed = dns::type_bitmap_from_wire(record.bitmap);
+                if (!listed || *listed != types)
+                    error(fmt::format("NSEC3 type bitmap for {} does not match the types there", want.name.to_text()));
             }
         }
         for (const auto& record : records) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <algorithm>
 #include <set>
 
@@ -223,6 +225,70 @@ TEST(Verify, FindsTamperingAndGaps)
     std::string added = result.text + "new.example. 3600 IN A 192.0.2.77\n";
     auto gap = verify_zone(reload(Signed { added, {} }, name("example.")), now);
     EXPECT_GE(gap.error_count, 2u);
+}
+
+// The self-check's NSEC3 checks, each on one defect made in the text of a
+// correctly signed zone (structure only: the edits break signatures too).
+TEST(Verify, FindsEachDefectOfAnNsec3Chain)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params {};
+    const Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    ASSERT_TRUE(verify_zone(reload(result, name("example.")), now, { .signatures = false }).ok());
+    std::vector<std::string> lines;
+    std::istringstream in(result.text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    auto nsec3_line = [&](size_t nth) {
+        for (size_t i = 0; i < lines.size(); ++i) {
+            if (lines[i].find(" IN NSEC3 ") != std::string::npos && nth-- == 0)
+                return i;
+        }
+        ADD_FAILURE() << "fewer NSEC3 records than expected";
+        return size_t { 0 };
+    };
+    auto check = [&](const std::vector<std::string>& edited) {
+        std::string text;
+        for (const auto& line : edited)
+            text += line + "\n";
+        auto report = verify_zone(reload(Signed { text, {} }, name("example.")), now, { .signatures = false });
+        std::string all;
+        for (const auto& error : report.errors)
+            all += error + "\n";
+        return all;
+    };
+    auto contains = [](const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; };
+
+    // One record gone: the chain is broken and a name has no NSEC3.
+    auto removed = lines;
+    removed.erase(removed.begin() + static_cast<std::ptrdiff_t>(nsec3_line(3)));
+    std::string errors = check(removed);
+    EXPECT_TRUE(contains(errors, "NSEC3 chain broken at")) << errors;
+    EXPECT_TRUE(contains(errors, "has no NSEC3 record")) << errors;
+
+    // A type added to one bitmap.
+    auto bitmap = lines;
+    bitmap[nsec3_line(2)] += " TXT";
+    errors = check(bitmap);
+    EXPECT_TRUE(contains(errors, "NSEC3 type bitmap for")) << errors;
+    EXPECT_FALSE(contains(errors, "chain broken")) << errors;
+
+    // A record for a hash that no name has, linked into the chain.
+    auto extra = lines;
+    const std::string first = extra[nsec3_line(0)];
+    std::string stray = "00000000000000000000000000000000" + first.substr(first.find('.'));
+    extra.push_back(stray);
+    errors = check(extra);
+    EXPECT_TRUE(contains(errors, "NSEC3 record 00000000000000000000000000000000 matches no name")) << errors;
+
+    // The salt of one record differs from the NSEC3PARAM.
+    auto salted = lines;
+    std::string& line = salted[nsec3_line(1)];
+    line.replace(line.find(" IN NSEC3 1 0 0 - "), 18, " IN NSEC3 1 0 0 AB ");
+    errors = check(salted);
+    EXPECT_TRUE(contains(errors, "does not match the NSEC3PARAM")) << errors;
 }
 
 TEST(Signer, InputDnssecRecordsAreReplaced)
