@@ -341,9 +341,11 @@ private:
         }
         nsec3_names_.reserve(nsec3_.size());
         for (const auto& entry : nsec3_) {
+            // Owner names in lower case, as other signers write them (the
+            // alphabet is 0-9 and A-V: no locale needed).
             std::string label = dns::to_base32hex(std::string_view(entry.hash.data(), entry.hash.size()));
-            std::transform(label.begin(), label.end(), label.begin(),
-                           [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+            for (char& c : label)
+                c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
             nsec3_names_.push_back(*apex_.prepend(label));
         }
         return {};
