@@ -339,14 +339,28 @@ private:
                             fmt::format("NSEC3 hash collision between '{}' and '{}'; choose another salt",
                                         nsec3_[i].name.to_text(), nsec3_[i - 1].name.to_text()));
         }
+        // The hashed owner names, one after another in one buffer: a
+        // 32-character label (20 octets in base32hex) before the apex.
+        constexpr size_t label_size = (crypto::Nsec3Hasher::size * 8 + 4) / 5;
+        const std::string_view apex = apex_.wire();
+        const size_t each = 1 + label_size + apex.size();
+        if (each > dns::Name::max_wire_length)
+            return fail(ErrorCode::Dnssec, fmt::format("the zone name '{}' is too long for NSEC3: its hashed owner "
+                                                       "names would exceed {} octets; use NSEC",
+                                                       apex_.to_text(), dns::Name::max_wire_length));
+        nsec3_owners_.resize(nsec3_.size() * each);
         nsec3_names_.reserve(nsec3_.size());
+        char* at = nsec3_owners_.data();
         for (const auto& entry : nsec3_) {
-            // Owner names in lower case, as other signers write them (the
-            // alphabet is 0-9 and A-V: no locale needed).
+            // In lower case, as other signers write them (the alphabet is
+            // 0-9 and A-V: no locale needed).
             std::string label = dns::to_base32hex(std::string_view(entry.hash.data(), entry.hash.size()));
-            for (char& c : label)
-                c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-            nsec3_names_.push_back(*apex_.prepend(label));
+            at[0] = static_cast<char>(label_size);
+            std::transform(label.begin(), label.end(), at + 1,
+                           [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; });
+            std::copy(apex.begin(), apex.end(), at + 1 + label_size);
+            nsec3_names_.push_back(dns::NameView::from_valid_wire(std::string_view(at, each)));
+            at += each;
         }
         return {};
     }
@@ -789,7 +803,8 @@ private:
     std::vector<size_t> nsec_owners_;
     std::vector<Nsec3Entry> nsec3_;
     std::vector<dns::NameView> ent_names_; // views into owner names of the zone
-    std::vector<Name> nsec3_names_;
+    Bytes nsec3_owners_; // the wire forms nsec3_names_ look into
+    std::vector<dns::NameView> nsec3_names_;
 
     std::vector<Out> owner_out_;
     Bytes nsec_rdata_; // the denial record of the owner in hand

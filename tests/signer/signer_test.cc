@@ -311,6 +311,30 @@ TEST(Signer, InputDnssecRecordsAreReplaced)
     EXPECT_TRUE(verify_zone(zone, now).ok());
 }
 
+TEST(Signer, AZoneNameTooLongForNsec3OwnersIsAClearError)
+{
+    // 224 octets: a 32-character hash label before it makes 257.
+    const std::string apex = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "."
+                             + std::string(30, 'd') + ".";
+    ASSERT_EQ(name(apex).wire().size(), 224u);
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    dns::Diagnostics diag;
+    auto zone = dns::load_zone_text("@ 3600 SOA ns hostmaster 1 7200 3600 1209600 300\n@ 3600 NS ns.example.\n"
+                                    "www 3600 A 192.0.2.1\n",
+                                    name(apex), diag);
+    ASSERT_TRUE(zone) << zone.error().to_string();
+    // NSEC has no such limit.
+    auto nsec = sign(*zone, nullptr, plan, *signet::testing::test_token().store, now);
+    ASSERT_TRUE(nsec) << nsec.error().to_string();
+    EXPECT_TRUE(verify_zone(nsec->zone, now).ok());
+    plan.nsec3 = Nsec3Params {};
+    auto nsec3 = sign(*zone, nullptr, plan, *signet::testing::test_token().store, now);
+    ASSERT_FALSE(nsec3);
+    EXPECT_NE(nsec3.error().to_string().find("too long for NSEC3"), std::string::npos) << nsec3.error().to_string();
+}
+
 TEST(Signer, MissingKeyIsAClearErrorNamingIt)
 {
     Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
