@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iterator>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -45,42 +45,35 @@ void format_rrsets(const Zone& zone, size_t first, size_t last, std::string& out
     }
 }
 
-template <typename Emit>
-Result<void> each_line(const Zone& zone, Emit&& emit)
-{
-    std::string chunk;
-    for (size_t i = 0; i < zone.size();) {
-        const size_t end = zone.owner_end(i);
-        format_rrsets(zone, i, end, chunk);
-        i = end;
-        if (chunk.size() >= (1 << 16)) {
-            SIGNET_TRY(emit(chunk));
-            chunk.clear();
-        }
-    }
-    return emit(chunk);
-}
-
 // Text formatting (base64 of signatures, names) is most of a large zone's
-// write time: `threads` threads format blocks of RRsets while the caller's
-// thread hands the blocks before them to `emit`, in order. The text is the
-// same as each_line's.
+// write time. The zone goes out in blocks of RRsets: `threads` threads
+// format the blocks of one round while the caller's thread hands those of
+// the round before to `emit`, in order; with one thread, or a small zone,
+// the caller formats each block itself. The text is the same either way.
 template <typename Emit>
-Result<void> each_block_parallel(const Zone& zone, unsigned threads, Emit&& emit)
+Result<void> each_block(const Zone& zone, unsigned threads, Emit&& emit)
 {
     constexpr size_t block = 4096; // RRsets; about 1 MB of text when signed
     const size_t blocks = (zone.size() + block - 1) / block;
+    auto format_block = [&zone](size_t b, std::string& text) {
+        text.clear();
+        format_rrsets(zone, b * block, std::min(zone.size(), (b + 1) * block), text);
+    };
+    if (threads <= 1 || blocks < 4) {
+        std::string text;
+        for (size_t b = 0; b < blocks; ++b) {
+            format_block(b, text);
+            SIGNET_TRY(emit(text));
+        }
+        return {};
+    }
     std::vector<std::string> ready(threads), next(threads);
     auto format_round = [&](size_t round, std::vector<std::string>& texts) {
         std::vector<std::thread> workers;
         for (unsigned t = 0; t < threads; ++t) {
             texts[t].clear();
-            const size_t b = round * threads + t;
-            if (b >= blocks)
-                break;
-            workers.emplace_back([&zone, &texts, b, t] {
-                format_rrsets(zone, b * block, std::min(zone.size(), (b + 1) * block), texts[t]);
-            });
+            if (const size_t b = round * threads + t; b < blocks)
+                workers.emplace_back(format_block, b, std::ref(texts[t]));
         }
         return workers;
     };
@@ -115,7 +108,7 @@ void append_record(std::string& out, NameView owner, uint32_t ttl, RRType type, 
 std::string zone_to_text(const Zone& zone)
 {
     std::string out;
-    (void)each_line(zone, [&](std::string_view chunk) -> Result<void> {
+    (void)each_block(zone, 1, [&](std::string_view chunk) -> Result<void> {
         out += chunk;
         return {};
     });
@@ -127,15 +120,13 @@ Result<void> write_zone_text(const Zone& zone, const std::function<Result<void>(
 {
     if (threads == 0)
         threads = std::max(1u, std::thread::hardware_concurrency());
-    if (threads == 1 || zone.size() < 16384)
-        return each_line(zone, sink);
-    return each_block_parallel(zone, threads, sink);
+    return each_block(zone, threads, sink);
 }
 
 Result<void> write_zone_file(const Zone& zone, const std::filesystem::path& path)
 {
     auto file = SIGNET_TRY(AtomicFile::create(path));
-    SIGNET_TRY(each_line(zone, [&](std::string_view chunk) { return file.write(chunk); }));
+    SIGNET_TRY(each_block(zone, 1, [&](std::string_view chunk) { return file.write(chunk); }));
     return file.commit();
 }
 
