@@ -1,7 +1,5 @@
 #include <signet/crypto/dnssec.h>
 
-#include <algorithm>
-#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -248,25 +246,20 @@ Nsec3Hasher::Nsec3Hasher(std::string_view salt, uint16_t iterations)
         throw std::runtime_error("OpenSSL offers no SHA-1, which NSEC3 needs");
 }
 
-Nsec3Hasher::Hash Nsec3Hasher::hash(dns::NameView owner)
+Nsec3Hash Nsec3Hasher::hash(dns::NameView owner)
 {
-    // Length octets are below 64, so lower-casing every octet of the wire
-    // form changes only the letters of labels.
-    char canonical[255];
-    std::string_view wire = owner.wire();
-    std::transform(wire.begin(), wire.end(), canonical,
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; });
+    std::array<char, 255> canonical;
+    std::string_view input = owner.lowercased_wire(canonical);
     // IH(salt, x, 0) = H(x || salt); IH(salt, x, k) = H(IH(salt, x, k-1) || salt).
-    Hash out;
-    auto* digest = reinterpret_cast<unsigned char*>(out.data());
-    std::string_view input(canonical, wire.size());
+    Nsec3Hash out;
+    auto* digest = reinterpret_cast<unsigned char*>(out.octets.data());
     for (uint32_t round = 0; round <= iterations_; ++round) {
         if (EVP_DigestInit_ex2(ctx_.get(), md_.get(), nullptr) != 1
             || EVP_DigestUpdate(ctx_.get(), input.data(), input.size()) != 1
             || EVP_DigestUpdate(ctx_.get(), salt_.data(), salt_.size()) != 1
             || EVP_DigestFinal_ex(ctx_.get(), digest, nullptr) != 1)
             throw std::runtime_error("OpenSSL cannot compute SHA-1");
-        input = std::string_view(out.data(), out.size());
+        input = out.view();
     }
     return out;
 }

@@ -189,10 +189,14 @@ Result<Bytes> from_base64(std::string_view text)
     return out;
 }
 
-std::string to_base32hex(std::string_view bytes)
+std::string to_base32hex(std::string_view bytes, HexCase letters)
 {
     std::string out;
     detail::append_base32hex(out, bytes);
+    if (letters == HexCase::Lower) {
+        for (char& c : out)
+            c = c >= 'A' ? static_cast<char>(c + ('a' - 'A')) : c; // the alphabet is 0-9 and A-V
+    }
     return out;
 }
 

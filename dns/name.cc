@@ -154,14 +154,19 @@ NameView NameView::parent() const
 
 std::string_view NameView::first_label() const { return wire_.substr(1, static_cast<uint8_t>(wire_[0])); }
 
-Name NameView::lowercased() const
+std::string_view NameView::lowercased_wire(std::array<char, 255>& buffer) const
 {
     // Length octets are below 64 and so never letters: lower-casing every
     // octet lower-cases the labels.
-    Bytes wire(wire_);
-    for (char& c : wire)
-        c = static_cast<char>(lower(static_cast<uint8_t>(c)));
-    return Name(std::move(wire));
+    std::transform(wire_.begin(), wire_.end(), buffer.begin(),
+                   [](char c) { return static_cast<char>(lower(static_cast<uint8_t>(c))); });
+    return std::string_view(buffer.data(), wire_.size());
+}
+
+Name NameView::lowercased() const
+{
+    std::array<char, 255> buffer;
+    return Name(Bytes(lowercased_wire(buffer)));
 }
 
 Bytes NameView::canonical_key() const

@@ -22,12 +22,6 @@ using dns::Role;
 using dns::RRType;
 using namespace detail;
 
-dns::Bytes nsec3_hash(dns::NameView name, std::string_view salt, uint16_t iterations)
-{
-    auto hash = crypto::Nsec3Hasher(salt, iterations).hash(name);
-    return Bytes(hash.data(), hash.size());
-}
-
 namespace {
 
 // Types the signer makes itself; the input's copies are dropped. An apex
@@ -69,7 +63,7 @@ struct Out {
 };
 
 struct Nsec3Entry {
-    crypto::Nsec3Hasher::Hash hash;
+    crypto::Nsec3Hash hash;
     Bytes bitmap;
     dns::NameView name; // for messages
 };
@@ -331,8 +325,7 @@ private:
         }
         for (dns::NameView name : ent_names_)
             nsec3_.push_back(Nsec3Entry { hasher.hash(name), Bytes(), name });
-        std::sort(nsec3_.begin(), nsec3_.end(),
-                  [](const auto& a, const auto& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
+        std::sort(nsec3_.begin(), nsec3_.end(), [](const auto& a, const auto& b) { return a.hash < b.hash; });
         for (size_t i = 1; i < nsec3_.size(); ++i) {
             if (nsec3_[i].hash == nsec3_[i - 1].hash)
                 return fail(ErrorCode::Dnssec,
@@ -341,7 +334,7 @@ private:
         }
         // The hashed owner names, one after another in one buffer: a
         // 32-character label (20 octets in base32hex) before the apex.
-        constexpr size_t label_size = (crypto::Nsec3Hasher::size * 8 + 4) / 5;
+        constexpr size_t label_size = (crypto::Nsec3Hash::size * 8 + 4) / 5;
         const std::string_view apex = apex_.wire();
         const size_t each = 1 + label_size + apex.size();
         if (each > dns::Name::max_wire_length)
@@ -352,12 +345,9 @@ private:
         nsec3_names_.reserve(nsec3_.size());
         char* at = nsec3_owners_.data();
         for (const auto& entry : nsec3_) {
-            // In lower case, as other signers write them (the alphabet is
-            // 0-9 and A-V: no locale needed).
-            std::string label = dns::to_base32hex(std::string_view(entry.hash.data(), entry.hash.size()));
+            const std::string label = dns::to_base32hex(entry.hash.view(), HexCase::Lower);
             at[0] = static_cast<char>(label_size);
-            std::transform(label.begin(), label.end(), at + 1,
-                           [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; });
+            std::copy(label.begin(), label.end(), at + 1);
             std::copy(apex.begin(), apex.end(), at + 1 + label_size);
             nsec3_names_.push_back(dns::NameView::from_valid_wire(std::string_view(at, each)));
             at += each;
@@ -374,9 +364,9 @@ private:
         put_u16(rdata, params.iterations);
         rdata.push_back(static_cast<char>(params.salt.size()));
         rdata += params.salt;
-        const auto& next = nsec3_[(index + 1) % nsec3_.size()].hash;
+        const std::string_view next = nsec3_[(index + 1) % nsec3_.size()].hash.view();
         rdata.push_back(static_cast<char>(next.size()));
-        rdata.append(next.data(), next.size());
+        rdata += next;
         rdata += nsec3_[index].bitmap;
         return rdata;
     }
@@ -719,7 +709,8 @@ private:
         std::string_view rrsig = out_.bytes_at(job.at, job.prefix);
         Bytes data(rrsig);
         std::vector<std::string_view> rdatas(rrset.rdatas().begin(), rrset.rdatas().end());
-        append_signed_rrs(data, rrset.owner().lowercased().wire(), rrset.type(), rrset.ttl(), rdatas);
+        std::array<char, 255> owner;
+        append_signed_rrs(data, rrset.owner().lowercased_wire(owner), rrset.type(), rrset.ttl(), rdatas);
         auto signature = store.sign(key.planned->locator, key.planned->algorithm, data);
         if (!signature)
             return fail(signature.error().with_context(fmt::format("signing {} {} in zone '{}'", rrset.owner().to_text(),

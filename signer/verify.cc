@@ -302,7 +302,7 @@ private:
     }
 
     struct Nsec3Record {
-        crypto::Nsec3Hasher::Hash hash; // from the owner name
+        crypto::Nsec3Hash hash; // from the owner name
         std::string_view next; // next hashed owner
         std::string_view bitmap; // wire
         bool opt_out;
@@ -342,7 +342,7 @@ private:
                     continue;
                 dns::NameView owner = sets[i].owner();
                 auto hash = dns::from_base32hex(owner.first_label());
-                if (!(owner.parent() == apex_) || !hash || hash->size() != crypto::Nsec3Hasher::size) {
+                if (!(owner.parent() == apex_) || !hash || hash->size() != crypto::Nsec3Hash::size) {
                     error(fmt::format("NSEC3 owner {} is not a hash directly below the apex", owner.to_text()));
                     continue;
                 }
@@ -358,7 +358,7 @@ private:
                 Nsec3Record record { {}, rdata.substr(hash_at + 1, next_length),
                                      rdata.substr(std::min(rdata.size(), hash_at + 1 + next_length)),
                                      (rdata[1] & 1) != 0 };
-                std::copy(hash->begin(), hash->end(), record.hash.begin());
+                std::copy(hash->begin(), hash->end(), record.hash.octets.begin());
                 records.push_back(record);
             }
         }
@@ -367,18 +367,17 @@ private:
             return;
         }
         std::sort(records.begin(), records.end(),
-                  [](const Nsec3Record& a, const Nsec3Record& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
+                  [](const Nsec3Record& a, const Nsec3Record& b) { return a.hash < b.hash; });
         for (size_t k = 0; k < records.size(); ++k) {
             const Nsec3Record& following = records[(k + 1) % records.size()];
-            if (records[k].next != std::string_view(following.hash.data(), following.hash.size()))
+            if (records[k].next != following.hash.view())
                 error(fmt::format("NSEC3 chain broken at {}: next hashed owner is not {}",
-                                  dns::to_base32hex(std::string_view(records[k].hash.data(), records[k].hash.size())),
-                                  dns::to_base32hex(std::string_view(following.hash.data(), following.hash.size()))));
+                                  dns::to_base32hex(records[k].hash.view()), dns::to_base32hex(following.hash.view())));
         }
         // Names that must (or, under opt-out, may) have an NSEC3 record,
         // taken in hash order and matched against the chain in one pass.
         struct Expected {
-            crypto::Nsec3Hasher::Hash hash;
+            crypto::Nsec3Hash hash;
             dns::NameView name;
             const OwnerRange* range; // null for an empty non-terminal
             bool optional;
@@ -397,13 +396,12 @@ private:
                 expected.push_back(Expected { hasher.hash(up), up, nullptr, optional });
             }
         }
-        std::sort(expected.begin(), expected.end(),
-                  [](const Expected& a, const Expected& b) { return crypto::Nsec3Hasher::compare(a.hash, b.hash) < 0; });
+        std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) { return a.hash < b.hash; });
         size_t r = 0;
         for (const Expected& want : expected) {
-            while (r < records.size() && crypto::Nsec3Hasher::compare(records[r].hash, want.hash) < 0)
+            while (r < records.size() && records[r].hash < want.hash)
                 ++r;
-            if (r == records.size() || crypto::Nsec3Hasher::compare(records[r].hash, want.hash) != 0) {
+            if (r == records.size() || records[r].hash != want.hash) {
                 if (!want.optional)
                     error(fmt::format("{} has no NSEC3 record", want.name.to_text()));
                 else if (!(r == 0 ? records.back() : records[r - 1]).opt_out)
@@ -425,8 +423,7 @@ private:
         }
         for (const auto& record : records) {
             if (!record.used)
-                error(fmt::format("NSEC3 record {} matches no name of the zone",
-                                  dns::to_base32hex(std::string_view(record.hash.data(), record.hash.size()))));
+                error(fmt::format("NSEC3 record {} matches no name of the zone", dns::to_base32hex(record.hash.view())));
         }
     }
 

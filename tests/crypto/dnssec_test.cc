@@ -34,30 +34,43 @@ TEST(Dnssec, Sha256InPiecesIsTheSha256OfTheWhole)
 
 TEST(Dnssec, Nsec3HashOfRfc5155AppendixAAndItsOrder)
 {
-    // RFC 5155 Appendix A: salt aabbccdd, 12 iterations.
+    // RFC 5155 Appendix A: salt AABBCCDD, 12 iterations.
     Nsec3Hasher hasher(std::string("\xaa\xbb\xcc\xdd", 4), 12);
-    auto hash = [&](std::string_view text) {
-        auto h = hasher.hash(*dns::Name::from_text(text));
-        return dns::to_base32hex(std::string_view(h.data(), h.size()));
+    auto hash = [&](std::string_view owner) {
+        return dns::to_base32hex(hasher.hash(*dns::Name::from_text(owner)).view(), HexCase::Lower);
     };
-    EXPECT_EQ(hash("example."), "0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM");
-    EXPECT_EQ(hash("A.EXAMPLE."), "35MTHGPGCU1QG68FAB165KLNSNK3DPVL");
-    EXPECT_EQ(hash("a.example."), "35MTHGPGCU1QG68FAB165KLNSNK3DPVL");
+    struct Vector {
+        const char* owner;
+        const char* hash;
+    };
+    for (auto [owner, expected] : { Vector { "example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom" },
+                                    Vector { "a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl" },
+                                    Vector { "ai.example.", "gjeqe526plbf1g8mklp59enfd789njgi" },
+                                    Vector { "ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr" },
+                                    Vector { "ns2.example.", "q04jkcevqvmu85r014c7dkba38o0ji5r" },
+                                    Vector { "w.example.", "k8udemvp1j2f7eg6jebps17vp3n8i58h" },
+                                    Vector { "*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en" },
+                                    Vector { "x.w.example.", "b4um86eghhds6nea196smvmlo4ors995" },
+                                    Vector { "y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc" },
+                                    Vector { "x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s" },
+                                    Vector { "xx.example.", "t644ebqk9bibcna874givr6joj62mlhv" } })
+        EXPECT_EQ(hash(owner), expected) << owner;
+    // Case does not matter.
+    EXPECT_EQ(hash("XX.Example."), hash("xx.example."));
     // The chain's order is unsigned octet order, decided past the eighth
     // octet too.
-    std::vector<Nsec3Hasher::Hash> hashes;
+    std::vector<Nsec3Hash> hashes;
     for (int i = 0; i < 64; ++i) {
-        Nsec3Hasher::Hash h {};
-        for (size_t k = 0; k < h.size(); ++k)
-            h[k] = static_cast<char>(k < 9 && i % 4 == 0 ? 0x80 : (i * 37 + static_cast<int>(k) * 11) & 0xff);
+        Nsec3Hash h {};
+        for (size_t k = 0; k < Nsec3Hash::size; ++k)
+            h.octets[k] = static_cast<char>(k < 9 && i % 4 == 0 ? 0x80 : (i * 37 + static_cast<int>(k) * 11) & 0xff);
         hashes.push_back(h);
     }
     for (const auto& a : hashes) {
         for (const auto& b : hashes) {
-            const int expected = std::string_view(a.data(), a.size()).compare(std::string_view(b.data(), b.size()));
-            const int got = Nsec3Hasher::compare(a, b);
-            EXPECT_EQ(expected < 0, got < 0);
-            EXPECT_EQ(expected == 0, got == 0);
+            const int expected = a.view().compare(b.view());
+            EXPECT_EQ(expected < 0, a < b);
+            EXPECT_EQ(expected == 0, a == b);
         }
     }
 }

@@ -1,11 +1,12 @@
 // DNSSEC primitives that need no token: DNSKEY RDATA, key tags, DS digests,
-// and signature verification with OpenSSL. Verification is deliberately a
-// different code path from signing (which happens in the PKCS#11 token), so
-// that the signer's self-check does not share the signer's mistakes.
+// the NSEC3 hash, and signature verification with OpenSSL. Verification is
+// deliberately a different code path from signing (which happens in the
+// PKCS#11 token), so that the signer's self-check does not share the
+// signer's mistakes.
 #pragma once
 
 #include <array>
-
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -58,32 +59,37 @@ private:
     ossl::MdCtx ctx_;
 };
 
-// The NSEC3 hash of RFC 5155 §5 (SHA-1, the only algorithm defined) with
-// one salt and iteration count, for hashing every name of a zone: the
-// digest and its context are set up once. One object per thread.
-class Nsec3Hasher {
-public:
+// An NSEC3 hash (RFC 5155 §5; SHA-1, the only algorithm defined): 20 octets,
+// ordered as the NSEC3 chain is, by unsigned octets.
+struct Nsec3Hash {
     static constexpr size_t size = 20;
-    using Hash = std::array<char, size>;
-    Nsec3Hasher(std::string_view salt, uint16_t iterations);
-    // Octet order of two hashes (<0, 0, >0), which is the NSEC3 chain's
-    // order; cheap, since a zone's hashes are sorted and searched a lot.
-    static int compare(const Hash& a, const Hash& b)
+    std::array<char, size> octets;
+
+    std::string_view view() const { return std::string_view(octets.data(), size); }
+    bool operator==(const Nsec3Hash&) const = default;
+    std::strong_ordering operator<=>(const Nsec3Hash& other) const
     {
-        // Hashes are uniform: the first eight octets nearly always decide.
-        auto head = [](const Hash& h) {
+        // A zone's hashes are sorted and searched a lot, and being uniform
+        // the first eight octets nearly always decide.
+        auto head = [](const Nsec3Hash& h) {
             uint64_t value = 0;
             for (size_t i = 0; i < 8; ++i)
-                value = (value << 8) | static_cast<uint8_t>(h[i]);
+                value = (value << 8) | static_cast<uint8_t>(h.octets[i]);
             return value;
         };
-        const uint64_t x = head(a), y = head(b);
-        if (x != y)
-            return x < y ? -1 : 1;
-        return std::memcmp(a.data() + 8, b.data() + 8, size - 8);
+        if (auto order = head(*this) <=> head(other); order != 0)
+            return order;
+        return std::memcmp(octets.data() + 8, other.octets.data() + 8, size - 8) <=> 0;
     }
-    // The hash of `owner` (lower-cased first, RFC 4034 §6.2).
-    Hash hash(dns::NameView owner);
+};
+
+// Hashes every name of a zone with one salt and iteration count: the digest
+// and its context are set up once. One object per thread.
+class Nsec3Hasher {
+public:
+    Nsec3Hasher(std::string_view salt, uint16_t iterations);
+    // The hash of `owner`, lower-cased first (RFC 4034 §6.2).
+    Nsec3Hash hash(dns::NameView owner);
 
 private:
     Bytes salt_;

@@ -9,6 +9,7 @@
 // to view(), and converts to a NameView wherever one is expected.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +63,9 @@ public:
     // The first label, without its length octet.
     std::string_view first_label() const;
     Name lowercased() const;
+    // The lower-cased wire form (RFC 4034 §6.2) written into `buffer`,
+    // without allocating: for hashing or signing many names.
+    std::string_view lowercased_wire(std::array<char, 255>& buffer) const;
 
     // Bytes whose plain byte order is the canonical order of the names, for
     // sorting many names fast: labels reversed, lower-cased and escaped so

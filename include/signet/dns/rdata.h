@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <signet/base/error.h>
+#include <signet/base/hex.h>
 #include <signet/dns/name.h>
 
 namespace signet::dns {
@@ -108,7 +109,9 @@ Result<std::vector<RRType>> type_bitmap_from_wire(std::string_view wire);
 // Encodings used by RDATA presentation formats.
 std::string to_base64(std::string_view bytes);
 Result<Bytes> from_base64(std::string_view text);
-std::string to_base32hex(std::string_view bytes); // RFC 4648 §7, upper case, no padding
+// RFC 4648 §7 ("extended hex"), no padding: upper case in RDATA (NSEC3's next
+// hashed owner), lower case in NSEC3 owner names as signers write them.
+std::string to_base32hex(std::string_view bytes, HexCase letters = HexCase::Upper);
 Result<Bytes> from_base32hex(std::string_view text); // either case, no padding
 // Hex as RDATA presentation formats write it (upper case) and read it
 // (either case): signet::to_hex and signet::from_hex (signet/base/hex.h).

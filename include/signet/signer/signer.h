@@ -63,7 +63,4 @@ Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, co
 Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, const SigningPlan& plan,
                            crypto::p11::KeyStore& token, TimePoint now);
 
-// RFC 5155 §5: the iterated, salted SHA-1 hash of a name.
-dns::Bytes nsec3_hash(dns::NameView name, std::string_view salt, uint16_t iterations);
-
 } // namespace signet::signer
