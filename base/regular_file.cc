@@ -11,22 +11,6 @@
 
 namespace signet {
 
-ReadFd& ReadFd::operator=(ReadFd&& other) noexcept
-{
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-ReadFd::~ReadFd()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
 std::string_view file_kind(mode_t mode)
 {
     if (S_ISDIR(mode))
@@ -48,7 +32,7 @@ Result<RegularFile> open_regular_file(const std::filesystem::path& path)
 {
     // O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise.
     // O_NOCTTY: a terminal must not become ours by being named here.
-    ReadFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (fd.get() < 0) {
         int error = errno;
         if (error == ENOENT)

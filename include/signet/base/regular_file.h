@@ -12,40 +12,12 @@
 #include <string_view>
 
 #include <signet/base/error.h>
+#include <signet/base/unique_fd.h>
 
 namespace signet {
 
-// A file descriptor open for reading, closed when it goes out of scope.
-class ReadFd {
-public:
-    explicit ReadFd(int fd = -1)
-        : fd_(fd)
-    {
-    }
-    ReadFd(ReadFd&& other) noexcept
-        : fd_(other.release())
-    {
-    }
-    ReadFd& operator=(ReadFd&& other) noexcept;
-    ReadFd(const ReadFd&) = delete;
-    ReadFd& operator=(const ReadFd&) = delete;
-    ~ReadFd();
-
-    int get() const { return fd_; }
-    // The descriptor, now the caller's to close.
-    int release()
-    {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-
-private:
-    int fd_;
-};
-
 struct RegularFile {
-    ReadFd fd; // blocking reads, close-on-exec
+    UniqueFd fd; // blocking reads, close-on-exec
     uint64_t size = 0; // when it was opened
     mode_t mode = 0; // permission bits and type
 };
