@@ -10,12 +10,44 @@
 #include <sstream>
 #include <variant>
 
+#include <arpa/inet.h>
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 namespace signet::app {
 
 using enforcer::Policy;
+namespace fs = std::filesystem;
+
+std::optional<HostPort> parse_host_port(std::string_view text)
+{
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == text.size() || text.size() - colon - 1 > 5)
+        return std::nullopt;
+    std::string_view host = text.substr(0, colon), port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    for (char c : port_text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        port = port * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (port == 0 || port > 65535)
+        return std::nullopt;
+    in6_addr address6 {};
+    in_addr address4 {};
+    std::string literal;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        literal = std::string(host.substr(1, host.size() - 2));
+        if (::inet_pton(AF_INET6, literal.c_str(), &address6) != 1)
+            return std::nullopt;
+    } else {
+        literal = std::string(host);
+        if (::inet_pton(AF_INET, literal.c_str(), &address4) != 1)
+            return std::nullopt;
+    }
+    return HostPort { std::move(literal), static_cast<uint16_t>(port) };
+}
 
 namespace {
 
@@ -163,6 +195,15 @@ std::string quote(std::string_view text)
     return out;
 }
 
+// POSIX portable user and group names: letters, digits, '.', '_', '-', not
+// starting with '-'.
+bool is_group_name(std::string_view name)
+{
+    return !name.empty() && name.size() <= 32 && name.front() != '-' && std::ranges::all_of(name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
 bool is_bare_key(std::string_view name)
 {
     return !name.empty() && std::ranges::all_of(name, [](char c) {
@@ -217,6 +258,7 @@ private:
     Result<std::string> string_value(const toml::node& node, std::string_view key) const;
     Result<HsmConfig> read_hsm(const toml::table& table) const;
     Result<ZonesConfig> read_zones(const toml::table& table) const;
+    Result<DaemonConfig> read_daemon(const toml::table& table) const;
     Result<Policy> read_policy(const toml::table& table, std::string_view name) const;
     Result<void> read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const;
     Result<Duration> duration_value(const toml::node& node, std::string_view key,
@@ -240,6 +282,7 @@ Result<Config> Reader::read(std::string_view text)
     HsmConfig hsm;
     hsm.pin_file = state_dir_ / hsm.pin_file;
     config.hsm = std::move(hsm);
+    config.daemon.control = state_dir_ / config.daemon.control;
     for (auto&& [key, node] : root) {
         if (key == "hsm") {
             auto* table = node.as_table();
@@ -251,6 +294,11 @@ Result<Config> Reader::read(std::string_view text)
             if (!table)
                 return error_at(node.source(), fmt::format("zones must be a table, not {}", type_name(node.type())));
             config.zones = SIGNET_TRY(read_zones(*table));
+        } else if (key == "daemon") {
+            auto* table = node.as_table();
+            if (!table)
+                return error_at(node.source(), fmt::format("daemon must be a table, not {}", type_name(node.type())));
+            config.daemon = SIGNET_TRY(read_daemon(*table));
         } else if (key == "policy") {
             auto* policies = node.as_table();
             if (!policies)
@@ -268,7 +316,7 @@ Result<Config> Reader::read(std::string_view text)
             }
         } else {
             return error_at(key.source(),
-                            fmt::format("unknown key '{}': expected [hsm], [zones] or [policy.NAME]", key.str()));
+                            fmt::format("unknown key '{}': expected [hsm], [zones], [daemon] or [policy.NAME]", key.str()));
         }
     }
     if (!config.policies.contains("default"))
@@ -323,6 +371,41 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
     }
     hsm.pin_file = state_dir_ / pin_file; // an absolute pin_file replaces the state dir
     return hsm;
+}
+
+Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
+{
+    DaemonConfig daemon;
+    for (auto&& [key, node] : table) {
+        if (key != "control" && key != "control-group" && key != "metrics")
+            return unknown_key(key, "daemon");
+        auto value = SIGNET_TRY(string_value(node, key.str()));
+        if (key == "control") {
+            if (value.empty())
+                return error_at(node.source(), "control must not be empty: signetd needs its control socket");
+            // sockaddr_un holds 107 bytes of path.
+            fs::path path = state_dir_ / value;
+            if (path.string().size() > 107)
+                return error_at(node.source(), fmt::format("control socket path {} is longer than the 107 bytes a "
+                                                           "Unix socket may have",
+                                                           path.string()));
+            daemon.control = std::move(path);
+        } else if (key == "control-group") {
+            if (!value.empty() && !is_group_name(value))
+                return error_at(node.source(), fmt::format("bad group name '{}'", value));
+            daemon.control_group = std::move(value);
+        } else {
+            if (!value.empty() && !parse_host_port(value))
+                return error_at(node.source(), fmt::format("metrics must be ADDRESS:PORT (IPv6: [ADDRESS]:PORT) or "
+                                                           "empty, not '{}'",
+                                                           value));
+            if (!value.empty())
+                return error_at(node.source(), "metrics: signetd does not serve metrics yet; leave it empty "
+                                               "(`signet zone status --json` has the figures)");
+            daemon.metrics = std::move(value);
+        }
+    }
+    return daemon;
 }
 
 Result<ZonesConfig> Reader::read_zones(const toml::table& table) const

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,15 +32,17 @@ std::string read_holder(int fd)
 
 } // namespace
 
-StateLock::StateLock(fs::path path, int fd)
+StateLock::StateLock(fs::path path, int fd, bool owner)
     : path_(std::move(path))
     , fd_(fd)
+    , owner_(owner)
 {
 }
 
 StateLock::StateLock(StateLock&& other) noexcept
     : path_(std::move(other.path_))
     , fd_(std::exchange(other.fd_, -1))
+    , owner_(other.owner_)
 {
 }
 
@@ -48,7 +51,8 @@ StateLock::~StateLock()
     if (fd_ < 0)
         return;
     // Emptied first, so that nobody reads a holder that has gone.
-    (void)::ftruncate(fd_, 0);
+    if (owner_)
+        (void)::ftruncate(fd_, 0);
     ::close(fd_); // releases the flock
 }
 
@@ -72,6 +76,9 @@ Result<StateLock> StateLock::acquire(const fs::path& state_dir, std::string_view
         if (std::chrono::steady_clock::now() >= deadline) {
             std::string holder = read_holder(fd);
             ::close(fd);
+            if (wait.count() == 0)
+                return fail(ErrorCode::Conflict, fmt::format("{}: held by another process ({})", path.string(),
+                                                             holder.empty() ? "holder unknown" : holder));
             return fail(ErrorCode::Conflict,
                         fmt::format("{}: another signet is changing this state directory ({}); waited {:.1f} s "
                                     "(--wait SECONDS waits longer)",
@@ -86,7 +93,25 @@ Result<StateLock> StateLock::acquire(const fs::path& state_dir, std::string_view
         ::close(fd);
         return fail(ErrorCode::Io, fmt::format("{}: cannot write the holder: {}", path.string(), std::strerror(error)));
     }
-    return StateLock(std::move(path), fd);
+    return StateLock(std::move(path), fd, true);
+}
+
+Result<StateLock> StateLock::inherit(const fs::path& state_dir, int fd)
+{
+    fs::path path = state_dir / "lock";
+    StateLock held(path, fd, false); // ours from here on, closed on failure too
+    struct stat given {}, named {};
+    if (fd < 0 || ::fstat(fd, &given) != 0)
+        return fail(ErrorCode::Usage, fmt::format("SIGNET_LOCK_FD={}: not an open descriptor", fd));
+    if (::stat(path.c_str(), &named) != 0 || given.st_dev != named.st_dev || given.st_ino != named.st_ino)
+        return fail(ErrorCode::Usage, fmt::format("SIGNET_LOCK_FD={}: not the state lock {}", fd, path.string()));
+    // Through the holder's own open file the lock is ours already, and this
+    // succeeds at once; any other descriptor of the file would have to wait.
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+        return fail(ErrorCode::Conflict, fmt::format("SIGNET_LOCK_FD={}: {} is held by another process ({})", fd,
+                                                     path.string(), read_holder(fd)));
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return held;
 }
 
 } // namespace signet::app

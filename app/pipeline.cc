@@ -187,7 +187,10 @@ Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs:
             return fail(ErrorCode::Config, fmt::format("{}: no state directory", dir.string()));
         // Before the store is read: what a writer plans from must be what
         // it commits onto.
-        lock.emplace(SIGNET_TRY(StateLock::acquire(dir, options.command, options.wait)));
+        if (options.inherited_lock)
+            lock.emplace(SIGNET_TRY(StateLock::inherit(dir, *options.inherited_lock)));
+        else
+            lock.emplace(SIGNET_TRY(StateLock::acquire(dir, options.command, options.wait)));
     }
     auto db = SIGNET_TRY(enforcer::KeyDb::open(dir / "signet.db"));
     return Context(std::move(config), std::move(db), dir, std::move(lock));

@@ -186,6 +186,42 @@ TEST(Config, UnknownKeyIsAnErrorAtTheKey)
     EXPECT_TRUE(starts_with(error_of("verbose = true\n"), "signet.toml:1:1: unknown key 'verbose'"));
 }
 
+TEST(Config, DaemonTable)
+{
+    // The control socket lives in the state dir unless placed elsewhere.
+    EXPECT_EQ(parsed("").daemon.control, state / "signetd.sock");
+    auto config = parsed("[daemon]\ncontrol = \"/run/signet/control\"\ncontrol-group = \"dns-admin\"\nmetrics = \"\"\n");
+    EXPECT_EQ(config.daemon.control, "/run/signet/control");
+    EXPECT_EQ(config.daemon.control_group, "dns-admin");
+    EXPECT_EQ(parsed("[daemon]\ncontrol = \"ctl.sock\"\n").daemon.control, state / "ctl.sock");
+
+    EXPECT_EQ(error_of("[daemon]\nlisten = [\"127.0.0.1:53\"]\n"), "signet.toml:2:1: unknown key 'listen' in [daemon]");
+    EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol = \"\"\n"), "signet.toml:2:11: control must not be empty"));
+    EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol = \"/" + std::string(120, 'x') + "\"\n"),
+                            "signet.toml:2:11: control socket path"));
+    EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol-group = \"-rf\"\n"), "signet.toml:2:17: bad group name"));
+    EXPECT_TRUE(starts_with(error_of("[daemon]\nmetrics = \"localhost\"\n"), "signet.toml:2:11: metrics must be"));
+    // Well-formed, but not served yet: refused rather than ignored.
+    EXPECT_TRUE(starts_with(error_of("[daemon]\nmetrics = \"127.0.0.1:9153\"\n"),
+                            "signet.toml:2:11: metrics: signetd does not serve metrics yet"));
+}
+
+TEST(Config, HostAndPort)
+{
+    auto v4 = parse_host_port("127.0.0.1:9153");
+    ASSERT_TRUE(v4);
+    EXPECT_EQ(v4->address, "127.0.0.1");
+    EXPECT_EQ(v4->port, 9153);
+    auto v6 = parse_host_port("[::1]:80");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->address, "::1");
+    EXPECT_EQ(v6->port, 80);
+    for (std::string_view bad : { "", "127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:0", "127.0.0.1:65536",
+                                  "127.0.0.1:99999999", "::1:80", "[::1]", "[127.0.0.1]:80", "localhost:80",
+                                  "127.0.0.1:8a" })
+        EXPECT_FALSE(parse_host_port(bad)) << bad;
+}
+
 TEST(Config, BadDurationIsAnErrorAtTheValue)
 {
     EXPECT_TRUE(starts_with(error_of("[policy.default]\nzsk-lifetime = \"30x\"\n"),

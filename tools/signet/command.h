@@ -25,6 +25,10 @@ struct Globals {
     bool json = false;
     double wait_seconds = 5; // --wait: for another writer to finish
     std::string command_line; // this command, as the state lock shows it to others
+    bool changes_state = false; // the command chosen writes (see changes_state())
+    // Run by signetd for a client: the daemon's state lock, inherited
+    // ($SIGNET_LOCK_FD).
+    std::optional<int> inherited_lock;
 
     // The clock every part uses: fixed at --now when given.
     Result<std::unique_ptr<Clock>> clock() const;
@@ -36,6 +40,11 @@ struct Globals {
 // A handler returns the exit status (0 or 1) or an error, which main prints
 // as "file:line: what is wrong" and turns into exit status 1.
 using Handler = std::function<Result<int>()>;
+
+// Marks `command` as one that changes the store, the token or an output.
+// While signetd owns the state dir, main sends such a command to the daemon
+// instead of running it here.
+void changes_state(CLI::App* command, Globals& globals);
 
 // Each noun adds its subcommands to `app` and stores the chosen handler.
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen);

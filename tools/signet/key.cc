@@ -235,6 +235,7 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
                                              : "confirm that the parent no longer publishes the DS of a key");
         cmd->add_option("zone", *zone, "the zone")->required();
         cmd->add_option("keytag", *tag, "the key tag of the KSK or CSK")->required();
+        changes_state(cmd, globals);
         cmd->callback([&globals, &chosen, zone, tag, seen] {
             chosen = [&globals, zone, tag, seen] { return confirm(globals, *zone, *tag, seen); };
         });
@@ -247,6 +248,7 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
     roll_cmd->add_option("zone", *roll_zone, "the zone")->required();
     roll_cmd->add_option("--role", *roll_role, "ksk, zsk or csk")->required();
     roll_cmd->add_flag("--emergency", *emergency, "the key is compromised: take the fastest safe path");
+    changes_state(roll_cmd, globals);
     roll_cmd->callback([&globals, &chosen, roll_zone, roll_role, emergency] {
         chosen = [&globals, roll_zone, roll_role, emergency] {
             return rollover(globals, *roll_zone, *roll_role, *emergency);
@@ -258,11 +260,13 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen)
     auto* lost_cmd = key->add_subcommand("lost", "a key's private key is gone from the token: a new key signs at once");
     lost_cmd->add_option("zone", *lost_zone, "the zone")->required();
     lost_cmd->add_option("keytag", *lost_tag, "the key tag of the lost key")->required();
+    changes_state(lost_cmd, globals);
     lost_cmd->callback([&globals, &chosen, lost_zone, lost_tag] {
         chosen = [&globals, lost_zone, lost_tag] { return lost(globals, *lost_zone, *lost_tag); };
     });
 
     auto* gc_cmd = key->add_subcommand("gc", "destroy token objects of runs that never committed, and of removed zones past their purge time");
+    changes_state(gc_cmd, globals);
     gc_cmd->callback([&globals, &chosen] { chosen = [&globals] { return gc(globals); }; });
 
     auto history_zone = std::make_shared<std::string>();
@@ -279,6 +283,7 @@ void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen)
     auto* cmd = app.add_subcommand("enforce", "run the enforcer at --now and print each zone's next event");
     cmd->add_option("zone", *zone, "the zone");
     cmd->add_flag("--all", *all, "every registered zone");
+    changes_state(cmd, globals);
     cmd->callback([&globals, &chosen, zone, all] { chosen = [&globals, zone, all] { return enforce(globals, *zone, *all); }; });
 }
 

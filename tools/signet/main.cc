@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <signet/app/control.h>
+
 #include "command.h"
 
 namespace signet::cli {
@@ -23,10 +25,37 @@ Result<app::Context> Globals::open(app::Access access) const
     options.access = access;
     options.wait = std::chrono::milliseconds(static_cast<int64_t>(wait_seconds * 1000));
     options.command = command_line;
+    if (access == app::Access::Write)
+        options.inherited_lock = inherited_lock;
     return app::Context::open(state, config, options);
 }
 
+void changes_state(CLI::App* command, Globals& globals)
+{
+    command->parse_complete_callback([&globals] { globals.changes_state = true; });
+}
+
 namespace {
+
+// A command that changes the state, sent to the signetd that owns it: its
+// exit status, or nullopt when no daemon runs (the command then runs here).
+Result<std::optional<int>> run_in_daemon(const Globals& globals, int argc, char** argv)
+{
+    std::filesystem::path dir = std::filesystem::absolute(globals.state);
+    // A configuration that cannot be read is the command's to report.
+    auto config = app::load_config(globals.config.value_or(dir / "signet.toml"), dir);
+    if (!config)
+        return std::optional<int>();
+    app::ControlRequest request;
+    request.args.assign(argv + 1, argv + argc);
+    std::error_code error;
+    request.cwd = std::filesystem::current_path(error).string();
+    if (error)
+        return fail(ErrorCode::Io, fmt::format("cannot tell the working directory: {}", error.message()));
+    if (!globals.now_text.empty())
+        request.now = globals.now_text;
+    return app::run_in_daemon(config->daemon.control, request);
+}
 
 int run(int argc, char** argv)
 {
@@ -38,6 +67,15 @@ int run(int argc, char** argv)
     globals.state = state_env && *state_env ? state_env : "/var/lib/signet";
     if (const char* now_env = std::getenv("SIGNET_NOW"))
         globals.now_text = now_env;
+    if (const char* lock_env = std::getenv("SIGNET_LOCK_FD"); lock_env && *lock_env) {
+        char* end = nullptr;
+        long fd = std::strtol(lock_env, &end, 10);
+        if (*end != '\0' || fd < 0 || fd > 1024) {
+            fmt::print(stderr, "signet: SIGNET_LOCK_FD={}: not a descriptor\n", lock_env);
+            return 2;
+        }
+        globals.inherited_lock = static_cast<int>(fd);
+    }
     std::string config;
     app.add_option("--state", globals.state, "state directory (default $SIGNET_STATE, else /var/lib/signet)");
     app.add_option("--config", config, "configuration file (default STATE/signet.toml)");
@@ -75,6 +113,15 @@ int run(int argc, char** argv)
     if (!chosen) {
         fmt::print(stderr, "signet: no command given; see signet --help\n");
         return 2;
+    }
+    if (globals.changes_state && !globals.inherited_lock) {
+        auto delegated = run_in_daemon(globals, argc, argv);
+        if (!delegated) {
+            fmt::print(stderr, "signet: {}\n", delegated.error().to_string());
+            return 1;
+        }
+        if (*delegated)
+            return **delegated;
     }
     auto status = chosen();
     if (!status) {

@@ -186,6 +186,7 @@ void add_sign_command(CLI::App& app, Globals& globals, Handler& chosen)
                   "signature-validity after it");
     cmd->add_flag("--check-output", command->check_output,
                   "read the written file back and check it again before it replaces the output");
+    changes_state(cmd, globals);
     cmd->callback([&globals, &chosen, command] { chosen = [&globals, command] { return sign(globals, *command); }; });
 }
 

@@ -423,6 +423,7 @@ void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--next-chain", add_command->next_chain, "the next certificate's chain (default: --chain)");
     add_cmd->add_option("--ttl", add_command->ttl, "TTL of the TLSA RRset in seconds (default 3600)");
     add_cmd->add_flag("--replace", add_command->replace, "change an existing binding (keeps what was published)");
+    changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
     });
@@ -444,6 +445,7 @@ void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen)
                          "one matched leave");
     remove_cmd->add_flag("--force", remove_command->force, "even when the live check says not to");
     add_live_options(remove_cmd, remove_command->live);
+    changes_state(remove_cmd, globals);
     remove_cmd->callback([&globals, &chosen, remove_command] {
         chosen = [&globals, remove_command] { return remove(globals, *remove_command); };
     });

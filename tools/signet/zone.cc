@@ -542,6 +542,7 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--input", add_command->input, "the unsigned zone file")->required();
     add_cmd->add_option("--output", add_command->output, "where the signed zone is written")->required();
     add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
+    changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
     });
@@ -552,6 +553,7 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     set_cmd->add_option("--input", set_command->input, "the unsigned zone file");
     set_cmd->add_option("--output", set_command->output, "where the signed zone is written");
     set_cmd->add_option("--policy", set_command->policy, "policy from signet.toml");
+    changes_state(set_cmd, globals);
     set_cmd->callback([&globals, &chosen, set_command] {
         chosen = [&globals, set_command] { return set(globals, *set_command); };
     });
@@ -564,6 +566,7 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     auto* remove_cmd = zone->add_subcommand("remove", "forget a zone and destroy its keys");
     remove_cmd->add_option("name", *name, "the zone")->required();
     remove_cmd->add_flag("--force", *force, "remove even while the parent may hold a DS for its keys");
+    changes_state(remove_cmd, globals);
     remove_cmd->callback([&globals, &chosen, name, force] {
         chosen = [&globals, name, force] { return remove(globals, *name, *force); };
     });
@@ -572,6 +575,7 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     auto* unsign_cmd = zone->add_subcommand("unsign", "take a zone to insecure safely: CDS/CDNSKEY DELETE, DS "
                                                       "removal, then unsigned output");
     unsign_cmd->add_option("name", *unsign_name, "the zone")->required();
+    changes_state(unsign_cmd, globals);
     unsign_cmd->callback(
         [&globals, &chosen, unsign_name] { chosen = [&globals, unsign_name] { return unsign(globals, *unsign_name); }; });
 

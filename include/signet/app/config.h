@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,15 +40,36 @@ struct ZonesConfig {
     bool allow_any_characters = false;
 };
 
+// [daemon]: signetd.
+struct DaemonConfig {
+    // The control socket the writing `signet` commands reach signetd by;
+    // absolute once loaded (a relative path is relative to the state dir).
+    std::filesystem::path control = "signetd.sock";
+    // The group that may use the control socket besides its owner (mode
+    // 0660); empty: the owner only (0600).
+    std::string control_group;
+    // "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6) of the Prometheus metrics;
+    // empty: none.
+    std::string metrics;
+};
+
 struct Config {
     std::filesystem::path path; // the file it came from
     std::filesystem::path state_dir; // absolute
     HsmConfig hsm;
     ZonesConfig zones;
+    DaemonConfig daemon;
     // By name; "default" is always there, from the built-in defaults when the
     // file does not define it.
     std::map<std::string, enforcer::Policy> policies;
 };
+
+struct HostPort {
+    std::string address; // an IPv4 or IPv6 literal, without brackets
+    uint16_t port = 0;
+};
+// "192.0.2.1:9153" or "[2001:db8::1]:9153"; nullopt for anything else.
+std::optional<HostPort> parse_host_port(std::string_view text);
 
 // Reads and checks `file`. A key that is left out takes its default; unknown
 // keys, values of the wrong type, bad values and policies that check_policy

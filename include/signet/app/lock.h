@@ -26,16 +26,27 @@ public:
     static Result<StateLock> acquire(const std::filesystem::path& state_dir, std::string_view command,
                                      std::chrono::milliseconds wait);
 
+    // The lock this process was handed by signetd, which runs the commands
+    // sent to it as children holding its lock (SIGNET_LOCK_FD). `fd` must be
+    // a descriptor of STATE_DIR/lock through which the lock is held. It is
+    // the lock's from now on (closed on failure too), and closed, with the
+    // holder left as it is, when the lock is dropped.
+    static Result<StateLock> inherit(const std::filesystem::path& state_dir, int fd);
+
+    // The descriptor through which the lock is held: for a child to inherit.
+    int fd() const { return fd_; }
+
     StateLock(StateLock&& other) noexcept;
     StateLock& operator=(StateLock&&) = delete;
     StateLock(const StateLock&) = delete;
     ~StateLock();
 
 private:
-    StateLock(std::filesystem::path path, int fd);
+    StateLock(std::filesystem::path path, int fd, bool owner);
 
     std::filesystem::path path_;
     int fd_ = -1;
+    bool owner_ = true; // took the lock itself, and wrote the holder
 };
 
 } // namespace signet::app

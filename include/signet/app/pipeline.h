@@ -43,6 +43,9 @@ struct OpenOptions {
     Access access = Access::Read;
     std::chrono::milliseconds wait { 5000 }; // for the state lock
     std::string command; // who holds the lock, for those who wait
+    // A command signetd runs for a client: the daemon's lock, inherited
+    // (see StateLock::inherit), instead of taking it.
+    std::optional<int> inherited_lock;
 };
 
 // An opened state dir. The token is opened (and the PIN read) only when a
