@@ -76,9 +76,6 @@ Result<StateLock> StateLock::acquire(const fs::path& state_dir, std::string_view
         if (std::chrono::steady_clock::now() >= deadline) {
             std::string holder = read_holder(fd);
             ::close(fd);
-            if (wait.count() == 0)
-                return fail(ErrorCode::Conflict, fmt::format("{}: held by another process ({})", path.string(),
-                                                             holder.empty() ? "holder unknown" : holder));
             return fail(ErrorCode::Conflict,
                         fmt::format("{}: another signet is changing this state directory ({}); waited {:.1f} s "
                                     "(--wait SECONDS waits longer)",

@@ -22,3 +22,17 @@ expect_failure() { # label expected-message command...
     pass "$label: clear error, exit 1, nothing changed"
   fi
 }
+
+# The keys of the store in $state, and the CKA_ID (hex) of each private key
+# in its token, "none" for an object without one.
+stored_keys() { sqlite3 "$state/signet.db" 'select count(*) from key where removed is null'; }
+token_ids() {
+  SOFTHSM2_CONF=$state/softhsm2.conf GNUTLS_PIN=$(cat "$state/token.pin") \
+    p11tool --provider /usr/lib/softhsm/libsofthsm2.so --list-privkeys --login "pkcs11:token=signet" 2>/dev/null |
+    python3 -c '
+import re, sys
+for line in sys.stdin:
+    if "URL:" in line:
+        m = re.search(r"id=((?:%[0-9a-fA-F]{2})+)", line)
+        print(m.group(1).replace("%", "").lower() if m else "none")'
+}

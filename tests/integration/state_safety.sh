@@ -28,20 +28,6 @@ snapshot() { # what must not change: outputs, store rows
   } >"$1" 2>&1 || true
 }
 
-stored_keys() { sqlite3 "$state/signet.db" 'select count(*) from key where removed is null'; }
-# The CKA_ID (hex) of each private key in the token, "none" for an object
-# without one.
-token_ids() {
-  SOFTHSM2_CONF=$state/softhsm2.conf GNUTLS_PIN=$(cat "$state/token.pin") \
-    p11tool --provider /usr/lib/softhsm/libsofthsm2.so --list-privkeys --login "pkcs11:token=signet" 2>/dev/null |
-    python3 -c '
-import re, sys
-for line in sys.stdin:
-    if "URL:" in line:
-        m = re.search(r"id=((?:%[0-9a-fA-F]{2})+)", line)
-        print(m.group(1).replace("%", "").lower() if m else "none")'
-}
-
 "$signet" init >/dev/null
 mkdir -p "$work/in" "$work/signed"
 zone_file() { # name
