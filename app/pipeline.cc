@@ -514,6 +514,23 @@ Result<SignReport> publish_unsigned(Context& context, const enforcer::ZoneEntry&
 
 } // namespace
 
+namespace {
+
+// The zone as it was last signed, without what the signer makes, for a zone
+// whose input cannot be signed now. Its TLSA bindings count what that
+// version published as published.
+Result<dns::Zone> last_good_version(Context& context, const enforcer::ZoneEntry& zone, const dns::Name& apex)
+{
+    if (!zone.signed_at || zone.insecure_since)
+        return fail(ErrorCode::NotFound, "the zone was never signed");
+    auto last = SIGNET_TRY(load_signed_state(context.state_dir, zone, apex));
+    auto unsigned_zone = SIGNET_TRY(signer::unsigned_part(last));
+    SIGNET_TRY(settle_tlsa_bindings(context.db, zone));
+    return unsigned_zone;
+}
+
+} // namespace
+
 Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const Clock& clock,
                              const SignOptions& options)
 {
@@ -530,6 +547,7 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     // policy says where its $INCLUDEs may read and how large it may be.
     dns::Diagnostics diagnostics = zone_read_settings(policy);
     auto input = dns::load_zone_file(zone.input, apex, diagnostics);
+    std::optional<Error> broken; // why the input cannot be signed
     if (!input) {
         // Every "file:line: what is wrong", then one line for the zone.
         std::string all;
@@ -537,9 +555,8 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
             all += error.to_string() + "\n";
         if (all.empty())
             all = input.error().to_string() + "\n";
-        return fail(Error(input.error().code(),
-                          fmt::format("{}zone '{}' was not signed: its input {} has errors; {} is unchanged", all,
-                                      zone.name, zone.input.string(), zone.output.string())));
+        broken = Error(input.error().code(), fmt::format("{}zone '{}': its input {} has errors", all, zone.name,
+                                                         zone.input.string()));
     }
     SignReport report;
     report.zone = zone.name;
@@ -548,8 +565,26 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
     for (const auto& warning : diagnostics.warnings)
         report.stats.warnings.push_back(Error(warning).with_context("warning").to_string());
     // The TLSA records of the zone's bindings, from the certificates as they are now.
-    for (auto& alarm : SIGNET_TRY(add_tlsa_records(context.db, zone, *input, now, policy.zone_propagation_delay))) {
-        report.stats.warnings.push_back("warning: " + alarm);
+    if (input) {
+        if (auto alarms = add_tlsa_records(context.db, zone, *input, now, policy.zone_propagation_delay); !alarms) {
+            broken = alarms.error();
+        } else {
+            for (auto& alarm : *alarms) {
+                report.stats.warnings.push_back("warning: " + alarm);
+                report.alarm = true;
+            }
+        }
+    }
+    if (broken) {
+        // Never stale: the last good version, signed again.
+        auto last = last_good_version(context, zone, apex);
+        if (!last)
+            return fail(Error(broken->code(), fmt::format("{}; zone '{}' was not signed, {} is unchanged, and there "
+                                                          "is no last good version to sign instead: {}",
+                                                          broken->to_string(), zone.name, zone.output.string(),
+                                                          last.error().message())));
+        input = std::move(*last);
+        report.input_error = broken->to_string();
         report.alarm = true;
     }
 

@@ -208,15 +208,27 @@ Result<std::vector<std::string>> add_tlsa_records(enforcer::KeyDb& db, const Zon
         if (input.find(owner, dns::RRType::CNAME))
             return refuse(fmt::format("the zone file has a CNAME at {}, which cannot have TLSA records beside it",
                                       owner.to_text()));
-        Derived derived = SIGNET_TRY(derive(binding, zone, now));
-        std::vector<tlsa::Record> records = derived.all();
+        const auto published = published_records(binding, zone);
+        auto derived = derive(binding, zone, now);
+        if (!derived) {
+            // The certificate is missing, unreadable or expired: the zone
+            // is signed all the same, with the records clients hold now
+            // (DANE-EE ignores expiry dates, RFC 7671 §5.1), and the
+            // operator is told on every signing until it is fixed.
+            alarms.push_back(fmt::format("{}; {}", derived.error().to_string(),
+                                         published.empty() ? "the binding has no published records, so none are "
+                                                             "published until its certificate can be read"
+                                                           : "its last published TLSA records are kept"));
+            additions.push_back({ std::move(owner), binding.ttl, records_of(published) });
+            continue;
+        }
+        std::vector<tlsa::Record> records = derived->all();
         // A certificate replaced in place by a new key from a new CA leaves
         // no published record that matches it: no cache can follow. Say so
         // loudly, and keep the old records beside the new ones until the
         // new ones are in every cache (then the change is no worse than a
         // fresh start, and a service put back on the old certificate still
         // validates meanwhile).
-        const auto published = published_records(binding, zone);
         const Duration settle = Duration(binding.ttl) + propagation_delay;
         auto since_of = [&](const tlsa::Record& record) {
             auto p = std::ranges::find_if(published, [&](const auto& p) { return p.record == record; });
@@ -274,6 +286,20 @@ Result<std::vector<std::string>> add_tlsa_records(enforcer::KeyDb& db, const Zon
     }));
     input = std::move(*rebuilt);
     return alarms;
+}
+
+Result<void> settle_tlsa_bindings(enforcer::KeyDb& db, const ZoneEntry& zone)
+{
+    auto bindings = SIGNET_TRY(enforcer::tlsa_bindings_of(db, zone.id));
+    return db.transaction([&]() -> Result<void> {
+        for (auto binding : bindings) {
+            binding.published = to_publications(published_records(binding, zone));
+            binding.pending.clear();
+            binding.pending_at.reset();
+            SIGNET_TRY(enforcer::update_tlsa_binding(db, binding));
+        }
+        return {};
+    });
 }
 
 Result<TlsaBindingEntry> add_binding(enforcer::KeyDb& db, const ZoneEntry& zone, const TlsaRequest& request,

@@ -835,4 +835,20 @@ Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, co
     return sign(input, previous, plan, source, now);
 }
 
+Result<dns::Zone> unsigned_part(const dns::Zone& signed_zone)
+{
+    dns::ZoneBuilder builder(signed_zone.origin());
+    for (const dns::RRsetView rrset : signed_zone) {
+        if (replaced_type(rrset.type(), rrset.owner() == signed_zone.origin()))
+            continue;
+        for (std::string_view rdata : rrset.rdatas())
+            builder.add(dns::RecordView { rrset.owner(), rrset.type(), rrset.ttl(), rdata, 0, 0 });
+    }
+    dns::Diagnostics diagnostics = dns::Diagnostics::for_own_output();
+    auto zone = std::move(builder).build(diagnostics);
+    if (!zone)
+        return fail(Error(zone.error()).with_context("the unsigned part of the last signed version"));
+    return zone;
+}
+
 } // namespace signet::signer

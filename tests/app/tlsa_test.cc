@@ -291,25 +291,82 @@ TEST_F(TlsaApp, RefusalsChangeNothing)
     TlsaBindingEntry outside = binding;
     outside.host = "mail.example.org.";
     check_refused(outside, "outside the zone", "TLSA binding mail.example.org. 25/tcp");
+}
+
+TEST_F(TlsaApp, ACertificateThatCannotBeReadKeepsThePublishedRecords)
+{
+    auto binding = *add_binding(*db_, zone_, request(), Replace::No, now);
+    const dns::Name root;
+    const dns::Name owner = *dns::Name::from_text("_25._tcp.mail.example.nl.", &root);
+    auto tlsa_of = [&](const dns::Zone& zone) {
+        std::vector<std::string> out;
+        if (auto rrset = zone.find(owner, dns::RRType::TLSA)) {
+            for (std::string_view rdata : rrset->rdatas())
+                out.emplace_back(rdata);
+        }
+        return out;
+    };
+    dns::Zone first = load();
+    ASSERT_TRUE(add_tlsa_records(*db_, zone_, first, now, std::chrono::minutes(5)));
+    zone_.signed_at = now; // as the pipeline does once the output is written
+    const auto published = tlsa_of(first);
+    ASSERT_FALSE(published.empty());
 
     auto expired = pki_.issue("mail.example.nl", now - days(1), 11, now - days(90));
     testing::write_file(dir_ / "expired.pem", testing::to_pem(expired.cert.get()));
-    TlsaBindingEntry old = binding;
-    old.cert = dir_ / "expired.pem";
-    check_refused(old, "expired", (dir_ / "expired.pem").string());
-
-    TlsaBindingEntry gone = binding;
-    gone.cert = dir_ / "gone.pem";
-    check_refused(gone, "no such file", (dir_ / "gone.pem").string());
-
     testing::write_file(dir_ / "unreadable.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
-    TlsaBindingEntry garbled = binding;
-    garbled.cert = dir_ / "unreadable.pem";
-    check_refused(garbled, "not a valid certificate", (dir_ / "unreadable.pem").string() + ":1");
+    struct Case {
+        std::string what;
+        std::filesystem::path file;
+        bool next;
+    };
+    const TimePoint later = now + days(2);
+    for (const auto& c : { Case { "expired", dir_ / "expired.pem", false },
+                           Case { "no such file", dir_ / "gone.pem", false },
+                           Case { "not a valid certificate", dir_ / "unreadable.pem", false },
+                           Case { "the next certificate", dir_ / "gone.pem", true } }) {
+        TlsaBindingEntry broken = enforcer::tlsa_bindings_of(*db_, zone_.id).value().front();
+        if (c.next)
+            broken.next_cert = c.file;
+        else
+            broken.cert = c.file;
+        ASSERT_TRUE(enforcer::update_tlsa_binding(*db_, broken));
+        dns::Zone zone = load();
+        auto alarms = add_tlsa_records(*db_, zone_, zone, later, std::chrono::minutes(5));
+        ASSERT_TRUE(alarms) << c.what << ": " << alarms.error().to_string();
+        ASSERT_EQ(alarms->size(), 1u) << c.what;
+        const std::string& alarm = alarms->front();
+        EXPECT_EQ(alarm.rfind(c.file.string(), 0), 0u) << alarm; // the file to blame comes first
+        EXPECT_NE(alarm.find(c.what), std::string::npos) << alarm;
+        EXPECT_NE(alarm.find(binding_label(binding)), std::string::npos) << alarm;
+        EXPECT_NE(alarm.find("last published TLSA records are kept"), std::string::npos) << alarm;
+        // What clients hold keeps validating the service.
+        EXPECT_EQ(tlsa_of(zone), published) << c.what;
+        ASSERT_TRUE(enforcer::update_tlsa_binding(*db_, binding)); // repaired for the next case
+    }
 
-    TlsaBindingEntry bad_next = binding;
-    bad_next.next_cert = dir_ / "gone.pem";
-    check_refused(bad_next, "the next certificate", (dir_ / "gone.pem").string());
+    // A binding never published has nothing to keep: the zone is signed
+    // without its records, and says so.
+    TlsaRequest fresh = request();
+    fresh.host = "smtp.example.nl";
+    fresh.cert = dir_ / "gone-too.pem";
+    ASSERT_FALSE(add_binding(*db_, zone_, fresh, Replace::No, now)); // refused at once when added...
+    TlsaBindingEntry unpublished = binding;
+    unpublished.id = 0;
+    unpublished.host = "smtp.example.nl.";
+    unpublished.cert = dir_ / "gone-too.pem";
+    unpublished.published.clear();
+    unpublished.pending.clear();
+    unpublished.pending_at.reset();
+    ASSERT_TRUE(enforcer::add_tlsa_binding(*db_, unpublished)); // ...but its file may go later
+    dns::Zone zone = load();
+    auto alarms = add_tlsa_records(*db_, zone_, zone, later, std::chrono::minutes(5));
+    ASSERT_TRUE(alarms) << alarms.error().to_string();
+    ASSERT_EQ(alarms->size(), 1u);
+    EXPECT_NE(alarms->front().find("none are published until its certificate can be read"), std::string::npos)
+        << alarms->front();
+    EXPECT_FALSE(zone.find(*dns::Name::from_text("_25._tcp.smtp.example.nl.", &root), dns::RRType::TLSA));
+    EXPECT_EQ(tlsa_of(zone), published);
 }
 
 TEST_F(TlsaApp, StatusFollowsTheRollover)

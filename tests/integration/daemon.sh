@@ -111,10 +111,10 @@ fi
 # --- inputs that change ------------------------------------------------------------
 before=$(serial_of "$work/signed/a.test.signed")
 echo "added A 192.0.2.10" >>"$work/in/a.test.zone"
-if took=$(wait_until 5 has "$work/signed/a.test.signed" "^added.a.test."); then
+if took=$(wait_until 15 has "$work/signed/a.test.signed" "^added.a.test."); then
   pass "an input rewritten in place is signed within ${took} s"
 else
-  failed "an input rewritten in place was not signed within 5 s"
+  failed "an input rewritten in place was not signed within 15 s"
 fi
 check_verified "after an edit in place" a.test "$work/signed/a.test.signed"
 if [ "$(serial_of "$work/signed/a.test.signed")" -gt "$before" ]; then
@@ -124,10 +124,10 @@ else
 fi
 zone_file b.test 1 "renamed A 192.0.2.11" >"$work/in/b.test.zone.new"
 mv "$work/in/b.test.zone.new" "$work/in/b.test.zone"
-if took=$(wait_until 5 has "$work/signed/b.test.signed" "^renamed.b.test."); then
+if took=$(wait_until 15 has "$work/signed/b.test.signed" "^renamed.b.test."); then
   pass "an input replaced by a rename is signed within ${took} s"
 else
-  failed "an input replaced by a rename was not signed within 5 s"
+  failed "an input replaced by a rename was not signed within 15 s"
 fi
 check_verified "after a rename" b.test "$work/signed/b.test.signed"
 
@@ -216,8 +216,8 @@ done
 # --- a broken input, a broken configuration ------------------------------------------
 before_sum=$(sha256sum <"$work/signed/b.test.signed")
 printf '$ORIGIN b.test.\n@ SOA ns1 hostmaster 5 7200 3600 1209600 300\nbroken A not-an-address\n' >"$work/in/b.test.zone"
-if wait_until 5 grep -q "zone 'b.test.' not signed: .*b.test.zone:3" "$work/daemon.log" >/dev/null; then
-  pass "a broken input is reported with file:line"
+if wait_until 15 grep -q "b.test.zone:3:.*its last good version was signed again" "$work/daemon.log" >/dev/null; then
+  pass "a broken input is reported with file:line, and the last good version kept signed"
 else
   failed "no error for the broken input: $(tail -3 "$work/daemon.log")"
 fi
@@ -227,7 +227,7 @@ else
   failed "after a broken input: daemon gone or output changed"
 fi
 zone_file b.test 1 "fixed A 192.0.2.12" >"$work/in/b.test.zone"
-if took=$(wait_until 5 has "$work/signed/b.test.signed" "^fixed.b.test."); then
+if took=$(wait_until 15 has "$work/signed/b.test.signed" "^fixed.b.test."); then
   pass "the repaired input is signed within ${took} s"
 else
   failed "the repaired input was not signed"
@@ -236,14 +236,14 @@ cp "$state/signet.toml" "$work/signet.toml.good"
 echo "[daemon]
 bogus = 1" >>"$state/signet.toml"
 kill -HUP "$daemon_pid"
-if wait_until 5 grep -q "not reloaded.*unknown key 'bogus'" "$work/daemon.log" >/dev/null && kill -0 "$daemon_pid"; then
+if wait_until 15 grep -q "not reloaded.*unknown key 'bogus'" "$work/daemon.log" >/dev/null && kill -0 "$daemon_pid"; then
   pass "SIGHUP with a broken signet.toml keeps the configuration in use, naming the fault"
 else
   failed "SIGHUP with a broken config: $(tail -2 "$work/daemon.log")"
 fi
 cp "$work/signet.toml.good" "$state/signet.toml"
 kill -HUP "$daemon_pid"
-wait_until 5 grep -q "reloaded $state/signet.toml" "$work/daemon.log" >/dev/null && pass "SIGHUP rereads signet.toml" ||
+wait_until 15 grep -q "reloaded $state/signet.toml" "$work/daemon.log" >/dev/null && pass "SIGHUP rereads signet.toml" ||
   failed "no reload: $(tail -2 "$work/daemon.log")"
 
 # --- kill -9 while signing, and a restart ------------------------------------------------

@@ -105,6 +105,10 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
         }
         for (const auto& warning : report->stats.warnings)
             fmt::print(stderr, "{}\n", warning);
+        if (report->input_error)
+            fmt::print(stderr, "{}\nzone '{}': its last good version was signed again instead, so that its signatures "
+                       "do not run out; fix the input\n",
+                       *report->input_error, report->zone);
         if (report->alarm)
             status = 1;
         if (report->notify_failure) {
@@ -134,6 +138,8 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
                                 { "next_event", next_work },
                                 { "next_work", next_work },
                                 { "todo", report->todo },
+                                { "input_error", report->input_error ? nlohmann::json(*report->input_error)
+                                                                     : nlohmann::json(nullptr) },
                                 { "insecure", report->insecure },
                                 { "earliest_expiration", report->insecure ? nlohmann::json(nullptr)
                                                                           : nlohmann::json(format_time(s.earliest_expiration)) } });

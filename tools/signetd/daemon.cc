@@ -220,7 +220,7 @@ void Daemon::sign(const std::string& name)
     }
     report = std::move(*signed_zone);
     for (const auto& warning : report.stats.warnings)
-        log(warning_priority, warning);
+        log(report.alarm ? error_priority : warning_priority, warning);
     if (report.notify_failure)
         log(error_priority, fmt::format("zone '{}': {}", name, *report.notify_failure));
     if (report.changed) {
@@ -232,10 +232,18 @@ void Daemon::sign(const std::string& name)
         for (const auto& line : report.todo)
             log(warning_priority, fmt::format("zone '{}': to do: {}", name, line));
     }
-    if (report.next_event)
+    if (report.input_error) {
+        // Signed from its last good version: said on every pass, and the
+        // input tried again soon (a change to it is seen at once anyway).
+        auto retry = schedule_.failed(name, now, report.next_event);
+        log(error_priority, fmt::format("{}; its last good version was signed again so that its signatures do not "
+                                        "run out; trying the input again at {}",
+                                        *report.input_error, format_time(retry)));
+    } else if (report.next_event) {
         schedule_.set(name, *report.next_event);
-    else
+    } else {
         schedule_.remove(name);
+    }
     // The daemon's own signing changed the store: remember it as known,
     // so that it is not taken for a change by a client.
     if (auto zone = opened->db.find_zone(name); zone && *zone) {

@@ -127,12 +127,22 @@ struct SignReport {
     bool alarm = false; // signed, but with a warning that must fail the run (an unannounced TLSA change)
     bool insecure = false; // written without DNSSEC: the last step of `signet zone unsign`
     bool changed = true; // false: nothing to publish; the output and its serial stay
+    // Why the zone could not be signed from its input (the file, or a TLSA
+    // binding's certificates): its last good version was signed instead, so
+    // that its signatures never run out. The run must fail all the same.
+    std::optional<std::string> input_error;
 
 };
 
 // Reads the zone's input, gives it keys when it has none, signs it, checks
 // the result and replaces the output. On any error the output, the store and
-// the token are as they were.
+// the token are as they were. An input that cannot be signed (unreadable,
+// broken, or its TLSA records cannot be made) is an error only for a zone
+// never signed: one signed before has its last good version signed again,
+// so that it never goes stale, and the report's input_error says why.
+// A TLSA binding whose certificate cannot be read or has expired keeps its
+// last published records (DANE-EE ignores expiry, RFC 7671 §5.1) and
+// raises the report's alarm.
 Result<SignReport> sign_zone(Context& context, std::string_view zone, const Clock& clock,
                              const SignOptions& options);
 

@@ -37,15 +37,22 @@ std::vector<tlsa::PublishedRecord> published_records(const enforcer::TlsaBinding
 // files as they are at `now` (the current certificate's and, in a rollover,
 // the next one's) and adds them to `input`, the zone about to be signed.
 // Refuses a binding whose owner is outside the zone or below one of its
-// delegations, or that already has a TLSA RRset (or a CNAME) in the input,
-// and a certificate that is missing, unreadable or expired: the message
-// names the file and the binding, and nothing is changed. Then records what
+// delegations, or that already has a TLSA RRset (or a CNAME) in the input:
+// the message names the file and the binding, and nothing is changed. A
+// binding whose certificate is missing, unreadable or expired keeps the
+// records published last (none for one never published) and is returned
+// as an alarm naming the file. Then records what
 // this signing publishes as pending. A binding none of whose published
 // records matches its certificate any more (key and issuer both changed)
 // keeps its old records until the new ones have been published for a TTL
 // plus `propagation_delay`, and is returned as an alarm for the operator.
 Result<std::vector<std::string>> add_tlsa_records(enforcer::KeyDb& db, const enforcer::ZoneEntry& zone,
                                                   dns::Zone& input, TimePoint now, Duration propagation_delay);
+
+// Before a zone's last good version is signed again in place of an input
+// that cannot be signed: what the bindings' last signing published becomes
+// their published records, nothing is pending.
+Result<void> settle_tlsa_bindings(enforcer::KeyDb& db, const enforcer::ZoneEntry& zone);
 
 struct TlsaRequest {
     std::string host;

@@ -57,6 +57,13 @@ struct SignedVersion {
 // Opens the token when the first signature is due.
 using TokenSource = std::function<Result<crypto::p11::KeyStore*>()>;
 
+// A signed version without what the signer makes itself (RRSIG, NSEC,
+// NSEC3, and DNSKEY, CDS, CDNSKEY, NSEC3PARAM, ZONEMD at the apex): the
+// input it was signed from, TLSA records added before signing included.
+// Signing it again gives the same zone with fresh signatures, for a zone
+// whose input cannot be read any more.
+Result<dns::Zone> unsigned_part(const dns::Zone& signed_zone);
+
 // `previous`: the version published last, or nullptr for a full signing.
 Result<SignedVersion> sign(const dns::Zone& input, const dns::Zone* previous, const SigningPlan& plan,
                            const TokenSource& token, TimePoint now);
