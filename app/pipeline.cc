@@ -586,6 +586,14 @@ Result<SignReport> sign_zone(Context& context, std::string_view zone_name, const
         input = std::move(*last);
         report.input_error = broken->to_string();
         report.alarm = true;
+        // The certificates are looked at all the same: every problem is told.
+        if (auto bindings = tlsa_status(context.db, zone, policy.zone_propagation_delay, now)) {
+            for (const auto& binding : *bindings) {
+                if (binding.problem)
+                    report.stats.warnings.push_back(fmt::format("warning: {}; its last published TLSA records are kept",
+                                                                binding.problem->to_string()));
+            }
+        }
     }
 
     if (zone.unsign_started && SIGNET_TRY(ready_for_insecure(context, zone, policy, now)))

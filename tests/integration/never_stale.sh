@@ -39,7 +39,7 @@ ZONE
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/mail.key" \
   -out "$work/mail.pem" -days 10 -subj "/CN=mail.z.test" -addext "subjectAltName=DNS:mail.z.test" 2>/dev/null
 "$signet" zone add z.test --input "$work/in/z.test.zone" --output "$work/signed/z.test.signed" >/dev/null
-"$signet" --now "$t0" tlsa add z.test --host mail.z.test --port 25 --cert "$work/mail.pem" >/dev/null
+"$signet" --now "$t0" tlsa add z.test --host mail.z.test --port 25 --cert "$work/mail.pem" --records "3 1 1" >/dev/null
 "$signet" --now "$t0" sign z.test >/dev/null 2>&1 || failed "the first signing"
 tlsa() { awk '$4 == "TLSA"' "$work/signed/z.test.signed" | sort; }
 tlsa >"$work/tlsa.first"

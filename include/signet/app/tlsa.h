@@ -86,7 +86,7 @@ struct TlsaBindingStatus {
     dns::Name owner;
     tlsa::RolloverPlan plan;
     bool ca_change = false; // the next certificate has another issuer
-    std::optional<Error> problem; // the files cannot give the records now: the next signing fails
+    std::optional<Error> problem; // the files cannot give the records now: the published ones are kept
     bool zone_signed = false;
 };
 
