@@ -259,6 +259,7 @@ private:
     Result<HsmConfig> read_hsm(const toml::table& table) const;
     Result<ZonesConfig> read_zones(const toml::table& table) const;
     Result<DaemonConfig> read_daemon(const toml::table& table) const;
+    Result<HealthConfig> read_health(const toml::table& table) const;
     Result<Policy> read_policy(const toml::table& table, std::string_view name) const;
     Result<void> read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const;
     Result<Duration> duration_value(const toml::node& node, std::string_view key,
@@ -294,6 +295,11 @@ Result<Config> Reader::read(std::string_view text)
             if (!table)
                 return error_at(node.source(), fmt::format("zones must be a table, not {}", type_name(node.type())));
             config.zones = SIGNET_TRY(read_zones(*table));
+        } else if (key == "health") {
+            auto* table = node.as_table();
+            if (!table)
+                return error_at(node.source(), fmt::format("health must be a table, not {}", type_name(node.type())));
+            config.health = SIGNET_TRY(read_health(*table));
         } else if (key == "daemon") {
             auto* table = node.as_table();
             if (!table)
@@ -316,7 +322,7 @@ Result<Config> Reader::read(std::string_view text)
             }
         } else {
             return error_at(key.source(),
-                            fmt::format("unknown key '{}': expected [hsm], [zones], [daemon] or [policy.NAME]", key.str()));
+                            fmt::format("unknown key '{}': expected [hsm], [zones], [daemon], [health] or [policy.NAME]", key.str()));
         }
     }
     if (!config.policies.contains("default"))
@@ -406,6 +412,24 @@ Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
         }
     }
     return daemon;
+}
+
+Result<HealthConfig> Reader::read_health(const toml::table& table) const
+{
+    HealthConfig health;
+    for (auto&& [key, node] : table) {
+        if (key == "ds-grace")
+            health.ds_grace = SIGNET_TRY(duration_value(node, key.str()));
+        else if (key == "certificate-warning")
+            health.certificate_warning = SIGNET_TRY(duration_value(node, key.str()));
+        else if (key == "certificate-critical")
+            health.certificate_critical = SIGNET_TRY(duration_value(node, key.str()));
+        else
+            return unknown_key(key, "health");
+    }
+    if (health.certificate_critical > health.certificate_warning)
+        return error_at(table.source(), "certificate-critical must not be longer than certificate-warning");
+    return health;
 }
 
 Result<ZonesConfig> Reader::read_zones(const toml::table& table) const

@@ -32,6 +32,11 @@ fs::path signed_state_path(const fs::path& state_dir, int64_t zone_id)
     return state_dir / "signed" / fmt::format("zone-{}.state", zone_id);
 }
 
+fs::path signing_failure_path(const fs::path& state_dir, int64_t zone_id)
+{
+    return state_dir / "signed" / fmt::format("zone-{}.failure", zone_id);
+}
+
 Result<dns::Zone> load_signed_state(const fs::path& state_dir, const enforcer::ZoneEntry& zone, const dns::Name& apex)
 {
     const fs::path path = signed_state_path(state_dir, zone.id);
@@ -112,6 +117,7 @@ void remove_signed_state(const fs::path& state_dir, int64_t zone_id)
 {
     std::error_code ignored;
     fs::remove(signed_state_path(state_dir, zone_id), ignored);
+    fs::remove(signing_failure_path(state_dir, zone_id), ignored);
 }
 
 } // namespace signet::app

@@ -595,6 +595,18 @@ Result<std::unique_ptr<KeyStore>> KeyStore::open(const TokenConfig& config, std:
     return std::unique_ptr<KeyStore>(new KeyStore(std::move(state)));
 }
 
+Result<void> KeyStore::probe(const TokenConfig& config)
+{
+    auto module = SIGNET_TRY(Module::load(config));
+    std::vector<std::string> seen;
+    auto slot = SIGNET_TRY(module->find_token(config.token, &seen));
+    if (!slot)
+        return fail(ErrorCode::Pkcs11, fmt::format("no token labelled '{}' in module '{}' ({} other token{} present)",
+                                                   config.token, config.module.string(), seen.size(),
+                                                   seen.size() == 1 ? "" : "s"));
+    return {};
+}
+
 const std::string& KeyStore::token_label() const { return state_->label; }
 
 bool KeyStore::supports(Algorithm algorithm) const { return state_->check_mechanism(algorithm).has_value(); }

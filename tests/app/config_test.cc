@@ -206,6 +206,22 @@ TEST(Config, DaemonTable)
                             "signet.toml:2:11: metrics: signetd does not serve metrics yet"));
 }
 
+TEST(Config, HealthTable)
+{
+    auto defaults = parsed("").health;
+    EXPECT_EQ(defaults.ds_grace, days(3));
+    EXPECT_EQ(defaults.certificate_warning, days(30));
+    EXPECT_EQ(defaults.certificate_critical, days(7));
+    auto health = parsed("[health]\nds-grace = \"12h\"\ncertificate-warning = \"60d\"\ncertificate-critical = 86400\n").health;
+    EXPECT_EQ(health.ds_grace, std::chrono::hours(12));
+    EXPECT_EQ(health.certificate_warning, days(60));
+    EXPECT_EQ(health.certificate_critical, days(1));
+    EXPECT_EQ(error_of("[health]\nds-grace = \"soon\"\n").rfind("signet.toml:2:12: ds-grace: bad duration", 0), 0u);
+    EXPECT_EQ(error_of("[health]\nexpiry = \"1d\"\n"), "signet.toml:2:1: unknown key 'expiry' in [health]");
+    EXPECT_TRUE(starts_with(error_of("[health]\ncertificate-warning = \"5d\"\n"),
+                            "signet.toml:1:1: certificate-critical must not be longer than certificate-warning"));
+}
+
 TEST(Config, HostAndPort)
 {
     auto v4 = parse_host_port("127.0.0.1:9153");

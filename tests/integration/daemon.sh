@@ -176,8 +176,9 @@ else
   failed "rollover through the daemon: exit $status, $(head -2 "$work/out"); DNSKEYs $(dnskeys "$work/signed/c.test.signed")"
 fi
 # Read-only commands never wait for the lock.
-if "$signet" --wait 0 zone list >"$work/out" 2>&1 && "$signet" --wait 0 ds a.test >>"$work/out" 2>&1; then
-  pass "read-only commands run beside the daemon"
+if "$signet" --wait 0 zone list >"$work/out" 2>&1 && "$signet" --wait 0 ds a.test >>"$work/out" 2>&1 &&
+  "$signet" --wait 0 health >>"$work/out" 2>&1; then
+  pass "read-only commands (zone list, ds, health: OK) run beside the daemon"
 else
   failed "read-only command beside the daemon: $(head -2 "$work/out")"
 fi

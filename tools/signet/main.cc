@@ -95,6 +95,7 @@ int run(int argc, char** argv)
     add_enforce_command(app, globals, chosen);
     add_tlsa_commands(app, globals, chosen);
     add_verify_command(app, globals, chosen);
+    add_health_command(app, globals, chosen);
 
     try {
         app.parse(argc, argv);

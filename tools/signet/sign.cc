@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signet/app/enforce.h>
+#include <signet/app/health.h>
 #include <signet/app/pipeline.h>
 #include <signet/crypto/algorithm.h>
 
@@ -90,6 +91,8 @@ Result<int> sign(const Globals& globals, const SignCommand& command)
         }
         ++done;
         auto report = sign_one(context, name, *clock, options);
+        if (auto warning = app::note_signing(context, name, clock->now(), report))
+            fmt::print(stderr, "{}\n", *warning);
         if (!report) {
             fmt::print(stderr, "{}\n", zone_error_text(name, report.error()));
             // What the failure costs: the published version ages on.

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <signet/app/enforce.h>
+#include <signet/app/health.h>
 #include <signet/base/clock.h>
 #include <signet/base/process.h>
 
@@ -198,6 +199,8 @@ void Daemon::sign(const std::string& name)
                                                             "keys are as they were",
                                                             e.what()));
     }
+    if (auto warning = app::note_signing(*opened, name, now, signed_zone))
+        log(warning_priority, *warning);
     if (!signed_zone) {
         std::optional<TimePoint> latest;
         std::string expiry;

@@ -53,12 +53,23 @@ struct DaemonConfig {
     std::string metrics;
 };
 
+// [health]: what `signet health` calls a problem.
+struct HealthConfig {
+    // A DS submission or removal the operator has not confirmed for longer
+    // than this is a warning.
+    Duration ds_grace = std::chrono::days(3);
+    // A bound certificate expiring within these is a warning, a critical.
+    Duration certificate_warning = std::chrono::days(30);
+    Duration certificate_critical = std::chrono::days(7);
+};
+
 struct Config {
     std::filesystem::path path; // the file it came from
     std::filesystem::path state_dir; // absolute
     HsmConfig hsm;
     ZonesConfig zones;
     DaemonConfig daemon;
+    HealthConfig health;
     // By name; "default" is always there, from the built-in defaults when the
     // file does not define it.
     std::map<std::string, enforcer::Policy> policies;

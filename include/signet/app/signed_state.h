@@ -25,6 +25,8 @@
 namespace signet::app {
 
 std::filesystem::path signed_state_path(const std::filesystem::path& state_dir, int64_t zone_id);
+// Beside it, the record of the zone's last failed signing (see health.h).
+std::filesystem::path signing_failure_path(const std::filesystem::path& state_dir, int64_t zone_id);
 
 // The version the store says is published, or an error saying why it
 // cannot be used.

@@ -49,6 +49,9 @@ class Module;
 class KeyStore {
 public:
     static Result<std::unique_ptr<KeyStore>> open(const TokenConfig& config, std::string_view pin);
+    // Whether the module loads and holds the token, without logging in (no
+    // PIN is read, nothing in the token changes): for monitoring.
+    static Result<void> probe(const TokenConfig& config);
     ~KeyStore();
     KeyStore(const KeyStore&) = delete;
     KeyStore& operator=(const KeyStore&) = delete;
