@@ -382,6 +382,7 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
 Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
 {
     DaemonConfig daemon;
+    daemon.control = state_dir_ / daemon.control;
     for (auto&& [key, node] : table) {
         if (key != "control" && key != "control-group" && key != "metrics")
             return unknown_key(key, "daemon");
@@ -405,9 +406,6 @@ Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
                 return error_at(node.source(), fmt::format("metrics must be ADDRESS:PORT (IPv6: [ADDRESS]:PORT) or "
                                                            "empty, not '{}'",
                                                            value));
-            if (!value.empty())
-                return error_at(node.source(), "metrics: signetd does not serve metrics yet; leave it empty "
-                                               "(`signet zone status --json` has the figures)");
             daemon.metrics = std::move(value);
         }
     }

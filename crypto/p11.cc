@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <cstdlib>
 #include <map>
@@ -692,6 +693,14 @@ Result<Bytes> KeyStore::public_key(std::string_view locator, Algorithm algorithm
     return state_->public_key(lease->session, handle, locator, algorithm);
 }
 
+namespace {
+
+std::atomic<SignatureObserver> signature_observer { nullptr };
+
+} // namespace
+
+void observe_signatures(SignatureObserver observer) { signature_observer.store(observer); }
+
 Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std::string_view data)
 {
     Mechanisms m = mechanisms_for(algorithm);
@@ -705,6 +714,8 @@ Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std:
     CK_OBJECT_HANDLE key = SIGNET_TRY(state_->lookup(lease->session, locator, CKO_PRIVATE_KEY));
     CK_MECHANISM mechanism { m.sign, nullptr, 0 };
     auto* f = state_->f();
+    SignatureObserver observer = signature_observer.load(std::memory_order_relaxed);
+    const auto started = observer ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point {};
     CK_RV rv = f->C_SignInit(lease->session, &mechanism, key);
     if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
         state_->forget(std::string(locator)); // destroyed by another process
@@ -718,6 +729,8 @@ Result<Bytes> KeyStore::sign(std::string_view locator, Algorithm algorithm, std:
                    signature, &length);
     if (rv != CKR_OK)
         return std::unexpected(p11_error(fmt::format("C_Sign with key {}", locator), rv));
+    if (observer)
+        observer(std::chrono::steady_clock::now() - started);
     return Bytes(reinterpret_cast<char*>(signature), length);
 }
 

@@ -201,9 +201,9 @@ TEST(Config, DaemonTable)
                             "signet.toml:2:11: control socket path"));
     EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol-group = \"-rf\"\n"), "signet.toml:2:17: bad group name"));
     EXPECT_TRUE(starts_with(error_of("[daemon]\nmetrics = \"localhost\"\n"), "signet.toml:2:11: metrics must be"));
-    // Well-formed, but not served yet: refused rather than ignored.
-    EXPECT_TRUE(starts_with(error_of("[daemon]\nmetrics = \"127.0.0.1:9153\"\n"),
-                            "signet.toml:2:11: metrics: signetd does not serve metrics yet"));
+    auto metrics_only = parsed("[daemon]\nmetrics = \"[::1]:9153\"\n").daemon;
+    EXPECT_EQ(metrics_only.metrics, "[::1]:9153");
+    EXPECT_EQ(metrics_only.control, state / "signetd.sock"); // the default, in the state dir
 }
 
 TEST(Config, HealthTable)

@@ -85,6 +85,9 @@ zone_file b.test 1 >"$work/in/b.test.zone"
 "$signet" zone add a.test --input "$work/in/a.test.zone" --output "$work/signed/a.test.signed" >/dev/null
 "$signet" zone add b.test --input "$work/in/b.test.zone" --output "$work/signed/b.test.signed" --policy nsec >/dev/null
 
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '\n[daemon]\nmetrics = "127.0.0.1:%s"\n' "$metrics_port" >>"$state/signet.toml"
+
 start_daemon
 if took=$(wait_until 30 test -s "$work/signed/a.test.signed" -a -s "$work/signed/b.test.signed"); then
   pass "signetd signs every never-signed zone at start (${took} s)"
@@ -183,6 +186,46 @@ else
   failed "read-only command beside the daemon: $(head -2 "$work/out")"
 fi
 
+# --- metrics ------------------------------------------------------------------------
+# Parsed by the Prometheus client library's own parser, and checked against
+# the outputs (Debian's python3-prometheus-client, for Debian's python3).
+if /usr/bin/python3 - "$metrics_port" "$work/signed" >"$work/metrics.out" 2>&1 <<'PY'
+import sys, time, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+port, signed = sys.argv[1], sys.argv[2]
+text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=10).read().decode()
+families = {f.name: f for f in text_string_to_metric_families(text)}
+def value(name, **labels):
+    # The parser names a counter's family without its _total.
+    family = families.get(name) or families[name[:-len("_total")]]
+    for s in family.samples:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    raise SystemExit("no %s %s" % (name, labels))
+now = time.time()
+for zone in ("a.test.", "b.test.", "c.test."):
+    serial = [l.split()[6] for l in open("%s/%ssigned" % (signed, zone)) if l.split()[3:4] == ["SOA"]][0]
+    assert value("signet_zone_serial", zone=zone) == int(serial), (zone, serial)
+    assert value("signet_zone_signature_expiration_timestamp_seconds", zone=zone) > now + 86400, zone
+    assert value("signet_zone_last_signing_timestamp_seconds", zone=zone) <= now + 1, zone
+    assert value("signet_zone_next_work_timestamp_seconds", zone=zone) > now - 60, zone
+    keys = sum(s.value for s in families["signet_zone_keys"].samples if s.labels["zone"] == zone)
+    assert keys >= 2, (zone, keys)
+assert families["signet_zone_signatures_made"].type == "counter"
+assert value("signet_zone_signatures_made_total", zone="c.test.") > 0
+assert families["signet_token_sign_seconds"].type == "histogram"
+assert value("signet_token_sign_seconds_count") > 0
+assert value("process_resident_memory_bytes") > 0
+print(len(families), "families")
+PY
+then
+  pass "/metrics parses with prometheus_client ($(cat "$work/metrics.out")) and matches the outputs"
+else
+  failed "/metrics: $(tail -3 "$work/metrics.out")"
+fi
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/other" || true)
+[ "$status" = 404 ] && pass "anything but /metrics is 404" || failed "GET /other: $status"
+
 # --- concurrent clients ------------------------------------------------------------
 pids=()
 for i in $(seq 1 20); do
@@ -234,8 +277,7 @@ else
   failed "the repaired input was not signed"
 fi
 cp "$state/signet.toml" "$work/signet.toml.good"
-echo "[daemon]
-bogus = 1" >>"$state/signet.toml"
+echo "bogus = 1" >>"$state/signet.toml" # in the last table, [daemon]
 kill -HUP "$daemon_pid"
 if wait_until 15 grep -q "not reloaded.*unknown key 'bogus'" "$work/daemon.log" >/dev/null && kill -0 "$daemon_pid"; then
   pass "SIGHUP with a broken signet.toml keeps the configuration in use, naming the fault"

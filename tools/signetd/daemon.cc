@@ -108,6 +108,14 @@ Result<void> Daemon::start()
     if (auto& opened = context(); !opened)
         return std::unexpected(opened.error());
     auto listening = SIGNET_TRY(app::listen_control(config_.daemon.control, config_.daemon.control_group));
+    if (!config_.daemon.metrics.empty()) {
+        // Checked when the configuration was read.
+        auto where = app::parse_host_port(config_.daemon.metrics).value_or(app::HostPort {});
+        metrics_server_ = SIGNET_TRY(MetricsServer::start(where, metrics_));
+        static app::Metrics* observed = nullptr;
+        observed = &metrics_;
+        crypto::p11::observe_signatures([](std::chrono::nanoseconds took) { observed->observe_token_signature(took); });
+    }
     acceptor_.emplace(io_, local(), listening.release());
     watch_.emplace(SIGNET_TRY(InputWatch::open()));
     watch_stream_.emplace(io_, ::fcntl(watch_->fd(), F_DUPFD_CLOEXEC, 0));
@@ -162,11 +170,13 @@ Result<void> Daemon::refresh_zones()
         auto it = known_.find(name);
         if (it == known_.end() || !(it->second == known))
             schedule_.wake(name, now);
+        update_metrics(name, known);
         seen.emplace(name, std::move(known));
     }
     for (const auto& [name, known] : known_) {
         if (!seen.contains(name)) {
             schedule_.remove(name);
+            metrics_.remove_zone(name);
             log(info_priority, fmt::format("zone '{}' is no longer signed here (removed)", name));
         }
     }
@@ -213,6 +223,9 @@ void Daemon::sign(const std::string& name)
             }
         }
         auto retry = schedule_.failed(name, now, latest);
+        metrics_.count_signing(name, 0, 0, true);
+        if (auto known = known_.find(name); known != known_.end())
+            update_metrics(name, known->second);
         std::string why = signed_zone.error().to_string();
         log(error_priority, fmt::format("zone '{}' not signed: {}; trying again at {}{}", name, why,
                                         format_time(retry), expiry));
@@ -256,8 +269,19 @@ void Daemon::sign(const std::string& name)
             known.keys = std::move(*keys);
         if (auto bindings = enforcer::tlsa_bindings_of(opened->db, known.zone.id))
             known.bindings = std::move(*bindings);
+        update_metrics(name, known);
         known_[name] = std::move(known);
     }
+    metrics_.count_signing(name, report.stats.signatures, report.stats.signatures_reused,
+                           report.input_error.has_value());
+}
+
+void Daemon::update_metrics(const std::string& zone, const Known& known)
+{
+    std::optional<TimePoint> failed_at;
+    if (auto failure = app::last_signing_failure(options_.state_dir, known.zone))
+        failed_at = failure->time;
+    metrics_.set_zone(zone, known.zone, failed_at, schedule_.at(zone), known.keys);
 }
 
 void Daemon::work()
@@ -427,6 +451,8 @@ void Daemon::reload()
     } else {
         if (config->daemon.control != config_.daemon.control || config->daemon.control_group != config_.daemon.control_group)
             log(warning_priority, "the control socket's path and group change at the next start, not at a reload");
+        if (config->daemon.metrics != config_.daemon.metrics)
+            log(warning_priority, "the metrics address changes at the next start, not at a reload");
         drop_context();
         if (auto refreshed = refresh_zones(); !refreshed)
             log(error_priority, refreshed.error().to_string());

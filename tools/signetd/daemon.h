@@ -20,10 +20,12 @@
 
 #include <signet/app/control.h>
 #include <signet/app/lock.h>
+#include <signet/app/metrics.h>
 #include <signet/app/pipeline.h>
 #include <signet/app/schedule.h>
 #include <signet/enforcer/model.h>
 
+#include "metrics_server.h"
 #include "watch.h"
 
 namespace signet::daemon {
@@ -70,6 +72,8 @@ private:
     void reload();
     void stop();
     void log(int priority, const std::string& text) const;
+    // The zone's figures for the metrics, from what the store says now.
+    void update_metrics(const std::string& zone, const Known& known);
 
     Options options_;
     boost::asio::io_context io_;
@@ -82,6 +86,8 @@ private:
     std::optional<Result<app::Context>> context_;
     app::Config config_;
     app::Schedule schedule_;
+    app::Metrics metrics_;
+    std::unique_ptr<MetricsServer> metrics_server_;
     std::map<std::string, Known> known_;
     bool work_posted_ = false;
     bool stopping_ = false;

@@ -10,6 +10,7 @@
 // signing or enforcing N zones stays linear in N.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -43,6 +44,12 @@ Result<std::string> read_pin(const std::filesystem::path& pin_file, std::string_
 Result<void> init_token(const TokenConfig& config, std::string_view so_pin, std::string_view user_pin);
 
 class Module;
+
+// Told how long each signature of any KeyStore of this process took
+// (C_SignInit to C_Sign), from whichever thread made it: for signetd's
+// metrics. nullptr (the default): nothing is timed.
+using SignatureObserver = void (*)(std::chrono::nanoseconds took);
+void observe_signatures(SignatureObserver observer);
 
 // One logged-in token with a pool of sessions, one per signing thread.
 // Every method may be called from several threads at once.
