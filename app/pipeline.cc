@@ -177,10 +177,10 @@ Result<Context> Context::open(const fs::path& state_dir, const std::optional<fs:
 {
     fs::path dir = fs::absolute(state_dir);
     fs::path file = config_file ? *config_file : dir / "signet.toml";
-    if (!fs::exists(file))
+    if (!options.config && !fs::exists(file))
         return fail(ErrorCode::Config, fmt::format("{}: no configuration; run `signet --state {} init` first",
                                                    file.string(), shell_quote(state_dir.string())));
-    Config config = SIGNET_TRY(load_config(file, dir));
+    Config config = options.config ? *options.config : SIGNET_TRY(load_config(file, dir));
     std::optional<StateLock> lock;
     if (options.access == Access::Write) {
         if (!fs::is_directory(dir))

@@ -25,7 +25,8 @@ trap cleanup EXIT
 # Under the sanitizers every signing is several times slower.
 big=20000
 kill_rounds=20
-case "$signet" in *asan*) big=4000 kill_rounds=6 ;; esac
+writers=50
+case "$signet" in *asan*) big=4000 kill_rounds=6 writers=20 ;; esac
 
 # --- helpers ------------------------------------------------------------------
 start_daemon() {
@@ -139,7 +140,7 @@ check_verified "after a rename" b.test "$work/signed/b.test.signed"
 before_sum=$(sha256sum <"$work/signed/a.test.signed")
 status=0
 "$signet" --wait 0 sign a.test >"$work/out" 2>"$work/err" || status=$?
-if [ $status -eq 0 ] && has "$work/out" "unchanged" && grep -q "ran \`signet --wait 0 sign a.test\` for a client" "$work/daemon.log"; then
+if [ $status -eq 0 ] && has "$work/out" "unchanged" && grep -q "ran \`signet --wait 0 sign a.test\` for a client (uid $(id -u))" "$work/daemon.log"; then
   pass "signet sign goes to the daemon (even with --wait 0) and prints what it printed before"
 else
   failed "signet sign through the daemon: exit $status, $(head -2 "$work/out" "$work/err")"
@@ -166,6 +167,13 @@ if [ $status -eq 1 ] && has "$work/err" "key $tag: its DS is not waiting to be p
   pass "key ds-seen through the daemon answers as without it (a DS not yet due: refused)"
 else
   failed "ds-seen through the daemon: exit $status, $(head -2 "$work/err")"
+fi
+status=0
+"$signet" --config "$state/signet.toml" sign a.test >"$work/out" 2>"$work/err" || status=$?
+if [ $status -eq 1 ] && has "$work/err" "signetd runs commands with its own configuration"; then
+  pass "a client cannot bring its own configuration (and hooks) to the daemon"
+else
+  failed "--config through the daemon: exit $status, $(head -2 "$work/err")"
 fi
 zone_file c.test 1 >"$work/in/c.test.zone"
 status=0
@@ -236,13 +244,13 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/
 [ "$status" = 404 ] && pass "anything but /metrics is 404" || failed "GET /other: $status"
 
 # --- concurrent clients ------------------------------------------------------------
-# 50 writers at once: sign --all, enforce --all, sign, key rollover.
+# $writers writers at once: sign --all, enforce --all, sign, key rollover.
 concurrent_writers() { # label [global options...]
   local label=$1 i bad=0
   shift
   local pids=()
   rm -f "$work"/c.*
-  for i in $(seq 1 50); do
+  for i in $(seq 1 $writers); do
     case $((i % 4)) in
       0) "$signet" "$@" sign --all >"$work/c.$i" 2>&1 & ;;
       1) "$signet" "$@" enforce --all >"$work/c.$i" 2>&1 & ;;
@@ -253,9 +261,9 @@ concurrent_writers() { # label [global options...]
   done
   for i in "${!pids[@]}"; do wait "${pids[$i]}" || bad=$((bad + 1)); done
   if [ $bad -eq 0 ]; then
-    pass "50 concurrent writing clients, $label: all ran"
+    pass "$writers concurrent writing clients, $label: all ran"
   else
-    failed "$bad of 50 concurrent clients failed, $label: $(cat "$work"/c.* | grep -v "^ " | head -3)"
+    failed "$bad of $writers concurrent clients failed, $label: $(cat "$work"/c.* | grep -v "^ " | head -3)"
   fi
   sleep 1
   for z in a.test b.test c.test; do check_verified "after concurrent clients, $label" $z "$work/signed/$z.signed"; done
@@ -302,6 +310,13 @@ if wait_until 15 grep -q "not reloaded.*unknown key 'bogus'" "$work/daemon.log" 
   pass "SIGHUP with a broken signet.toml keeps the configuration in use, naming the fault"
 else
   failed "SIGHUP with a broken config: $(tail -2 "$work/daemon.log")"
+fi
+# The configuration in use goes on signing while the file is broken.
+echo "while-broken A 192.0.2.13" >>"$work/in/a.test.zone"
+if took=$(wait_until 15 has "$work/signed/a.test.signed" "^while-broken.a.test."); then
+  pass "with signet.toml broken on disk, a changed input is still signed (${took} s)"
+else
+  failed "with signet.toml broken, a changed input was not signed: $(tail -2 "$work/daemon.log")"
 fi
 cp "$work/signet.toml.good" "$state/signet.toml"
 kill -HUP "$daemon_pid"

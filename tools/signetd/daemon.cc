@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -59,7 +60,10 @@ Daemon::Daemon(Options options)
     journald_ = journal && *journal;
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon()
+{
+    crypto::p11::observe_signatures(nullptr);
+}
 
 void Daemon::log(int priority, const std::string& text) const
 {
@@ -85,9 +89,10 @@ Result<app::Context>& Daemon::context()
         open.command = "signetd";
         // The context holds its own descriptor of the lock the daemon holds.
         open.inherited_lock = ::fcntl(lock_->fd(), F_DUPFD_CLOEXEC, 0);
+        // The configuration in use, whatever the file says now: it changes
+        // at SIGHUP only, and a broken edit never stops the signing.
+        open.config = config_;
         context_.emplace(app::Context::open(options_.state_dir, options_.config, open));
-        if (*context_)
-            config_ = (*context_)->config;
     }
     return *context_;
 }
@@ -361,6 +366,15 @@ void Daemon::read_request(const std::shared_ptr<Connection>& connection)
             answer(connection, app::control_refusal_text(request.error().message()));
             return;
         }
+        // The daemon's own configuration, never one the client names: it
+        // holds the hooks, which run as the daemon's user.
+        for (const auto& arg : request->args) {
+            if (arg == "--config" || arg.starts_with("--config=")) {
+                answer(connection, app::control_refusal_text("signetd runs commands with its own configuration; "
+                                                             "--config is not taken through the control socket"));
+                return;
+            }
+        }
         if (connection->receiver.fds.size() != 3) {
             answer(connection, app::control_refusal_text("a request comes with stdin, stdout and stderr"));
             return;
@@ -396,7 +410,11 @@ void Daemon::run_command(const std::shared_ptr<Connection>& connection, const ap
         }
     }
     connection->receiver.fds.clear();
-    log(info_priority, fmt::format("ran `{}` for a client: {}", shown,
+    ucred peer {};
+    socklen_t length = sizeof peer;
+    if (::getsockopt(connection->socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+        peer.uid = static_cast<uid_t>(-1);
+    log(info_priority, fmt::format("ran `{}` for a client (uid {}): {}", shown, static_cast<int>(peer.uid),
                                    WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
                                                      : std::string("killed")));
     answer(connection, app::control_answer_text(status));
@@ -453,6 +471,8 @@ void Daemon::reload()
             log(warning_priority, "the control socket's path and group change at the next start, not at a reload");
         if (config->daemon.metrics != config_.daemon.metrics)
             log(warning_priority, "the metrics address changes at the next start, not at a reload");
+        config->daemon = config_.daemon; // the socket and the metrics stay as they are until a restart
+        config_ = std::move(*config);
         drop_context();
         if (auto refreshed = refresh_zones(); !refreshed)
             log(error_priority, refreshed.error().to_string());

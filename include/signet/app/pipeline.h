@@ -46,6 +46,9 @@ struct OpenOptions {
     // A command signetd runs for a client: the daemon's lock, inherited
     // (see StateLock::inherit), instead of taking it.
     std::optional<int> inherited_lock;
+    // The configuration to use instead of reading the file: signetd keeps
+    // the one it loaded until SIGHUP.
+    std::optional<Config> config;
 };
 
 // An opened state dir. The token is opened (and the PIN read) only when a
