@@ -67,7 +67,11 @@ bad_days=0
 health_bad=0
 ds_due=""
 ds_warned=""
-for d in $(seq 1 35); do
+# 35 days; under the sanitizers 21, still a week past the signatures'
+# validity after the input broke on day 2.
+days=35
+case "$signet" in *asan*) days=21 ;; esac
+for d in $(seq 1 $days); do
   now=$((t0 + d * day))
   if [ $d -eq $broken_from ]; then
     echo "broken A 192.0.2.300" >>"$work/in/z.test.zone" # line 8
@@ -138,14 +142,14 @@ tag=$("$signet" --json ds ok.test | python3 -c 'import json,sys; print(json.load
 h=$(health ok.test "$now")
 [ "$h" = 0 ] && pass "after ds-seen the healthy zone is OK again" || failed "after ds-seen: health $h: $(head -2 "$work/health")"
 if [ $bad_days -eq 0 ]; then
-  pass "35 simulated days, 34 with a broken input and $expired_days with an expired certificate: every day's output validates at that day, never less than signature-refresh minus jitter left, the TLSA records kept"
+  pass "$days simulated days, $((days - 1)) with a broken input and $expired_days with an expired certificate: every day's output validates at that day, never less than signature-refresh minus jitter left, the TLSA records kept"
 fi
 
 # Repaired: signed from the input again; the expired certificate still
 # fails the run, with the records kept.
 sed -i '$d' "$work/in/z.test.zone"
 echo "repaired A 192.0.2.30" >>"$work/in/z.test.zone"
-now=$((t0 + 36 * day))
+now=$((t0 + (days + 1) * day))
 status=0
 "$signet" --now "$now" sign z.test >"$work/out" 2>"$work/err" || status=$?
 if [ $status -eq 1 ] && grep -q "^repaired.z.test." "$work/signed/z.test.signed" &&
