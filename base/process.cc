@@ -78,15 +78,15 @@ struct SpawnSetup {
     }
 };
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // Milliseconds left until `deadline` (at least 0), -1 for no deadline, as
 // poll() takes them.
-int poll_wait(std::optional<Clock::time_point> deadline)
+int poll_wait(std::optional<Steady::time_point> deadline)
 {
     if (!deadline)
         return -1;
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Steady::now()).count();
     return static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
 }
 
@@ -96,7 +96,7 @@ int poll_wait(std::optional<Clock::time_point> deadline)
 // taken off again), so a hook that does not read its stdin cannot kill the
 // signer. Past the deadline the rest is not written, also without an error:
 // the wait that follows reports the time-out.
-Result<void> write_all_to_pipe(int fd, std::string_view data, std::optional<Clock::time_point> deadline)
+Result<void> write_all_to_pipe(int fd, std::string_view data, std::optional<Steady::time_point> deadline)
 {
     sigset_t pipe_only;
     sigemptyset(&pipe_only);
@@ -115,7 +115,7 @@ Result<void> write_all_to_pipe(int fd, std::string_view data, std::optional<Cloc
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN) {
-                if (deadline && Clock::now() >= *deadline)
+                if (deadline && Steady::now() >= *deadline)
                     break;
                 pollfd writable { fd, POLLOUT, 0 };
                 if (::poll(&writable, 1, poll_wait(deadline)) < 0 && errno != EINTR) {
@@ -155,7 +155,7 @@ ExitStatus exit_status(int status)
 
 // waitpid() without WNOHANG, or with it until `deadline`: nullopt when the
 // child is still running then.
-Result<std::optional<ExitStatus>> wait_until(pid_t pid, std::optional<Clock::time_point> deadline)
+Result<std::optional<ExitStatus>> wait_until(pid_t pid, std::optional<Steady::time_point> deadline)
 {
     auto pause = std::chrono::milliseconds(1);
     for (;;) {
@@ -166,10 +166,10 @@ Result<std::optional<ExitStatus>> wait_until(pid_t pid, std::optional<Clock::tim
         if (got < 0 && errno != EINTR)
             return fail(ErrorCode::Io, fmt::format("cannot wait for process {}: {}", pid, errno_text(errno)));
         if (got == 0) {
-            auto now = Clock::now();
+            auto now = Steady::now();
             if (now >= *deadline)
                 return std::optional<ExitStatus>();
-            std::this_thread::sleep_for(std::min<Clock::duration>(pause, *deadline - now));
+            std::this_thread::sleep_for(std::min<Steady::duration>(pause, *deadline - now));
             pause = std::min(pause * 2, std::chrono::milliseconds(50));
         }
     }
@@ -177,13 +177,13 @@ Result<std::optional<ExitStatus>> wait_until(pid_t pid, std::optional<Clock::tim
 
 // Waits for the child; past `deadline` ends its process group, politely
 // first.
-Result<ExitStatus> wait_for(pid_t pid, std::optional<Clock::time_point> deadline, const ProcessOptions& options)
+Result<ExitStatus> wait_for(pid_t pid, std::optional<Steady::time_point> deadline, const ProcessOptions& options)
 {
     auto ended = SIGNET_TRY(wait_until(pid, deadline));
     if (ended)
         return *ended;
     ::kill(-pid, SIGTERM);
-    ended = SIGNET_TRY(wait_until(pid, Clock::now() + options.kill_grace));
+    ended = SIGNET_TRY(wait_until(pid, Steady::now() + options.kill_grace));
     if (!ended) {
         ::kill(-pid, SIGKILL);
         ended = SIGNET_TRY(wait_until(pid, std::nullopt));
@@ -411,9 +411,9 @@ Result<ExitStatus> run_process(std::span<const std::string> argv, const ProcessO
     int spawned = ::posix_spawnp(&pid, args.front(), &setup.actions, &setup.attr, args.data(), envp.data());
     if (spawned != 0)
         return fail(ErrorCode::Io, fmt::format("cannot run {}: {}", shell_quote(argv.front()), errno_text(spawned)));
-    std::optional<Clock::time_point> deadline;
+    std::optional<Steady::time_point> deadline;
     if (options.timeout)
-        deadline = Clock::now() + *options.timeout;
+        deadline = Steady::now() + *options.timeout;
 
     std::optional<Error> write_error;
     if (options.input) {

@@ -8,7 +8,7 @@
 
 #include "../fixtures/temp_dir.h"
 
-namespace signet::app {
+namespace signet::app::config_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -467,4 +467,4 @@ TEST_F(ConfigFile, MissingFileIsAnIoError)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::config_test

@@ -18,7 +18,7 @@
 
 #include "../fixtures/temp_dir.h"
 
-namespace signet::app {
+namespace signet::app::daemon_parts_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -225,4 +225,4 @@ TEST_F(ControlChild, OnlyTheHoldersDescriptorPassesTheLockOn)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::daemon_parts_test

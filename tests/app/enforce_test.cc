@@ -16,7 +16,7 @@
 
 #include "../fixtures/certs.h"
 
-namespace signet::app {
+namespace signet::app::enforce_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -165,4 +165,4 @@ TEST(EnforceZones, KeysMadeAheadAndNotTakenAreDestroyed)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::enforce_test

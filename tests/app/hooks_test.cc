@@ -11,7 +11,7 @@
 
 #include "../fixtures/temp_dir.h"
 
-namespace signet::app {
+namespace signet::app::hooks_test {
 namespace {
 
 Command command(std::string_view text)
@@ -76,4 +76,4 @@ TEST_F(HookRun, AFailureNamesTheCommandQuoted)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::hooks_test

@@ -11,7 +11,7 @@
 
 #include "../fixtures/certs.h"
 
-namespace signet::app {
+namespace signet::app::tlsa_test {
 namespace {
 
 using enforcer::KeyDb;
@@ -455,9 +455,9 @@ TEST_F(TlsaApp, StatusFollowsTheRollover)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::tlsa_test
 
-namespace signet::app {
+namespace signet::app::tlsa_test {
 namespace {
 
 // The TLSA records of `zone` at the binding's owner, in wire order.
@@ -532,4 +532,4 @@ TEST_F(TlsaApp, FullChainFileStartingWithTheCertificateIsAccepted)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::tlsa_test

@@ -5,7 +5,7 @@
 #include <signet/app/config.h>
 #include <signet/app/zone_input.h>
 
-namespace signet::app {
+namespace signet::app::zone_input_test {
 namespace {
 
 using enforcer::Policy;
@@ -92,4 +92,4 @@ TEST(ZoneInputKeys, PolicyTextRoundTrips)
 }
 
 } // namespace
-} // namespace signet::app
+} // namespace signet::app::zone_input_test

@@ -8,7 +8,7 @@
 #include <signet/base/clock.h>
 #include <signet/base/error.h>
 
-namespace signet {
+namespace signet::base_test {
 namespace {
 
 TEST(Error, FormatsLocationContextAndMessage)
@@ -95,4 +95,4 @@ TEST(AtomicFile, FailsCleanlyInAMissingDirectory)
 }
 
 } // namespace
-} // namespace signet
+} // namespace signet::base_test

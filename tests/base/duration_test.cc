@@ -2,7 +2,7 @@
 
 #include <signet/base/duration.h>
 
-namespace signet {
+namespace signet::duration_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -103,4 +103,4 @@ TEST(Duration, FormattedTextParsesBack)
 }
 
 } // namespace
-} // namespace signet
+} // namespace signet::duration_test

@@ -4,7 +4,7 @@
 
 #include <signet/base/hex.h>
 
-namespace signet {
+namespace signet::hex_test {
 namespace {
 
 TEST(Hex, EncodesInEitherCase)
@@ -57,4 +57,4 @@ TEST(Hex, DecoderTakesPairsSplitOverPieces)
 }
 
 } // namespace
-} // namespace signet
+} // namespace signet::hex_test

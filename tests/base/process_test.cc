@@ -15,7 +15,7 @@
 
 #include "../fixtures/temp_dir.h"
 
-namespace signet {
+namespace signet::process_test {
 namespace {
 
 using Words = std::vector<std::string>;
@@ -279,4 +279,4 @@ TEST_F(RunProcess, AMissingProgramIsAnError)
 }
 
 } // namespace
-} // namespace signet
+} // namespace signet::process_test

@@ -9,7 +9,7 @@
 
 #include "../fixtures/temp_dir.h"
 
-namespace signet {
+namespace signet::regular_file_test {
 namespace {
 
 using RegularFileTest = signet::testing::TempDirTest;
@@ -73,4 +73,4 @@ TEST_F(RegularFileTest, CapsWhatItReads)
 }
 
 } // namespace
-} // namespace signet
+} // namespace signet::regular_file_test

@@ -3,7 +3,7 @@
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/rdata.h>
 
-namespace signet::crypto {
+namespace signet::crypto::dnssec_test {
 namespace {
 
 Bytes base64(std::string_view text) { return *dns::from_base64(text); }
@@ -124,4 +124,4 @@ TEST(Algorithms, NamesAndNumbers)
 }
 
 } // namespace
-} // namespace signet::crypto
+} // namespace signet::crypto::dnssec_test

@@ -12,7 +12,7 @@
 
 #include "../fixtures/softhsm.h"
 
-namespace signet::crypto {
+namespace signet::crypto::p11_test {
 namespace {
 
 using signet::testing::test_token;
@@ -243,4 +243,4 @@ TEST(ReadPin, FileMustBePrivate)
 }
 
 } // namespace
-} // namespace signet::crypto
+} // namespace signet::crypto::p11_test

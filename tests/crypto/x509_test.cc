@@ -9,7 +9,7 @@
 
 #include <signet/crypto/x509.h>
 
-namespace signet::crypto {
+namespace signet::crypto::x509_test {
 namespace {
 
 const std::filesystem::path data = std::filesystem::path(SIGNET_TEST_DATA) / "tlsa";
@@ -137,4 +137,4 @@ TEST(X509, OnlyRegularFilesOfModestSizeAreRead)
 }
 
 } // namespace
-} // namespace signet::crypto
+} // namespace signet::crypto::x509_test

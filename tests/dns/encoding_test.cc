@@ -4,7 +4,7 @@
 
 #include <signet/dns/rdata.h>
 
-namespace signet::dns {
+namespace signet::dns::encoding_test {
 namespace {
 
 // RFC 4648 §10 test vectors.
@@ -104,4 +104,4 @@ TEST(Encoding, Base32HexOfAnNsec3Hash)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::encoding_test

@@ -4,7 +4,7 @@
 
 #include <signet/dns/name.h>
 
-namespace signet::dns {
+namespace signet::dns::name_test {
 namespace {
 
 Name name(std::string_view text)
@@ -217,4 +217,4 @@ TEST(Name, AppendFromTextBuildsWireInPlace)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::name_test

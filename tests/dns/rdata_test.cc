@@ -9,7 +9,7 @@
 
 #include <signet/dns/rdata.h>
 
-namespace signet::dns {
+namespace signet::dns::rdata_test {
 namespace {
 
 // Splits RDATA text the way the master-file reader does: quotes removed and
@@ -886,4 +886,4 @@ TEST(Rdata, EveryKnownTypeRoundTrips)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::rdata_test

@@ -17,7 +17,7 @@
 #include <signet/base/excerpt.h>
 #include <signet/dns/zone.h>
 
-namespace signet::dns {
+namespace signet::dns::zone_input_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -415,4 +415,4 @@ TEST(Messages, WarningsStopBeingKeptAtTheLimit)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::zone_input_test

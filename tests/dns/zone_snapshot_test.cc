@@ -7,7 +7,7 @@
 #include <signet/dns/zone_snapshot.h>
 #include <signet/dns/zone_writer.h>
 
-namespace signet::dns {
+namespace signet::dns::zone_snapshot_test {
 namespace {
 
 Name name(std::string_view text) { return *Name::from_text(text); }
@@ -139,4 +139,4 @@ TEST(ZoneAssembler, RefusesRRsetsOutOfOrder)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::zone_snapshot_test

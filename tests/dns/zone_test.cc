@@ -12,7 +12,7 @@
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
 
-namespace signet::dns {
+namespace signet::dns::zone_test {
 namespace {
 
 const Name& example()
@@ -623,4 +623,4 @@ TEST(Reader, StopsAfterTheFirstFewErrors)
 }
 
 } // namespace
-} // namespace signet::dns
+} // namespace signet::dns::zone_test

@@ -12,7 +12,7 @@
 
 #include <signet/enforcer/keydb.h>
 
-namespace signet::enforcer {
+namespace signet::enforcer::keydb_test {
 namespace {
 
 TimePoint at(int64_t seconds) { return TimePoint(std::chrono::seconds(seconds)); }
@@ -656,4 +656,4 @@ TEST(KeyText, EveryValueRoundTrips)
 }
 
 } // namespace
-} // namespace signet::enforcer
+} // namespace signet::enforcer::keydb_test

@@ -9,7 +9,7 @@
 
 #include <signet/enforcer/keystate.h>
 
-namespace signet::enforcer {
+namespace signet::enforcer::keystate_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -717,4 +717,4 @@ TEST(KeyStateLifetime, ZonesAddedTogetherRollOnDifferentDays)
 }
 
 } // namespace
-} // namespace signet::enforcer
+} // namespace signet::enforcer::keystate_test

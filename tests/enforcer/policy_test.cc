@@ -2,7 +2,7 @@
 
 #include <signet/enforcer/policy.h>
 
-namespace signet::enforcer {
+namespace signet::enforcer::policy_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -294,4 +294,4 @@ TEST(Policy, EnumTextRoundTrips)
 }
 
 } // namespace
-} // namespace signet::enforcer
+} // namespace signet::enforcer::policy_test

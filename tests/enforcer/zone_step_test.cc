@@ -13,7 +13,7 @@
 #include <signet/enforcer/key_actions.h>
 #include <signet/enforcer/zone_step.h>
 
-namespace signet::enforcer {
+namespace signet::enforcer::zone_step_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -425,4 +425,4 @@ TEST(KeyActions, RolloverByHand)
 }
 
 } // namespace
-} // namespace signet::enforcer
+} // namespace signet::enforcer::zone_step_test

@@ -26,7 +26,7 @@
 
 #include "../fixtures/softhsm.h"
 
-namespace signet::signer {
+namespace signet::signer::incremental_test {
 namespace {
 
 using dns::Name;
@@ -496,4 +496,4 @@ TEST(IncrementalProperty, NsecOverSixtyVersions) { check_versions(std::nullopt, 
 TEST(IncrementalProperty, Nsec3OptOutOverSixtyVersions) { check_versions(Nsec3Params { 0, "\xab\xcd", true }, 12); }
 
 } // namespace
-} // namespace signet::signer
+} // namespace signet::signer::incremental_test

@@ -13,7 +13,7 @@
 
 #include "../fixtures/softhsm.h"
 
-namespace signet::signer {
+namespace signet::signer::signer_test {
 namespace {
 
 using dns::Name;
@@ -320,4 +320,4 @@ TEST(Signer, MissingKeyIsAClearErrorNamingIt)
 }
 
 } // namespace
-} // namespace signet::signer
+} // namespace signet::signer::signer_test

@@ -10,7 +10,7 @@
 
 #include "../fixtures/certs.h"
 
-namespace signet::tlsa {
+namespace signet::tlsa::derive_test {
 namespace {
 
 const std::filesystem::path data = std::filesystem::path(SIGNET_TEST_DATA) / "tlsa";
@@ -219,4 +219,4 @@ TEST_F(TlsaDeriveFiles, ErrorsNameTheFile)
 }
 
 } // namespace
-} // namespace signet::tlsa
+} // namespace signet::tlsa::derive_test

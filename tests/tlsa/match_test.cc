@@ -9,7 +9,7 @@
 
 #include "../fixtures/certs.h"
 
-namespace signet::tlsa {
+namespace signet::tlsa::match_test {
 namespace {
 
 using std::chrono::days;
@@ -202,4 +202,4 @@ TEST(TlsaMatch, NothingPresentedMatchesNothing)
 }
 
 } // namespace
-} // namespace signet::tlsa
+} // namespace signet::tlsa::match_test

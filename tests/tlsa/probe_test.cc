@@ -17,7 +17,7 @@
 
 #include "../fixtures/certs.h"
 
-namespace signet::tlsa {
+namespace signet::tlsa::probe_test {
 namespace {
 
 const TimePoint now = TimePoint(std::chrono::seconds(1790000000));
@@ -241,4 +241,4 @@ TEST(TlsaProbe, PortsAndAddresses)
 }
 
 } // namespace
-} // namespace signet::tlsa
+} // namespace signet::tlsa::probe_test

@@ -3,7 +3,7 @@
 #include <signet/dns/zone.h>
 #include <signet/tlsa/record.h>
 
-namespace signet::tlsa {
+namespace signet::tlsa::record_test {
 namespace {
 
 dns::Name name(std::string_view text) { return *dns::Name::from_text(text); }
@@ -133,4 +133,4 @@ TEST(TlsaRecord, RdataChecks)
 }
 
 } // namespace
-} // namespace signet::tlsa
+} // namespace signet::tlsa::record_test

@@ -7,7 +7,7 @@
 
 #include <signet/tlsa/rollover.h>
 
-namespace signet::tlsa {
+namespace signet::tlsa::rollover_test {
 namespace {
 
 using std::chrono::hours;
@@ -252,4 +252,4 @@ TEST(TlsaRollover, SimulationCatchesASwitchBeforeCachesHaveTheRecord)
 }
 
 } // namespace
-} // namespace signet::tlsa
+} // namespace signet::tlsa::rollover_test

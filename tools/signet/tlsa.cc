@@ -76,7 +76,7 @@ Result<int> create(const CreateCommand& command)
 
 // --- add, list, remove ---------------------------------------------------
 
-struct AddCommand {
+struct AddBinding {
     std::string zone;
     std::string host;
     uint16_t port = 0;
@@ -86,7 +86,7 @@ struct AddCommand {
     bool replace = false;
 };
 
-Result<int> add(const Globals& globals, const AddCommand& command)
+Result<int> add_binding(const Globals& globals, const AddBinding& command)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto zone = SIGNET_TRY(context.zone(command.zone));
@@ -135,7 +135,7 @@ nlohmann::json binding_json(const TlsaBindingEntry& b, const dns::Name& owner)
              { "next_chain", path_or_null(b.next_chain) } };
 }
 
-Result<int> list(const Globals& globals, const std::string& name)
+Result<int> list_bindings(const Globals& globals, const std::string& name)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
@@ -242,7 +242,7 @@ std::string switch_words(const app::TlsaBindingStatus& s)
     return "";
 }
 
-Result<int> status(const Globals& globals, const std::string& name)
+Result<int> binding_status(const Globals& globals, const std::string& name)
 {
     auto context = SIGNET_TRY(globals.open(app::Access::Read));
     auto zone = SIGNET_TRY(context.zone(name));
@@ -407,7 +407,7 @@ void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen)
     create_cmd->add_option("owner", create_command->owner, "_PORT._PROTO.HOST, or HOST with --port")->required();
     create_cmd->callback([&chosen, create_command] { chosen = [create_command] { return create(*create_command); }; });
 
-    auto add_command = std::make_shared<AddCommand>();
+    auto add_command = std::make_shared<AddBinding>();
     auto* add_cmd = tlsa_cmd->add_subcommand("add", "bind a service's certificate to a zone");
     add_cmd->add_option("zone", add_command->zone, "the zone")->required();
     add_cmd->add_option("--host", add_command->host, "the service's host name")->required();
@@ -425,14 +425,14 @@ void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_flag("--replace", add_command->replace, "change an existing binding (keeps what was published)");
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
-        chosen = [&globals, add_command] { return add(globals, *add_command); };
+        chosen = [&globals, add_command] { return add_binding(globals, *add_command); };
     });
 
     auto list_name = std::make_shared<std::string>();
     auto* list_cmd = tlsa_cmd->add_subcommand("list", "the TLSA bindings of a zone");
     list_cmd->add_option("zone", *list_name, "the zone")->required();
     list_cmd->callback(
-        [&globals, &chosen, list_name] { chosen = [&globals, list_name] { return list(globals, *list_name); }; });
+        [&globals, &chosen, list_name] { chosen = [&globals, list_name] { return list_bindings(globals, *list_name); }; });
 
     auto remove_command = std::make_shared<RemoveCommand>();
     auto* remove_cmd = tlsa_cmd->add_subcommand("remove", "remove a binding, or with --old its old certificate");
@@ -454,7 +454,7 @@ void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen)
     auto* status_cmd = tlsa_cmd->add_subcommand("status", "published records, since when, and whether to switch");
     status_cmd->add_option("zone", *status_name, "the zone")->required();
     status_cmd->callback([&globals, &chosen, status_name] {
-        chosen = [&globals, status_name] { return status(globals, *status_name); };
+        chosen = [&globals, status_name] { return binding_status(globals, *status_name); };
     });
 
     auto check_command = std::make_shared<CheckCommand>();
