@@ -11,6 +11,7 @@
 #include <signet/app/tlsa.h>
 #include <signet/base/atomic_file.h>
 #include <signet/base/duration.h>
+#include <signet/base/excerpt.h>
 #include <signet/base/process.h>
 #include <signet/crypto/x509.h>
 
@@ -20,31 +21,6 @@ namespace fs = std::filesystem;
 using enforcer::DsAtParent;
 
 namespace {
-
-// One line: an error's own lines joined.
-std::string one_line(std::string text)
-{
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    std::string out;
-    for (char c : text) {
-        if (c == '\n')
-            out += "; ";
-        else
-            out += c;
-    }
-    return out;
-}
-
-std::string in_words(Duration duration)
-{
-    auto hours = std::chrono::duration_cast<std::chrono::hours>(duration).count();
-    if (hours >= 48)
-        return fmt::format("{} days", hours / 24);
-    if (hours >= 1)
-        return fmt::format("{} h", hours);
-    return fmt::format("{} min", std::chrono::duration_cast<std::chrono::minutes>(duration).count());
-}
 
 class Checker {
 public:
@@ -122,12 +98,12 @@ private:
             add(HealthStatus::Critical, zone,
                 fmt::format("the published signatures expire at {} (in {}), within half of signature-refresh: sign "
                             "it now (`signet sign {}`)",
-                            format_time(*zone.expires), in_words(left), name));
+                            format_time(*zone.expires), format_duration_roughly(left), name));
         else if (left < policy.signature_refresh)
             add(HealthStatus::Warning, zone,
                 fmt::format("the published signatures expire at {} (in {}), within signature-refresh ({}), and were "
                             "not refreshed: is the signer running?",
-                            format_time(*zone.expires), in_words(left), format_duration(policy.signature_refresh)));
+                            format_time(*zone.expires), format_duration_roughly(left), format_duration(policy.signature_refresh)));
     }
 
     void ds_actions(const enforcer::ZoneEntry& zone, const std::vector<enforcer::KeyEntry>& keys,
@@ -157,7 +133,7 @@ private:
             if (waited > grace)
                 add(HealthStatus::Warning, zone,
                     fmt::format("{}; waiting since {} ({}, longer than ds-grace {})", what, format_time(key.ds.since),
-                                in_words(waited), format_duration(grace)));
+                                format_duration_roughly(waited), format_duration(grace)));
         }
     }
 
@@ -186,7 +162,7 @@ private:
                     add(left < health.certificate_critical ? HealthStatus::Critical : HealthStatus::Warning, zone,
                         fmt::format("{}: the certificate expires at {} (in {}; {}): renew it, and announce the next "
                                     "one with `signet tlsa add --replace … --next-cert`",
-                                    file->string(), format_time(end), in_words(left), about));
+                                    file->string(), format_time(end), format_duration_roughly(left), about));
             }
         }
     }

@@ -121,4 +121,14 @@ std::string format_duration(Duration duration)
     return out;
 }
 
+std::string format_duration_roughly(Duration duration)
+{
+    auto hours = std::chrono::duration_cast<std::chrono::hours>(duration).count();
+    if (hours >= 48)
+        return fmt::format("{} days", hours / 24);
+    if (hours >= 1)
+        return fmt::format("{} h", hours);
+    return fmt::format("{} min", std::chrono::duration_cast<std::chrono::minutes>(duration).count());
+}
+
 } // namespace signet

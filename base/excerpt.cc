@@ -29,4 +29,19 @@ std::string excerpt(std::string_view text, size_t limit)
     return out;
 }
 
+std::string one_line(std::string_view text)
+{
+    while (!text.empty() && text.back() == '\n')
+        text.remove_suffix(1);
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '\n')
+            out += "; ";
+        else
+            out += c;
+    }
+    return out;
+}
+
 } // namespace signet

@@ -7,6 +7,7 @@
 #include <signet/base/atomic_file.h>
 #include <signet/base/clock.h>
 #include <signet/base/error.h>
+#include <signet/base/excerpt.h>
 
 namespace signet::base_test {
 namespace {
@@ -92,6 +93,14 @@ TEST(AtomicFile, FailsCleanlyInAMissingDirectory)
     auto result = write_file_atomically("/nonexistent-signet-dir/x.zone", "x");
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code(), ErrorCode::Io);
+}
+
+TEST(Excerpt, OneLineJoinsLinesAndDropsTheTrailingNewlines)
+{
+    EXPECT_EQ(one_line("a.test:3: bad TTL\n  in $INCLUDE b\n\n"), "a.test:3: bad TTL;   in $INCLUDE b");
+    EXPECT_EQ(one_line("plain"), "plain");
+    EXPECT_EQ(one_line("\n"), "");
+    EXPECT_EQ(one_line("a\n\nb"), "a; ; b");
 }
 
 } // namespace

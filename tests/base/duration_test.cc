@@ -102,5 +102,15 @@ TEST(Duration, FormattedTextParsesBack)
     }
 }
 
+TEST(Duration, RoughlyIsRoundedDownToOneUnit)
+{
+    EXPECT_EQ(format_duration_roughly(0s), "0 min");
+    EXPECT_EQ(format_duration_roughly(59min + 59s), "59 min");
+    EXPECT_EQ(format_duration_roughly(1h), "1 h");
+    EXPECT_EQ(format_duration_roughly(47h + 59min), "47 h");
+    EXPECT_EQ(format_duration_roughly(48h), "2 days");
+    EXPECT_EQ(format_duration_roughly(std::chrono::days(20) + 23h), "20 days");
+}
+
 } // namespace
 } // namespace signet::duration_test

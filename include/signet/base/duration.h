@@ -46,4 +46,8 @@ Result<Duration> parse_duration(std::string_view text);
 // that "90d" stays "90d" and not "12w6d". parse_duration reads it back.
 std::string format_duration(Duration duration);
 
+// A length of time as people read it in a warning, rounded down to its
+// largest sensible unit: "12 days" (from 48 hours on), "5 h", "40 min".
+std::string format_duration_roughly(Duration duration);
+
 } // namespace signet

@@ -20,4 +20,8 @@ inline constexpr size_t excerpt_length = 48;
 // and then marked with "…".
 std::string excerpt(std::string_view text, size_t limit = excerpt_length);
 
+// A message of several lines as one log or status line: trailing newlines
+// dropped, the others written as "; ".
+std::string one_line(std::string_view text);
+
 } // namespace signet
