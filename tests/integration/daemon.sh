@@ -323,6 +323,35 @@ kill -HUP "$daemon_pid"
 wait_until 15 grep -q "reloaded $state/signet.toml" "$work/daemon.log" >/dev/null && pass "SIGHUP rereads signet.toml" ||
   failed "no reload: $(tail -2 "$work/daemon.log")"
 
+# --- an input directory that goes away -----------------------------------------------
+mkdir "$work/in-d"
+zone_file d.test 1 >"$work/in-d/d.test.zone"
+"$signet" zone add d.test --input "$work/in-d/d.test.zone" --output "$work/signed/d.test.signed" >/dev/null
+wait_until 10 test -s "$work/signed/d.test.signed" >/dev/null || failed "d.test was not signed"
+d_sum=$(sha256sum <"$work/signed/d.test.signed")
+rm -rf "$work/in-d"
+if wait_until 15 grep -q "d.test.zone.*its last good version was signed again" "$work/daemon.log" >/dev/null &&
+  kill -0 "$daemon_pid" && [ "$(sha256sum <"$work/signed/d.test.signed")" = "$d_sum" ]; then
+  pass "a removed input directory: its zone is looked at at once and its last good version stays signed"
+else
+  failed "after its input directory went away, d.test: $(grep d.test "$work/daemon.log" | tail -2)"
+fi
+# Back again: signed at the zone's retry (30 s after the failure), and
+# watched from then on.
+mkdir "$work/in-d"
+zone_file d.test 1 "back A 192.0.2.20" >"$work/in-d/d.test.zone"
+if took=$(wait_until 60 has "$work/signed/d.test.signed" "^back.d.test."); then
+  echo "again A 192.0.2.21" >>"$work/in-d/d.test.zone"
+  if took=$(wait_until 15 has "$work/signed/d.test.signed" "^again.d.test."); then
+    pass "the input directory back: signed at the retry, and a change to it seen at once again (${took} s)"
+  else
+    failed "the input directory back: a change to it was not seen"
+  fi
+else
+  failed "the input directory back: not signed at the retry: $(grep d.test "$work/daemon.log" | tail -2)"
+fi
+"$signet" zone remove --force d.test >/dev/null
+
 # --- kill -9 while signing, and a restart ------------------------------------------------
 python3 "$src/tools/genzone" --origin big.test --seed 5 "$big" -o "$work/in/big.test.zone"
 "$signet" zone add big.test --input "$work/in/big.test.zone" --output "$work/signed/big.test.signed" >/dev/null

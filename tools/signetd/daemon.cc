@@ -18,6 +18,7 @@
 #include <signet/app/enforce.h>
 #include <signet/app/health.h>
 #include <signet/base/clock.h>
+#include <signet/base/excerpt.h>
 #include <signet/base/process.h>
 
 namespace signet::daemon {
@@ -68,11 +69,7 @@ Daemon::~Daemon()
 void Daemon::log(int priority, const std::string& text) const
 {
     // One line per event; journald adds its own time and reads the priority.
-    std::string line = text;
-    for (char& c : line) {
-        if (c == '\n')
-            c = ' ';
-    }
+    const std::string line = one_line(text);
     if (journald_)
         fmt::print(stderr, "<{}>{}\n", priority, line);
     else
@@ -203,6 +200,12 @@ void Daemon::sign(const std::string& name)
                                         opened.error().to_string(), format_time(retry)));
         drop_context();
         return;
+    }
+    // The input's directory went away or could not be watched: it may be
+    // back. (Nothing to do, and no file system call, when it is watched.)
+    if (auto known = known_.find(name); known != known_.end()) {
+        if (auto warning = watch_->watch_again(known->second.zone.input))
+            log(warning_priority, *warning);
     }
     app::SignOptions options;
     app::SignReport report;
@@ -447,6 +450,7 @@ void Daemon::watch_inputs()
         }
         for (const auto& name : changes.zones)
             schedule_.wake(name, when);
+
         if ((!changes.zones.empty() || changes.overflow) && !work_posted_) {
             // Due now, looked at once the burst of writes has settled.
             timer_.expires_after(settle);
@@ -531,7 +535,7 @@ int Daemon::run()
     io_.run();
     drop_context();
     log(info_priority, "stopped");
-    return status_;
+    return 0;
 }
 
 } // namespace signet::daemon

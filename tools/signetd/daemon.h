@@ -40,7 +40,8 @@ class Daemon {
 public:
     explicit Daemon(Options options);
     ~Daemon();
-    // Runs until SIGTERM or SIGINT; the exit status.
+    // Runs until SIGTERM or SIGINT; the exit status: 1 when it cannot start
+    // (the state dir is owned, the control socket cannot be made), else 0.
     int run();
 
 private:
@@ -92,7 +93,6 @@ private:
     bool work_posted_ = false;
     bool stopping_ = false;
     bool journald_ = false;
-    int status_ = 0;
 };
 
 } // namespace signet::daemon

@@ -28,6 +28,7 @@ Result<InputWatch> InputWatch::open()
 
 std::vector<std::string> InputWatch::watch(const std::map<fs::path, std::set<std::string>>& files)
 {
+    wanted_ = files;
     std::vector<std::string> warnings;
     std::map<fs::path, std::map<std::string, std::set<std::string>>> by_directory;
     for (const auto& [file, zones] : files)
@@ -42,18 +43,40 @@ std::vector<std::string> InputWatch::watch(const std::map<fs::path, std::set<std
         it = directories_.erase(it);
     }
     for (auto& [directory, names] : by_directory) {
-        int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), watched_events | IN_ONLYDIR);
-        if (wd < 0) {
-            warnings.push_back(fmt::format("{}: cannot watch for changed inputs ({}); its zones are signed on "
-                                           "schedule only",
-                                           directory.string(), std::strerror(errno)));
-            directories_.erase(directory);
-            continue;
-        }
-        directories_[directory] = wd;
-        files_[wd] = std::move(names);
+        if (auto warning = add_directory(directory, std::move(names)))
+            warnings.push_back(std::move(*warning));
     }
     return warnings;
+}
+
+std::optional<std::string> InputWatch::add_directory(const fs::path& directory,
+                                                     std::map<std::string, std::set<std::string>> names)
+{
+    int wd = ::inotify_add_watch(fd_.get(), directory.c_str(), watched_events | IN_ONLYDIR);
+    if (wd < 0) {
+        directories_.erase(directory);
+        return fmt::format("{}: cannot watch for changed inputs ({}); its zones are signed on schedule and "
+                           "retried after failures only",
+                           directory.string(), std::strerror(errno));
+    }
+    directories_[directory] = wd;
+    files_[wd] = std::move(names);
+    return std::nullopt;
+}
+
+std::optional<std::string> InputWatch::watch_again(const fs::path& file)
+{
+    const fs::path directory = file.parent_path();
+    if (directories_.contains(directory))
+        return std::nullopt;
+    std::map<std::string, std::set<std::string>> names;
+    for (const auto& [wanted, zones] : wanted_) {
+        if (wanted.parent_path() == directory)
+            names[wanted.filename().string()].insert(zones.begin(), zones.end());
+    }
+    if (names.empty())
+        return std::nullopt;
+    return add_directory(directory, std::move(names));
 }
 
 InputWatch::Changes InputWatch::read()
@@ -74,10 +97,15 @@ InputWatch::Changes InputWatch::read()
                 continue;
             }
             if (event->mask & IN_IGNORED) {
-                // The directory went away: nothing more comes from it.
-                files_.erase(event->wd);
-                std::erase_if(directories_, [&](const auto& entry) { return entry.second == event->wd; });
-                changes.overflow = true;
+                // The directory went away: nothing more comes from it, and
+                // its zones' inputs are gone with it. (A watch we removed
+                // ourselves has no files left to name.)
+                if (auto lost = files_.find(event->wd); lost != files_.end()) {
+                    for (const auto& [file, zones] : lost->second)
+                        changes.zones.insert(zones.begin(), zones.end());
+                    files_.erase(lost);
+                    std::erase_if(directories_, [&](const auto& entry) { return entry.second == event->wd; });
+                }
                 continue;
             }
             if (event->len == 0)

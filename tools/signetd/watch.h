@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,13 +33,22 @@ public:
     // Reads the events the non-blocking descriptor holds now.
     Changes read();
 
+    // Watches the directory of `file` (one watch() was given) if it is not
+    // watched: it could not be, or went away. A warning when it still
+    // cannot be.
+    std::optional<std::string> watch_again(const std::filesystem::path& file);
+
 private:
+    std::optional<std::string> add_directory(const std::filesystem::path& directory,
+                                             std::map<std::string, std::set<std::string>> names);
+
     explicit InputWatch(UniqueFd fd)
         : fd_(std::move(fd))
     {
     }
 
     UniqueFd fd_;
+    std::map<std::filesystem::path, std::set<std::string>> wanted_; // what watch() was given last
     std::map<std::filesystem::path, int> directories_; // watched, with their watch descriptor
     std::map<int, std::map<std::string, std::set<std::string>>> files_; // wd -> file name -> zones
 };
