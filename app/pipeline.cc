@@ -6,6 +6,7 @@
 #include <signet/app/signed_state.h>
 #include <signet/app/tlsa.h>
 #include <signet/app/zone_input.h>
+#include <signet/app/zones.h>
 #include <signet/enforcer/keystate.h>
 
 #include <sys/stat.h>
@@ -944,63 +945,6 @@ Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& 
                                        zone.name, format_time(last), format_time(*zone.expires)));
     }
     return warnings;
-}
-
-namespace {
-
-bool same_file(const fs::path& a, const fs::path& b)
-{
-    std::error_code ec;
-    if (fs::exists(a, ec) && fs::exists(b, ec))
-        return fs::equivalent(a, b, ec);
-    return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
-}
-
-// same_file for a zone against every other zone: two names of one file
-// share their last component (a symlink that renames it is not followed),
-// so checking a zone against 10,000 others costs almost no file system calls.
-bool same_file_named_alike(const fs::path& a, const fs::path& b)
-{
-    return a.filename() == b.filename() && same_file(a, b);
-}
-
-bool is_inside(const fs::path& path, const fs::path& dir)
-{
-    std::error_code ec;
-    fs::path p = fs::weakly_canonical(path, ec);
-    fs::path d = fs::weakly_canonical(dir, ec);
-    auto [end, unused] = std::mismatch(d.begin(), d.end(), p.begin(), p.end());
-    return end == d.end();
-}
-
-} // namespace
-
-Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours)
-{
-    auto refuse = [&](std::string why) {
-        return fail(ErrorCode::Conflict, fmt::format("zone '{}': {}", zone.name, why));
-    };
-    if (is_inside(zone.output, context.state_dir))
-        return refuse(fmt::format("the output {} is inside the state directory {}; the signer would overwrite its "
-                                  "own state",
-                                  zone.output.string(), context.state_dir.string()));
-    if (same_file(zone.output, zone.input))
-        return refuse(fmt::format("the output {} is the input; signing would replace the unsigned zone",
-                                  zone.output.string()));
-    if (neighbours == Neighbours::Checked) {
-        for (const auto& other : SIGNET_TRY(context.db.list_zones())) {
-            if (other.id == zone.id)
-                continue;
-            if (same_file_named_alike(zone.output, other.output))
-                return refuse(fmt::format("the output {} is the output of zone '{}' too", zone.output.string(),
-                                          other.name));
-            if (same_file_named_alike(zone.output, other.input))
-                return refuse(fmt::format("the output {} is the input of zone '{}'", zone.output.string(), other.name));
-            if (same_file_named_alike(zone.input, other.output))
-                return refuse(fmt::format("the input {} is the output of zone '{}'", zone.input.string(), other.name));
-        }
-    }
-    return {};
 }
 
 Result<std::vector<std::string>> recover_outputs(Context& context)

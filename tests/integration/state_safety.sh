@@ -59,6 +59,22 @@ expect_failure "output shared with another zone" "output of zone 'z1.test.'" \
 expect_failure "output that is another zone's input" "input of zone 'z2.test.'" \
   "$signet" zone add bad4.test --input "$work/in/z1.test.zone" --output "$work/in/z2.test.zone"
 
+# Many zones from a list: one wrong line, and none is added; then a good one.
+printf '# two zones\nok1.test %s %s\nbad5.test %s %s\n' "$work/in/z1.test.zone" "$work/signed/ok1.test.signed" \
+  "$work/in/z2.test.zone" "$work/signed/z1.test.signed" >"$work/list"
+expect_failure "a list of zones with one wrong line" "$work/list:3: zone 'bad5.test.': the output .* is the output of zone 'z1.test.' too" \
+  "$signet" zone add --from "$work/list"
+printf 'ok1.test %s %s\nok2.test "%s" %s\n' "$work/in/z1.test.zone" "$work/signed/ok1.test.signed" \
+  "$work/in/z2.test.zone" "$work/signed/ok2.test.signed" >"$work/list"
+if "$signet" zone add --from - <"$work/list" >"$work/out" 2>&1 && grep -q "added 2 zones" "$work/out" &&
+  "$signet" zone add --from "$work/list" >"$work/out" 2>&1 && grep -q "added 0 zones .*(2 registered already, unchanged)" "$work/out" &&
+  [ "$("$signet" --json zone list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 8 ]; then
+  pass "a list of zones is added at once, and applied again changes nothing"
+else
+  failed "zone add --from: $(head -3 "$work/out")"
+fi
+for z in ok1.test ok2.test; do "$signet" zone remove "$z" >/dev/null; done
+
 # --- the clock --------------------------------------------------------------
 expect_failure "clock before the last signing" "earlier than the zone's last signing" \
   "$signet" --now 2026-02-28T00:00:00Z sign z1.test

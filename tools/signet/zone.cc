@@ -1,8 +1,10 @@
 // signet zone …: the zones of the store (add, list, remove, status) and
 // `zone check` for any zone file.
 #include <algorithm>
+#include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -13,6 +15,8 @@
 #include <signet/app/journal.h>
 #include <signet/app/pipeline.h>
 #include <signet/app/signed_state.h>
+#include <signet/app/zones.h>
+#include <signet/base/regular_file.h>
 #include <signet/crypto/algorithm.h>
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
@@ -127,36 +131,59 @@ struct AddCommand {
     std::string name;
     std::string input;
     std::string output;
-    std::string policy = "default";
+    std::optional<std::string> policy;
+    std::optional<std::string> from; // a list of zones; "-": standard input
 };
+
+// The largest list `zone add --from` reads: 100 bytes a zone for a million.
+constexpr uint64_t max_zone_list_bytes = 100ULL << 20;
 
 Result<int> add(const Globals& globals, const AddCommand& command)
 {
+    app::ZoneList zones;
+    if (command.from) {
+        if (!command.name.empty() || !command.input.empty() || !command.output.empty() || command.policy)
+            return fail(ErrorCode::Usage, "--from takes every zone from the list: no NAME, --input, --output or "
+                                          "--policy with it");
+        std::string text;
+        std::string file = *command.from;
+        if (file == "-") {
+            file = "(standard input)";
+            std::ostringstream in;
+            in << std::cin.rdbuf();
+            text = in.str();
+        } else {
+            text = SIGNET_TRY(read_regular_file(file, max_zone_list_bytes));
+        }
+        zones = app::read_zone_list(text, file, std::filesystem::current_path());
+    } else {
+        if (command.name.empty() || command.input.empty() || command.output.empty())
+            return fail(ErrorCode::Usage, "give NAME, --input and --output, or --from FILE");
+        app::ZoneToAdd zone;
+        zone.name = command.name;
+        zone.input = std::filesystem::absolute(command.input);
+        zone.output = std::filesystem::absolute(command.output);
+        zone.policy = command.policy.value_or("default");
+        zones.zones.push_back(std::move(zone));
+    }
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
-    SIGNET_TRY(context.policy(command.policy));
-    SIGNET_TRY(app::check_zone_name(context.config, command.name));
     auto clock = SIGNET_TRY(globals.clock());
-    enforcer::ZoneEntry zone;
-    zone.name = command.name;
-    zone.input = std::filesystem::absolute(command.input);
-    zone.output = std::filesystem::absolute(command.output);
-    zone.policy = command.policy;
-    zone.created = clock->now();
-    if (!std::filesystem::exists(zone.input))
-        return fail(ErrorCode::Io, fmt::format("{}: no such file", zone.input.string()));
-    if (!std::filesystem::is_regular_file(zone.input))
-        return fail(ErrorCode::Io, fmt::format("{}: not a regular file", zone.input.string()));
-    SIGNET_TRY(app::check_zone_paths(context, zone, app::Neighbours::Checked));
-    SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
-        zone.id = SIGNET_TRY(context.db.add_zone(zone));
-        SIGNET_TRY(context.db.add_event({ 0, zone.id, std::nullopt, zone.created, "add",
-                                          fmt::format("policy {}, input {}, output {}", zone.policy,
-                                                      zone.input.string(), zone.output.string()) }));
-        return {};
-    }));
-    auto added = SIGNET_TRY(context.zone(command.name));
-    fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy,
-               shell_quote(added.name));
+    auto report = SIGNET_TRY(app::add_zones(context, zones, clock->now()));
+    if (globals.json) {
+        fmt::print("{}\n", nlohmann::json({ { "added", report.added }, { "unchanged", report.unchanged } }).dump(2));
+        return 0;
+    }
+    if (!command.from) {
+        auto added = SIGNET_TRY(context.zone(report.added.front()));
+        fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy,
+                   shell_quote(added.name));
+        return 0;
+    }
+    fmt::print("added {} zone{} from {}{}; sign {} with `signet sign --all`\n", report.added.size(),
+               report.added.size() == 1 ? "" : "s", zones.file,
+               report.unchanged.empty() ? std::string()
+                                        : fmt::format(" ({} registered already, unchanged)", report.unchanged.size()),
+               report.added.size() == 1 ? "it" : "them");
     return 0;
 }
 
@@ -538,10 +565,13 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 
     auto add_command = std::make_shared<AddCommand>();
     auto* add_cmd = zone->add_subcommand("add", "register a zone");
-    add_cmd->add_option("name", add_command->name, "the zone's name")->required();
-    add_cmd->add_option("--input", add_command->input, "the unsigned zone file")->required();
-    add_cmd->add_option("--output", add_command->output, "where the signed zone is written")->required();
+    add_cmd->add_option("name", add_command->name, "the zone's name");
+    add_cmd->add_option("--input", add_command->input, "the unsigned zone file");
+    add_cmd->add_option("--output", add_command->output, "where the signed zone is written");
     add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
+    add_cmd->add_option("--from", add_command->from,
+                        "many zones in one transaction, a line each: name input output [policy] (- reads standard "
+                        "input)");
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };

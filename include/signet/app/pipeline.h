@@ -192,11 +192,6 @@ Result<std::optional<TimePoint>> next_zone_event(Context& context, const enforce
 Result<std::vector<std::string>> check_signing_clock(const enforcer::ZoneEntry& zone, const enforcer::Policy& policy,
                                                      TimePoint now, bool force);
 
-// Refuses a zone whose output is inside the state dir or is its input;
-// with Neighbours::Checked also one whose output is another zone's input or
-// output, or whose input is another zone's output.
-enum class Neighbours { Unchecked, Checked };
-Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours);
 
 // Under the state lock, before signing: removes temporary files that killed
 // runs left beside the outputs, and settles a publication that was cut off

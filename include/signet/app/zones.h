@@ -1,0 +1,80 @@
+// Registering zones: one (`signet zone add NAME ...`) or many from a list
+// (`signet zone add --from FILE`), with the same checks, in one transaction.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <signet/app/pipeline.h>
+#include <signet/base/clock.h>
+#include <signet/base/error.h>
+
+namespace signet::app {
+
+struct ZoneToAdd {
+    std::string name;
+    std::filesystem::path input; // absolute
+    std::filesystem::path output; // absolute
+    std::string policy = "default";
+    std::optional<SourceLocation> where; // its line in a list; none from the command line
+};
+
+// Zones to register, and what is wrong with the lines they came from.
+struct ZoneList {
+    std::string file; // as messages name it; empty for the command line
+    std::vector<ZoneToAdd> zones;
+    std::vector<Error> problems; // lines that could not be read, "FILE:LINE: what is wrong"
+};
+
+// A `zone add --from` list: one zone a line, whitespace-separated
+// `name input output [policy]`; `#` starts a comment; a field with spaces
+// is written in double quotes (`\"` and `\\` inside). Relative paths are
+// taken from `base` (the working directory, as on the command line).
+ZoneList read_zone_list(std::string_view text, const std::string& file, const std::filesystem::path& base);
+
+struct AddedZones {
+    std::vector<std::string> added; // names as the store keeps them
+    std::vector<std::string> unchanged; // registered already, with the same input, output and policy
+};
+
+// Registers the zones, all or none: each is checked as `zone add` checks one
+// (its name, its policy, its input a regular file, its output neither inside
+// the state dir nor its input), against every zone of the store and of the
+// list (no output shared, none another zone's input). A zone registered
+// already with the same files and policy is left as it is (a list can be
+// applied again); with others it is an error. One transaction; every
+// problem, the list's own included, is named in the error, in line order.
+Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint now);
+
+// Refuses a zone whose output is inside the state dir or is its input;
+// with Neighbours::Checked also one whose output is another zone's input or
+// output, or whose input is another zone's output.
+enum class Neighbours { Unchecked, Checked };
+Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours);
+
+// The input and output paths of a set of zones, by file name, to find the
+// zone whose input or output a path is (see check_zone_paths) without a
+// file system call per zone: two names of one file share their last
+// component (a symlink that renames it is not followed).
+class ZonePaths {
+public:
+    void add(const enforcer::ZoneEntry& zone);
+    // Why `zone`'s paths clash with another zone's (one with another id or
+    // name), or nothing.
+    std::optional<std::string> clash(const enforcer::ZoneEntry& zone) const;
+
+private:
+    struct Use {
+        std::filesystem::path path;
+        std::string zone;
+        int64_t id = 0;
+        bool output = false;
+    };
+    std::map<std::string, std::vector<Use>> by_file_name_;
+};
+
+} // namespace signet::app

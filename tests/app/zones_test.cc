@@ -1,0 +1,194 @@
+// Registering zones from a list (`signet zone add --from`) against a real
+// state dir: all or nothing, every wrong line named, and a list that can be
+// applied again.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <signet/app/pipeline.h>
+#include <signet/app/zones.h>
+
+#include "../fixtures/certs.h"
+
+namespace signet::app::zones_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const TimePoint t0 = TimePoint(std::chrono::seconds(1798761600)); // 2027-01-01
+
+class ZoneAddFrom : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        dir_ = fs::temp_directory_path() / fmt::format("signet-app-zones-{}", ::getpid());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_ / "in");
+        auto made = init_state(dir_ / "state");
+        ASSERT_TRUE(made) << made.error().to_string();
+    }
+    static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+    void SetUp() override
+    {
+        auto opened = Context::open(dir_ / "state", std::nullopt);
+        ASSERT_TRUE(opened) << opened.error().to_string();
+        context_.emplace(std::move(*opened));
+    }
+
+    // An input file for `name`, and its line in a list.
+    static std::string line(const std::string& name, const std::string& extra = "")
+    {
+        testing::write_file(dir_ / "in" / (name + ".zone"), "@ SOA ns1 hostmaster 1 3600 600 86400 300\n");
+        return fmt::format("{0} in/{0}.zone out/{0}.signed{1}\n", name, extra);
+    }
+
+    ZoneList read(const std::string& text) { return read_zone_list(text, "zones.txt", dir_); }
+
+    std::vector<std::string> stored_names()
+    {
+        std::vector<std::string> names;
+        auto zones = context_->db.list_zones();
+        EXPECT_TRUE(zones) << zones.error().to_string();
+        for (const auto& zone : zones.value_or(std::vector<enforcer::ZoneEntry>()))
+            names.push_back(zone.name);
+        return names;
+    }
+
+    static inline fs::path dir_;
+    std::optional<Context> context_;
+};
+
+TEST_F(ZoneAddFrom, ReadsFieldsCommentsQuotesAndRelativePaths)
+{
+    auto list = read("# hoster's zones\n"
+                     "\n"
+                     "a.test in/a.zone out/a.signed   # trailing comment\n"
+                     "b.test\t\"in/b with space.zone\" /abs/b.signed nsec\n");
+    EXPECT_TRUE(list.problems.empty()) << list.problems.front().to_string();
+    EXPECT_EQ(list.file, "zones.txt");
+    const auto* zones = &list.zones;
+    ASSERT_EQ(zones->size(), 2u);
+    EXPECT_EQ((*zones)[0].name, "a.test");
+    EXPECT_EQ((*zones)[0].input, dir_ / "in/a.zone");
+    EXPECT_EQ((*zones)[0].output, dir_ / "out/a.signed");
+    EXPECT_EQ((*zones)[0].policy, "default");
+    ASSERT_TRUE((*zones)[0].where);
+    EXPECT_EQ((*zones)[0].where->line, 3u);
+    EXPECT_EQ((*zones)[1].input, dir_ / "in/b with space.zone");
+    EXPECT_EQ((*zones)[1].output, fs::path("/abs/b.signed"));
+    EXPECT_EQ((*zones)[1].policy, "nsec");
+    EXPECT_EQ((*zones)[1].where->line, 4u);
+}
+
+TEST_F(ZoneAddFrom, NamesEveryWrongLineAtOnceInLineOrder)
+{
+    const std::string text = line("fine.test") + // 1
+        "a.test in/a.zone\n" // 2
+        "b.test in/b.zone out/b.signed\n" // 3: no such file
+        "c.test \"in/c.zone out/c.signed\n" // 4
+        "d.test in/d.zone out/d.signed default extra\n" // 5
+        "e.test in/e\"x.zone out/e.signed\n"; // 6
+    auto list = read(text);
+    EXPECT_EQ(list.problems.size(), 4u);
+    EXPECT_EQ(list.zones.size(), 2u);
+    const auto before = stored_names();
+    auto added = add_zones(*context_, list, t0);
+    ASSERT_FALSE(added);
+    const std::string error = added.error().to_string();
+    const std::vector<std::string> expected {
+        "zones.txt:2: 2 fields; a zone's line is: name input output [policy]\n",
+        "zones.txt:3: " + (dir_ / "in/b.zone").string() + ": no such file\n",
+        "zones.txt:4: a quoted field is not closed\n",
+        "zones.txt:5: 5 fields; a zone's line is: name input output [policy]\n",
+        "zones.txt:6: a quote inside the field 'in/e\"x.zone'\n",
+        "zones.txt: 5 problems; no zone was added",
+    };
+    size_t at = 0;
+    for (const auto& part : expected) {
+        size_t found = error.find(part, at);
+        EXPECT_NE(found, std::string::npos) << part << " in\n" << error;
+        at = found == std::string::npos ? at : found + part.size();
+    }
+    EXPECT_EQ(error.find("zones.txt:1:"), std::string::npos) << error;
+    EXPECT_EQ(stored_names(), before);
+}
+
+TEST_F(ZoneAddFrom, AddsAllInOneGoAndTheSameListAgainChangesNothing)
+{
+    std::string text;
+    for (int i = 0; i < 50; ++i)
+        text += line(fmt::format("bulk{}.test", i));
+    auto added = add_zones(*context_, read(text), t0);
+    ASSERT_TRUE(added) << added.error().to_string();
+    EXPECT_EQ(added->added.size(), 50u);
+    EXPECT_TRUE(added->unchanged.empty());
+    auto zone = context_->zone("bulk7.test");
+    ASSERT_TRUE(zone) << zone.error().to_string();
+    EXPECT_EQ(zone->input, dir_ / "in/bulk7.test.zone");
+    EXPECT_EQ(zone->policy, "default");
+
+    text += line("bulk50.test");
+    auto again = add_zones(*context_, read(text), t0);
+    ASSERT_TRUE(again) << again.error().to_string();
+    EXPECT_EQ(again->added, std::vector<std::string> { "bulk50.test." });
+    EXPECT_EQ(again->unchanged.size(), 50u);
+}
+
+TEST_F(ZoneAddFrom, OneWrongLineAddsNothingAndEachIsNamed)
+{
+    const auto before = stored_names();
+    for (const char* name : { "clash.test", "inside.test", "same.test" })
+        line(name);
+    const std::string text = line("ok1.test") + // 1
+        "missing.test in/missing.zone out/missing.signed\n" + // 2
+        line("policy.test", " no-such-policy") + // 3
+        line("ok1.test") + // 4
+        "clash.test in/clash.test.zone in/ok1.test.zone\n" // 5
+        "inside.test in/inside.test.zone state/x.signed\n" // 6
+        "same.test in/same.test.zone in/same.test.zone\n" // 7
+        "bad..name in/ok1.test.zone out/bad.signed\n"; // 8
+    auto added = add_zones(*context_, read(text), t0);
+    ASSERT_FALSE(added);
+    const std::string error = added.error().to_string();
+    EXPECT_EQ(error.find("zones.txt:1:"), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt:2: " + (dir_ / "in/missing.zone").string() + ": no such file"), std::string::npos)
+        << error;
+    EXPECT_NE(error.find("zones.txt:3: "), std::string::npos) << error;
+    EXPECT_NE(error.find("no-such-policy"), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt:4: zone 'ok1.test.' is listed twice (first at line 1)"), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt:5: zone 'clash.test.': the output " + (dir_ / "in/ok1.test.zone").string()
+                         + " is the input of zone 'ok1.test.'"),
+              std::string::npos)
+        << error;
+    EXPECT_NE(error.find("zones.txt:6: "), std::string::npos) << error;
+    EXPECT_NE(error.find("inside the state directory"), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt:7: "), std::string::npos) << error;
+    EXPECT_NE(error.find("is the input; signing would replace the unsigned zone"), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt:8: "), std::string::npos) << error;
+    EXPECT_NE(error.find("zones.txt: 7 problems; no zone was added"), std::string::npos) << error;
+    EXPECT_EQ(stored_names(), before);
+}
+
+TEST_F(ZoneAddFrom, AZoneRegisteredWithOtherFilesIsAnErrorAndOneFromTheCommandLineTooWhenTheSame)
+{
+    auto first = add_zones(*context_, read(line("moved.test")), t0);
+    ASSERT_TRUE(first) << first.error().to_string();
+    auto moved = add_zones(*context_, read("moved.test in/moved.test.zone out/elsewhere.signed\n"), t0);
+    ASSERT_FALSE(moved);
+    EXPECT_NE(moved.error().to_string().find("zones.txt:1: zone 'moved.test.' is registered already, with input"),
+              std::string::npos)
+        << moved.error().to_string();
+
+    ZoneList one; // from the command line: no file, no line
+    one.zones.push_back(read(line("moved.test")).zones.front());
+    one.zones.front().where.reset();
+    auto again = add_zones(*context_, one, t0);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().to_string(), "zone moved.test. exists already");
+}
+
+} // namespace
+} // namespace signet::app::zones_test
