@@ -153,7 +153,10 @@ Result<int> add(const Globals& globals, const AddCommand& command)
             in << std::cin.rdbuf();
             text = in.str();
         } else {
-            text = SIGNET_TRY(read_regular_file(file, max_zone_list_bytes));
+            auto read = read_regular_file(file, max_zone_list_bytes);
+            if (!read)
+                return fail(std::move(read.error().at({ file })));
+            text = std::move(*read);
         }
         zones = app::read_zone_list(text, file, std::filesystem::current_path());
     } else {
@@ -179,11 +182,12 @@ Result<int> add(const Globals& globals, const AddCommand& command)
                    shell_quote(added.name));
         return 0;
     }
-    fmt::print("added {} zone{} from {}{}; sign {} with `signet sign --all`\n", report.added.size(),
-               report.added.size() == 1 ? "" : "s", zones.file,
+    fmt::print("added {} zone{} from {}{}{}\n", report.added.size(), report.added.size() == 1 ? "" : "s", zones.file,
                report.unchanged.empty() ? std::string()
                                         : fmt::format(" ({} registered already, unchanged)", report.unchanged.size()),
-               report.added.size() == 1 ? "it" : "them");
+               report.added.empty() ? ""
+                   : report.added.size() == 1 ? "; sign it with `signet sign --all`"
+                                              : "; sign them with `signet sign --all`");
     return 0;
 }
 
