@@ -1,11 +1,14 @@
 #include <signet/app/zones.h>
 
 #include <algorithm>
+#include <cstring>
+#include <set>
 
 #include <fmt/format.h>
 
 #include <signet/app/hooks.h>
 #include <signet/base/excerpt.h>
+#include <signet/base/regular_file.h>
 #include <signet/enforcer/model.h>
 
 namespace signet::app {
@@ -88,6 +91,295 @@ Error all_problems(const std::vector<Error>& problems, std::string_view where)
     return Error(problems.front().code(), std::move(text));
 }
 
+
+// --- BIND configurations ----------------------------------------------------
+
+// The largest named.conf (or included file) read: far beyond any real one.
+constexpr uint64_t max_named_conf_bytes = 64ULL << 20;
+constexpr int max_include_depth = 16;
+constexpr int max_block_depth = 32;
+
+struct ConfToken {
+    enum Kind { Word, String, Open, Close, End } kind;
+    std::string text;
+    uint32_t line = 0;
+};
+
+struct ConfTokens {
+    std::vector<ConfToken> tokens;
+    std::optional<Error> error; // where reading stopped, if it did
+};
+
+// named.conf's tokens: words, quoted strings, braces and semicolons, with
+// the three comment styles BIND reads (//, #, /* */) dropped.
+ConfTokens conf_tokens(std::string_view text, const std::string& file)
+{
+    ConfTokens out;
+    uint32_t line = 1;
+    size_t i = 0;
+    auto stop = [&](std::string what, uint32_t at) {
+        out.error = Error(ErrorCode::Parse, std::move(what), SourceLocation { file, at });
+        return out;
+    };
+    while (i < text.size()) {
+        const char c = text[i];
+        const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+        if (c == '\n') {
+            ++line;
+            ++i;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            ++i;
+        } else if (c == '\0') {
+            return stop("a NUL octet", line);
+        } else if (c == '#' || (c == '/' && next == '/')) {
+            while (i < text.size() && text[i] != '\n')
+                ++i;
+        } else if (c == '/' && next == '*') {
+            size_t end = text.find("*/", i + 2);
+            if (end == std::string_view::npos)
+                return stop("a comment is not closed", line);
+            line += static_cast<uint32_t>(std::count(text.begin() + static_cast<ptrdiff_t>(i),
+                                                     text.begin() + static_cast<ptrdiff_t>(end), '\n'));
+            i = end + 2;
+        } else if (c == '{' || c == '}' || c == ';') {
+            out.tokens.push_back({ c == '{' ? ConfToken::Open : c == '}' ? ConfToken::Close : ConfToken::End,
+                                   std::string(1, c), line });
+            ++i;
+        } else if (c == '"') {
+            const uint32_t start = line;
+            std::string value;
+            bool closed = false;
+            for (++i; i < text.size();) {
+                char d = text[i++];
+                if (d == '"') {
+                    closed = true;
+                    break;
+                }
+                if (d == '\\' && i < text.size())
+                    d = text[i++];
+                if (d == '\n')
+                    ++line;
+                value += d;
+            }
+            if (!closed)
+                return stop("a quoted string is not closed", start);
+            out.tokens.push_back({ ConfToken::String, std::move(value), start });
+        } else {
+            const size_t start = i;
+            while (i < text.size() && !std::strchr(" \t\r\n{};\"#", text[i])
+                   && !(text[i] == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*')))
+                ++i;
+            out.tokens.push_back({ ConfToken::Word, std::string(text.substr(start, i - start)), line });
+        }
+    }
+    return out;
+}
+
+// A statement: its words (and quoted strings), then an optional block of
+// statements, then ';'.
+struct ConfStatement {
+    std::vector<ConfToken> words;
+    std::optional<std::vector<ConfStatement>> block;
+    uint32_t line = 0;
+
+    bool is(std::string_view keyword) const { return !words.empty() && words[0].kind == ConfToken::Word && words[0].text == keyword; }
+    // The value of `keyword VALUE;` inside the block, if there is one.
+    const ConfToken* value_of(std::string_view keyword) const
+    {
+        if (block) {
+            for (const auto& inner : *block) {
+                if (inner.is(keyword) && inner.words.size() >= 2)
+                    return &inner.words[1];
+            }
+        }
+        return nullptr;
+    }
+};
+
+Result<std::vector<ConfStatement>> conf_statements(const std::vector<ConfToken>& tokens, size_t& i,
+                                                   std::optional<uint32_t> opened_at, const std::string& file,
+                                                   int depth)
+{
+    auto at = [&](uint32_t line) { return SourceLocation { file, line }; };
+    std::vector<ConfStatement> statements;
+    while (i < tokens.size()) {
+        const ConfToken& first = tokens[i];
+        if (first.kind == ConfToken::Close) {
+            if (!opened_at)
+                return fail(Error(ErrorCode::Parse, "'}' without its '{'", at(first.line)));
+            ++i;
+            return statements;
+        }
+        if (first.kind == ConfToken::End) {
+            ++i;
+            continue;
+        }
+        ConfStatement statement;
+        statement.line = first.line;
+        while (i < tokens.size() && (tokens[i].kind == ConfToken::Word || tokens[i].kind == ConfToken::String))
+            statement.words.push_back(tokens[i++]);
+        if (i < tokens.size() && tokens[i].kind == ConfToken::Open) {
+            if (depth >= max_block_depth)
+                return fail(Error(ErrorCode::Parse, "blocks nested too deep", at(tokens[i].line)));
+            const uint32_t line = tokens[i++].line;
+            statement.block = SIGNET_TRY(conf_statements(tokens, i, line, file, depth + 1));
+        }
+        if (i >= tokens.size())
+            return fail(Error(ErrorCode::Parse, "the statement has no ';' at its end", at(statement.line)));
+        if (tokens[i].kind != ConfToken::End)
+            return fail(Error(ErrorCode::Parse, fmt::format("'{}' where ';' ends the statement", excerpt(tokens[i].text)),
+                              at(tokens[i].line)));
+        ++i;
+        statements.push_back(std::move(statement));
+    }
+    if (opened_at)
+        return fail(Error(ErrorCode::Parse, "the block is not closed with '}'", at(*opened_at)));
+    return statements;
+}
+
+class NamedConfReader {
+public:
+    NamedConfReader(ZoneList& list, const fs::path& output_dir, const std::string& policy)
+        : list_(list)
+        , output_dir_(output_dir)
+        , policy_(policy)
+    {
+    }
+
+    void read(std::string_view text, const std::string& file, const fs::path& directory, int depth)
+    {
+        auto tokens = conf_tokens(text, file);
+        if (tokens.error) {
+            list_.problems.push_back(std::move(*tokens.error));
+            return;
+        }
+        size_t i = 0;
+        auto statements = conf_statements(tokens.tokens, i, std::nullopt, file, 0);
+        if (!statements) {
+            list_.problems.push_back(std::move(statements.error()));
+            return;
+        }
+        walk(*statements, file, directory, depth);
+    }
+
+    // Every zone found, its file taken from `options { directory }` (or
+    // named.conf's directory) when relative.
+    void finish(const fs::path& conf_directory)
+    {
+        fs::path base = conf_directory;
+        if (directory_)
+            base = directory_->is_absolute() ? *directory_ : conf_directory / *directory_;
+        for (auto& zone : zones_) {
+            zone.input = base / zone.input;
+            list_.zones.push_back(std::move(zone));
+        }
+    }
+
+private:
+    void walk(const std::vector<ConfStatement>& statements, const std::string& file, const fs::path& directory,
+              int depth)
+    {
+        auto at = [&](uint32_t line) { return SourceLocation { file, line }; };
+        for (const auto& statement : statements) {
+            if (statement.is("include") && statement.words.size() >= 2) {
+                include(statement, file, directory, depth);
+            } else if (statement.is("options")) {
+                if (const ConfToken* dir = statement.value_of("directory"))
+                    directory_ = fs::path(dir->text);
+            } else if (statement.is("view") && statement.block) {
+                walk(*statement.block, file, directory, depth);
+            } else if (statement.is("zone")) {
+                zone(statement, at(statement.line));
+            }
+        }
+    }
+
+    void include(const ConfStatement& statement, const std::string& file, const fs::path& directory, int depth)
+    {
+        const SourceLocation where { file, statement.line };
+        fs::path path = directory / statement.words[1].text;
+        if (depth >= max_include_depth) {
+            list_.problems.push_back(Error(ErrorCode::Parse, "includes nested too deep", where));
+            return;
+        }
+        std::error_code ec;
+        fs::path canonical = fs::weakly_canonical(path, ec);
+        if (!included_.insert(canonical).second) {
+            list_.problems.push_back(Error(ErrorCode::Parse, fmt::format("{} is included twice", path.string()), where));
+            return;
+        }
+        auto text = read_regular_file(path, max_named_conf_bytes);
+        if (!text) {
+            list_.problems.push_back(Error(ErrorCode::Io, fmt::format("include {}: {}", path.string(),
+                                                                      text.error().message()),
+                                           where));
+            return;
+        }
+        read(*text, path.string(), path.parent_path(), depth + 1);
+    }
+
+    void zone(const ConfStatement& statement, const SourceLocation& where)
+    {
+        if (statement.words.size() < 2 || !statement.block) {
+            list_.problems.push_back(Error(ErrorCode::Parse, "a zone statement is: zone NAME [CLASS] { ... };", where));
+            return;
+        }
+        std::string name = statement.words[1].text;
+        if (statement.words.size() >= 3) {
+            std::string zone_class = statement.words[2].text;
+            std::ranges::transform(zone_class, zone_class.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+            if (zone_class != "in") {
+                list_.skipped.push_back(fmt::format("{}:{}: zone '{}': class {}", where.file, where.line,
+                                                    excerpt(name), excerpt(statement.words[2].text)));
+                return;
+            }
+        }
+        const ConfToken* type = statement.value_of("type");
+        if (!type) {
+            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': no type{}", where.file, where.line, excerpt(name),
+                                                statement.value_of("in-view") ? " (in-view)" : ""));
+            return;
+        }
+        if (type->text != "primary" && type->text != "master") {
+            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': type {}", where.file, where.line, excerpt(name),
+                                                excerpt(type->text)));
+            return;
+        }
+        const ConfToken* zone_file = statement.value_of("file");
+        if (!zone_file) {
+            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': no file", where.file, where.line, excerpt(name)));
+            return;
+        }
+        // The output is named after the zone: a name that cannot be a file
+        // name is refused here (the store refuses other bad names later).
+        std::string stem = name;
+        if (stem.size() > 1 && stem.back() == '.')
+            stem.pop_back();
+        if (stem == ".")
+            stem = "root";
+        if (stem.empty() || stem.starts_with('.') || stem.find('/') != std::string::npos
+            || stem.find('\0') != std::string::npos) {
+            list_.problems.push_back(Error(ErrorCode::Parse,
+                                           fmt::format("zone '{}': no output file can be named after it", excerpt(name)),
+                                           where));
+            return;
+        }
+        ZoneToAdd zone;
+        zone.name = name;
+        zone.input = fs::path(zone_file->text);
+        zone.output = output_dir_ / (stem + ".signed");
+        zone.policy = policy_;
+        zone.where = where;
+        zones_.push_back(std::move(zone));
+    }
+
+    ZoneList& list_;
+    const fs::path& output_dir_;
+    const std::string& policy_;
+    std::optional<fs::path> directory_;
+    std::set<fs::path> included_;
+    std::vector<ZoneToAdd> zones_;
+};
 } // namespace
 
 Result<void> check_zone_paths(Context& context, const enforcer::ZoneEntry& zone, Neighbours neighbours)
@@ -255,7 +547,9 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
     if (problems.size() == 1 && list.file.empty())
         return fail(std::move(problems.front())); // one zone from the command line
     if (!problems.empty()) {
-        std::ranges::stable_sort(problems, {}, [](const Error& e) { return e.where() ? e.where()->line : 0; });
+        std::ranges::stable_sort(problems, {}, [](const Error& e) {
+            return e.where() ? std::pair(e.where()->file, e.where()->line) : std::pair(std::string(), 0u);
+        });
         return fail(all_problems(problems, list.file.empty() ? "the zones" : list.file));
     }
     SIGNET_TRY(context.db.transaction([&]() -> Result<void> {
@@ -270,6 +564,32 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
     for (const auto& zone : adding)
         report.added.push_back(zone.name);
     return report;
+}
+
+bool is_named_conf(std::string_view text)
+{
+    // A zone statement: `zone NAME [CLASS] {`, in the tokens read before any
+    // error (a broken configuration is still one, and says where it breaks).
+    auto read = conf_tokens(text, "");
+    const auto& tokens = read.tokens;
+    for (size_t i = 0; i + 2 < tokens.size(); ++i) {
+        if (tokens[i].kind != ConfToken::Word || tokens[i].text != "zone" || tokens[i + 1].kind == ConfToken::Open)
+            continue;
+        if (tokens[i + 2].kind == ConfToken::Open || (i + 3 < tokens.size() && tokens[i + 3].kind == ConfToken::Open))
+            return true;
+    }
+    return false;
+}
+
+ZoneList read_named_conf(std::string_view text, const std::string& file, const fs::path& directory,
+                         const fs::path& output_dir, const std::string& policy)
+{
+    ZoneList list;
+    list.file = file;
+    NamedConfReader reader(list, output_dir, policy);
+    reader.read(text, file, directory, 0);
+    reader.finish(directory);
+    return list;
 }
 
 } // namespace signet::app

@@ -190,5 +190,132 @@ TEST_F(ZoneAddFrom, AZoneRegisteredWithOtherFilesIsAnErrorAndOneFromTheCommandLi
     EXPECT_EQ(again.error().to_string(), "zone moved.test. exists already");
 }
 
+// A Debian-style BIND configuration: options with a relative directory,
+// an include, a view, and zones of every kind; comments in BIND's three
+// styles.
+const char* named_conf = R"(// named.conf
+options {
+    directory "zones"; # relative to this file's directory
+    allow-transfer { none; };
+};
+include "named.conf.local";
+/* a block
+   comment */
+zone "." { type hint; file "/usr/share/dns/root.hints"; };
+view "external" {
+    match-clients { any; };
+    zone "a.example" IN {
+        type primary;
+        file "db.a.example";
+        allow-transfer { 192.0.2.1; key "xfr"; };
+    };
+    zone "b.example" {
+        type secondary;
+        primaries { 192.0.2.2; };
+        file "sec/db.b.example";
+    };
+};
+zone "version.bind" chaos { type master; file "db.version"; };
+)";
+
+const char* named_conf_local = R"(zone "c.example." {
+	type master;
+	file "/srv/dns/db.c example";
+};
+zone "d.example" { type primary; };
+)";
+
+TEST_F(ZoneAddFrom, ANamedConfGivesItsPrimaryZonesAndSaysWhatItLeftOut)
+{
+    const fs::path conf_dir = dir_ / "bind";
+    fs::create_directories(conf_dir);
+    testing::write_file(conf_dir / "named.conf.local", named_conf_local);
+    EXPECT_TRUE(is_named_conf(named_conf));
+    EXPECT_TRUE(is_named_conf(named_conf_local));
+    auto list = read_named_conf(named_conf, "named.conf", conf_dir, "/srv/signed", "default");
+    EXPECT_TRUE(list.problems.empty()) << list.problems.front().to_string();
+    ASSERT_EQ(list.zones.size(), 2u);
+    EXPECT_EQ(list.zones[0].name, "c.example.");
+    EXPECT_EQ(list.zones[0].input, fs::path("/srv/dns/db.c example"));
+    EXPECT_EQ(list.zones[0].output, fs::path("/srv/signed/c.example.signed"));
+    EXPECT_EQ(list.zones[0].where->file, (conf_dir / "named.conf.local").string());
+    EXPECT_EQ(list.zones[0].where->line, 1u);
+    EXPECT_EQ(list.zones[1].name, "a.example");
+    EXPECT_EQ(list.zones[1].input, conf_dir / "zones/db.a.example");
+    EXPECT_EQ(list.zones[1].output, fs::path("/srv/signed/a.example.signed"));
+    EXPECT_EQ(list.zones[1].policy, "default");
+    EXPECT_EQ(list.zones[1].where->line, 12u);
+    const std::vector<std::string> skipped {
+        (conf_dir / "named.conf.local").string() + ":5: zone 'd.example': no file",
+        "named.conf:9: zone '.': type hint",
+        "named.conf:17: zone 'b.example': type secondary",
+        "named.conf:23: zone 'version.bind': class chaos",
+    };
+    EXPECT_EQ(list.skipped, skipped);
+}
+
+TEST_F(ZoneAddFrom, AListIsNoNamedConfEvenWithAZoneCalledZone)
+{
+    EXPECT_FALSE(is_named_conf("zone in/zone.db out/zone.signed\na.test in/a out/b nsec # { not a block\n"));
+    EXPECT_FALSE(is_named_conf(""));
+}
+
+TEST_F(ZoneAddFrom, ABrokenNamedConfIsNamedWhereItBreaks)
+{
+    const fs::path conf_dir = dir_ / "broken";
+    fs::create_directories(conf_dir);
+    auto unclosed = read_named_conf("options { directory \"/x\"; };\nzone \"a.example\" {\n  type primary;\n",
+                                    "named.conf", conf_dir, "/srv/signed", "default");
+    ASSERT_EQ(unclosed.problems.size(), 1u);
+    EXPECT_EQ(unclosed.problems[0].to_string(), "named.conf:2: the block is not closed with '}'");
+    auto no_semicolon = read_named_conf("zone \"a.example\" { type primary; file \"a\"; }\nzone \"b\" { };\n",
+                                        "named.conf", conf_dir, "/srv/signed", "default");
+    ASSERT_EQ(no_semicolon.problems.size(), 1u);
+    EXPECT_EQ(no_semicolon.problems[0].to_string(), "named.conf:2: 'zone' where ';' ends the statement");
+    auto quote = read_named_conf("zone \"a.example { type primary; };\n", "named.conf", conf_dir, "/srv/signed",
+                                 "default");
+    ASSERT_EQ(quote.problems.size(), 1u);
+    EXPECT_EQ(quote.problems[0].to_string(), "named.conf:1: a quoted string is not closed");
+    auto nul = read_named_conf(std::string_view("zone \"a\" {\n\0 };\n", 16), "named.conf", conf_dir, "/srv/signed",
+                               "default");
+    ASSERT_EQ(nul.problems.size(), 1u);
+    EXPECT_EQ(nul.problems[0].to_string(), "named.conf:2: a NUL octet");
+    auto missing = read_named_conf("\ninclude \"nowhere.conf\";\nzone \"a.example\" { type primary; file \"a\"; };\n",
+                                   "named.conf", conf_dir, "/srv/signed", "default");
+    ASSERT_EQ(missing.problems.size(), 1u);
+    EXPECT_EQ(missing.problems[0].to_string(),
+              "named.conf:2: include " + (conf_dir / "nowhere.conf").string() + ": no such file");
+    EXPECT_EQ(missing.zones.size(), 1u);
+    testing::write_file(conf_dir / "self.conf", "include \"self.conf\";\n");
+    auto loop = read_named_conf("include \"self.conf\";\n", "named.conf", conf_dir, "/srv/signed", "default");
+    ASSERT_EQ(loop.problems.size(), 1u);
+    EXPECT_EQ(loop.problems[0].to_string(),
+              (conf_dir / "self.conf").string() + ":1: " + (conf_dir / "self.conf").string() + " is included twice");
+    auto escape = read_named_conf("zone \"../../etc\" { type primary; file \"a\"; };\n", "named.conf", conf_dir,
+                                  "/srv/signed", "default");
+    ASSERT_EQ(escape.problems.size(), 1u);
+    EXPECT_EQ(escape.problems[0].to_string(), "named.conf:1: zone '../../etc': no output file can be named after it");
+}
+
+TEST_F(ZoneAddFrom, TheZonesOfANamedConfAreAddedLikeAList)
+{
+    const fs::path conf_dir = dir_ / "bind-add";
+    fs::create_directories(conf_dir / "zones");
+    for (const char* name : { "p1.example", "p2.example" })
+        testing::write_file(conf_dir / "zones" / (std::string("db.") + name), "@ SOA ns1 hostmaster 1 3600 600 86400 300\n");
+    auto list = read_named_conf(
+        "options { directory \"zones\"; };\n"
+        "zone \"p1.example\" { type primary; file \"db.p1.example\"; };\n"
+        "zone \"p2.example\" { type master; file \"db.p2.example\"; };\n",
+        "named.conf", conf_dir, dir_ / "signed", "default");
+    auto added = add_zones(*context_, list, t0);
+    ASSERT_TRUE(added) << added.error().to_string();
+    EXPECT_EQ(added->added, (std::vector<std::string> { "p1.example.", "p2.example." }));
+    auto zone = context_->zone("p2.example");
+    ASSERT_TRUE(zone) << zone.error().to_string();
+    EXPECT_EQ(zone->input, conf_dir / "zones/db.p2.example");
+    EXPECT_EQ(zone->output, dir_ / "signed/p2.example.signed");
+}
+
 } // namespace
 } // namespace signet::app::zones_test

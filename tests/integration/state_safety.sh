@@ -74,6 +74,33 @@ else
   failed "zone add --from: $(head -3 "$work/out")"
 fi
 for z in ok1.test ok2.test; do "$signet" zone remove "$z" >/dev/null; done
+# The primary zones of a BIND configuration that BIND itself accepts
+# (named-checkconf), signed and checked.
+mkdir -p "$work/bind/db"
+zone_file bind1.test >"$work/bind/db/db.bind1"
+zone_file bind2.test >"$work/bind/db/db.bind2"
+cat >"$work/bind/named.conf" <<CONF
+options { directory "$work/bind/db"; };
+include "$work/bind/named.conf.local";
+zone "sec.test" { type secondary; primaries { 192.0.2.1; }; file "db.sec"; };
+CONF
+cat >"$work/bind/named.conf.local" <<'CONF'
+// the hoster's zones
+zone "bind1.test" { type primary; file "db.bind1"; };
+zone "bind2.test" IN { type master; file "db.bind2"; allow-transfer { none; }; };
+CONF
+if ! named-checkconf "$work/bind/named.conf" >"$work/out" 2>&1; then
+  failed "the test's named.conf is not BIND's: $(head -2 "$work/out")"
+elif "$signet" zone add --from "$work/bind/named.conf" --output-dir "$work/signed" >"$work/out" 2>&1 &&
+  grep -q "^added 2 zones" "$work/out" && grep -q "^left out: .*named.conf:3: zone 'sec.test': type secondary" "$work/out" &&
+  "$signet" --now $t0 sign bind1.test bind2.test >/dev/null 2>&1 &&
+  ldns-verify-zone -t 20260301000100 "$work/signed/bind1.test.signed" >/dev/null 2>&1 &&
+  ldns-verify-zone -t 20260301000100 "$work/signed/bind2.test.signed" >/dev/null 2>&1; then
+  pass "the primary zones of a named.conf (include, options directory) are added, signed and validate (ldns-verify-zone); the secondary is left out"
+else
+  failed "zone add --from named.conf: $(head -3 "$work/out")"
+fi
+for z in bind1.test bind2.test; do "$signet" zone remove --force "$z" >/dev/null; done
 
 # --- the clock --------------------------------------------------------------
 expect_failure "clock before the last signing" "earlier than the zone's last signing" \

@@ -132,7 +132,8 @@ struct AddCommand {
     std::string input;
     std::string output;
     std::optional<std::string> policy;
-    std::optional<std::string> from; // a list of zones; "-": standard input
+    std::optional<std::string> from; // a list of zones or a BIND configuration; "-": standard input
+    std::optional<std::string> output_dir; // for the zones of a BIND configuration
 };
 
 // The largest list `zone add --from` reads: 100 bytes a zone for a million.
@@ -142,9 +143,9 @@ Result<int> add(const Globals& globals, const AddCommand& command)
 {
     app::ZoneList zones;
     if (command.from) {
-        if (!command.name.empty() || !command.input.empty() || !command.output.empty() || command.policy)
-            return fail(ErrorCode::Usage, "--from takes every zone from the list: no NAME, --input, --output or "
-                                          "--policy with it");
+        if (!command.name.empty() || !command.input.empty() || !command.output.empty())
+            return fail(ErrorCode::Usage, "--from takes every zone from the file: no NAME, --input or --output with "
+                                          "it");
         std::string text;
         std::string file = *command.from;
         if (file == "-") {
@@ -158,8 +159,24 @@ Result<int> add(const Globals& globals, const AddCommand& command)
                 return fail(std::move(read.error().at({ file })));
             text = std::move(*read);
         }
-        zones = app::read_zone_list(text, file, std::filesystem::current_path());
+        if (app::is_named_conf(text)) {
+            if (!command.output_dir)
+                return fail(ErrorCode::Usage, fmt::format("{} is a BIND configuration: give --output-dir for the "
+                                                          "signed zones",
+                                                          file));
+            auto directory = *command.from == "-" ? std::filesystem::current_path()
+                                                  : std::filesystem::absolute(file).parent_path();
+            zones = app::read_named_conf(text, file, directory, std::filesystem::absolute(*command.output_dir),
+                                         command.policy.value_or("default"));
+        } else {
+            if (command.policy || command.output_dir)
+                return fail(ErrorCode::Usage, "a list names each zone's output and policy: no --policy or "
+                                              "--output-dir with it");
+            zones = app::read_zone_list(text, file, std::filesystem::current_path());
+        }
     } else {
+        if (command.output_dir)
+            return fail(ErrorCode::Usage, "--output-dir is for --from with a BIND configuration; give --output");
         if (command.name.empty() || command.input.empty() || command.output.empty())
             return fail(ErrorCode::Usage, "give NAME, --input and --output, or --from FILE");
         app::ZoneToAdd zone;
@@ -173,9 +190,14 @@ Result<int> add(const Globals& globals, const AddCommand& command)
     auto clock = SIGNET_TRY(globals.clock());
     auto report = SIGNET_TRY(app::add_zones(context, zones, clock->now()));
     if (globals.json) {
-        fmt::print("{}\n", nlohmann::json({ { "added", report.added }, { "unchanged", report.unchanged } }).dump(2));
+        fmt::print("{}\n", nlohmann::json({ { "added", report.added },
+                                            { "unchanged", report.unchanged },
+                                            { "left_out", zones.skipped } })
+                               .dump(2));
         return 0;
     }
+    for (const auto& skipped : zones.skipped)
+        fmt::print("left out: {}\n", skipped);
     if (!command.from) {
         auto added = SIGNET_TRY(context.zone(report.added.front()));
         fmt::print("added zone {} (policy {}); sign it with `signet sign {}`\n", added.name, added.policy,
@@ -574,8 +596,10 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--output", add_command->output, "where the signed zone is written");
     add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
     add_cmd->add_option("--from", add_command->from,
-                        "many zones in one transaction, a line each: name input output [policy] (- reads standard "
-                        "input)");
+                        "many zones in one transaction: a list, a line each: name input output [policy]; or a BIND "
+                        "named.conf, its primary zones (- reads standard input)");
+    add_cmd->add_option("--output-dir", add_command->output_dir,
+                        "with --from named.conf: where the signed zones are written (NAME.signed)");
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };

@@ -28,6 +28,7 @@ struct ZoneList {
     std::string file; // as messages name it; empty for the command line
     std::vector<ZoneToAdd> zones;
     std::vector<Error> problems; // lines that could not be read, "FILE:LINE: what is wrong"
+    std::vector<std::string> skipped; // what a BIND configuration holds that is not for us, and why
 };
 
 // A `zone add --from` list: one zone a line, whitespace-separated
@@ -35,6 +36,21 @@ struct ZoneList {
 // is written in double quotes (`\"` and `\\` inside). Relative paths are
 // taken from `base` (the working directory, as on the command line).
 ZoneList read_zone_list(std::string_view text, const std::string& file, const std::filesystem::path& base);
+
+// Whether `text` is a BIND configuration (it has a zone statement) rather
+// than a list of zones.
+bool is_named_conf(std::string_view text);
+
+// The primary zones of a BIND configuration, named.conf and the files it
+// includes (`include`, relative to the including file's directory), in or
+// out of views: each zone of type primary (master) with its `file`, taken
+// relative to `options { directory }` (else named.conf's own directory).
+// The output is `output_dir`/NAME.signed, the policy `policy` for all.
+// Zones of other types (secondary, forward, hint, ...) and primary zones
+// without a file are left out, and said so in `skipped`. `text` is the
+// content of the file messages call `file`, which is in `directory`.
+ZoneList read_named_conf(std::string_view text, const std::string& file, const std::filesystem::path& directory,
+                         const std::filesystem::path& output_dir, const std::string& policy);
 
 struct AddedZones {
     std::vector<std::string> added; // names as the store keeps them
