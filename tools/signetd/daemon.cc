@@ -450,7 +450,6 @@ void Daemon::watch_inputs()
         }
         for (const auto& name : changes.zones)
             schedule_.wake(name, when);
-
         if ((!changes.zones.empty() || changes.overflow) && !work_posted_) {
             // Due now, looked at once the burst of writes has settled.
             timer_.expires_after(settle);

@@ -28,7 +28,6 @@ Result<InputWatch> InputWatch::open()
 
 std::vector<std::string> InputWatch::watch(const std::map<fs::path, std::set<std::string>>& files)
 {
-    wanted_ = files;
     std::vector<std::string> warnings;
     std::map<fs::path, std::map<std::string, std::set<std::string>>> by_directory;
     for (const auto& [file, zones] : files)
@@ -42,10 +41,11 @@ std::vector<std::string> InputWatch::watch(const std::map<fs::path, std::set<std
         files_.erase(it->second);
         it = directories_.erase(it);
     }
-    for (auto& [directory, names] : by_directory) {
-        if (auto warning = add_directory(directory, std::move(names)))
+    for (const auto& [directory, names] : by_directory) {
+        if (auto warning = add_directory(directory, names))
             warnings.push_back(std::move(*warning));
     }
+    wanted_ = std::move(by_directory);
     return warnings;
 }
 
@@ -69,14 +69,10 @@ std::optional<std::string> InputWatch::watch_again(const fs::path& file)
     const fs::path directory = file.parent_path();
     if (directories_.contains(directory))
         return std::nullopt;
-    std::map<std::string, std::set<std::string>> names;
-    for (const auto& [wanted, zones] : wanted_) {
-        if (wanted.parent_path() == directory)
-            names[wanted.filename().string()].insert(zones.begin(), zones.end());
-    }
-    if (names.empty())
+    auto wanted = wanted_.find(directory);
+    if (wanted == wanted_.end())
         return std::nullopt;
-    return add_directory(directory, std::move(names));
+    return add_directory(directory, wanted->second);
 }
 
 InputWatch::Changes InputWatch::read()

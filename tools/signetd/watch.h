@@ -48,7 +48,8 @@ private:
     }
 
     UniqueFd fd_;
-    std::map<std::filesystem::path, std::set<std::string>> wanted_; // what watch() was given last
+    // What watch() was given last: directory -> file name -> zones.
+    std::map<std::filesystem::path, std::map<std::string, std::set<std::string>>> wanted_;
     std::map<std::filesystem::path, int> directories_; // watched, with their watch descriptor
     std::map<int, std::map<std::string, std::set<std::string>>> files_; // wd -> file name -> zones
 };
