@@ -244,18 +244,20 @@ Result<void> ControlReceiver::receive(int fd)
 }
 
 Result<pid_t> start_command(const fs::path& program, const ControlRequest& request, const std::array<int, 3>& stdio,
-                            int lock_fd, const fs::path& state_dir)
+                            int lock_fd, const fs::path& state_dir, const fs::path& config_file)
 {
     std::vector<std::string> environment;
     for (char** variable = environ; *variable; ++variable) {
         std::string_view text(*variable);
-        if (text.starts_with("SIGNET_STATE=") || text.starts_with("SIGNET_NOW=") || text.starts_with("SIGNET_LOCK_FD="))
+        if (text.starts_with("SIGNET_STATE=") || text.starts_with("SIGNET_NOW=") || text.starts_with("SIGNET_LOCK_FD=")
+            || text.starts_with("SIGNET_DAEMON_CONFIG="))
             continue;
         environment.emplace_back(text);
     }
     constexpr int child_lock_fd = 3;
     environment.push_back("SIGNET_STATE=" + state_dir.string());
     environment.push_back(fmt::format("SIGNET_LOCK_FD={}", child_lock_fd));
+    environment.push_back("SIGNET_DAEMON_CONFIG=" + config_file.string());
     if (request.now)
         environment.push_back("SIGNET_NOW=" + *request.now);
     std::vector<std::string> args { "signet" };

@@ -104,7 +104,7 @@ protected:
     // the three descriptors a client would send; the exit status.
     int run(const ControlRequest& request, const std::array<int, 3>& stdio, int lock_fd)
     {
-        auto pid = start_command(SIGNET_TEST_CHILD, request, stdio, lock_fd, dir_ / "state");
+        auto pid = start_command(SIGNET_TEST_CHILD, request, stdio, lock_fd, dir_ / "state", dir_ / "daemon.toml");
         EXPECT_TRUE(pid) << pid.error().to_string();
         if (!pid)
             return -1;
@@ -125,11 +125,12 @@ TEST_F(ControlChild, RunsInTheClientsDirectoryWithItsDescriptorsAndTheLock)
     UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 
     // Relative to the client's directory; the variables the child sees.
-    ControlRequest request { { "env", "env.txt", "SIGNET_STATE", "SIGNET_LOCK_FD", "SIGNET_NOW" },
+    ControlRequest request { { "env", "env.txt", "SIGNET_STATE", "SIGNET_LOCK_FD", "SIGNET_NOW", "SIGNET_DAEMON_CONFIG" },
                              (dir_ / "client").string(), "1800000000" };
     int status = run(request, { in.get(), out.get(), err.get() }, lock->fd());
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    EXPECT_EQ(read(dir_ / "client" / "env.txt"), (dir_ / "state").string() + "/3/1800000000");
+    EXPECT_EQ(read(dir_ / "client" / "env.txt"),
+              (dir_ / "state").string() + "/3/1800000000/" + (dir_ / "daemon.toml").string());
 
     request = { { "say", "to stdout", "to stderr" }, (dir_ / "client").string(), std::nullopt };
     status = run(request, { in.get(), out.get(), err.get() }, lock->fd());
@@ -147,7 +148,8 @@ TEST_F(ControlChild, RunsInTheClientsDirectoryWithItsDescriptorsAndTheLock)
 
     // A directory the child cannot enter: not started.
     request = { { "exit", "0" }, (dir_ / "gone").string(), std::nullopt };
-    EXPECT_FALSE(start_command(SIGNET_TEST_CHILD, request, { in.get(), out.get(), err.get() }, lock->fd(), dir_));
+    EXPECT_FALSE(start_command(SIGNET_TEST_CHILD, request, { in.get(), out.get(), err.get() }, lock->fd(), dir_,
+                               dir_ / "daemon.toml"));
 }
 
 TEST_F(ControlChild, ReceiverTakesTheTextAndThreeDescriptors)

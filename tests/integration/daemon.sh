@@ -29,8 +29,8 @@ writers=50
 case "$signet" in *asan*) big=4000 kill_rounds=6 writers=20 ;; esac
 
 # --- helpers ------------------------------------------------------------------
-start_daemon() {
-  "$signetd" --state "$state" >>"$work/daemon.log" 2>&1 &
+start_daemon() { # [signetd options...]
+  "$signetd" --state "$state" "$@" >>"$work/daemon.log" 2>&1 &
   daemon_pid=$!
   # Ready when the control socket accepts connections.
   local i
@@ -376,6 +376,22 @@ fi
 for z in a.test b.test c.test big.test; do check_verified "after kill -9" $z "$work/signed/$z.signed"; done
 ls "$work/signed" | grep -v '\.signed$' >"$work/leftovers" || true
 [ ! -s "$work/leftovers" ] || failed "temporary files left beside the outputs: $(head -3 "$work/leftovers")"
+
+# --- a daemon started with --config runs its clients' commands with that file ----------
+stop_daemon >/dev/null || true
+cp "$state/signet.toml" "$work/elsewhere.toml"
+printf '\n[policy.elsewhere]\n' >>"$work/elsewhere.toml"
+start_daemon --config "$work/elsewhere.toml"
+status=0
+"$signet" zone add e.test --input "$work/in/missing.zone" --output "$work/signed/e.test.signed" --policy elsewhere \
+  >"$work/out" 2>"$work/err" || status=$?
+if [ $status -eq 1 ] && has "$work/err" "missing.zone: no such file" && has "$work/daemon.log" "ran \`signet zone add e.test"; then
+  pass "signetd --config FILE: a client's command is run with FILE (its policy is known)"
+else
+  failed "a client's command under signetd --config: exit $status, $(head -2 "$work/err")"
+fi
+stop_daemon >/dev/null || true
+start_daemon
 
 # --- stopping ----------------------------------------------------------------------------
 pid=$daemon_pid

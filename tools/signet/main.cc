@@ -103,6 +103,18 @@ int run(int argc, char** argv)
         int status = app.exit(e);
         return status == 0 ? 0 : 2;
     }
+    if (globals.inherited_lock) {
+        // Run by signetd for a client: the daemon's configuration, never one
+        // the client names (it holds the hooks, which run as the daemon's
+        // user).
+        if (!config.empty()) {
+            fmt::print(stderr, "signet: signetd runs commands with its own configuration; --config is not taken "
+                               "through the control socket\n");
+            return 1;
+        }
+        if (const char* daemon_config = std::getenv("SIGNET_DAEMON_CONFIG"); daemon_config && *daemon_config)
+            config = daemon_config;
+    }
     if (!config.empty())
         globals.config = config;
     if (!globals.now_text.empty()) {

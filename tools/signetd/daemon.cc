@@ -369,15 +369,6 @@ void Daemon::read_request(const std::shared_ptr<Connection>& connection)
             answer(connection, app::control_refusal_text(request.error().message()));
             return;
         }
-        // The daemon's own configuration, never one the client names: it
-        // holds the hooks, which run as the daemon's user.
-        for (const auto& arg : request->args) {
-            if (arg == "--config" || arg.starts_with("--config=")) {
-                answer(connection, app::control_refusal_text("signetd runs commands with its own configuration; "
-                                                             "--config is not taken through the control socket"));
-                return;
-            }
-        }
         if (connection->receiver.fds.size() != 3) {
             answer(connection, app::control_refusal_text("a request comes with stdin, stdout and stderr"));
             return;
@@ -397,7 +388,8 @@ void Daemon::run_command(const std::shared_ptr<Connection>& connection, const ap
     drop_context();
     const auto& fds = connection->receiver.fds;
     std::array<int, 3> stdio { fds[0].get(), fds[1].get(), fds[2].get() };
-    auto pid = app::start_command(options_.signet, request, stdio, lock_->fd(), options_.state_dir);
+    auto pid = app::start_command(options_.signet, request, stdio, lock_->fd(), options_.state_dir,
+                                  options_.config.value_or(options_.state_dir / "signet.toml"));
     if (!pid) {
         answer(connection, app::control_refusal_text(pid.error().message()));
         return;

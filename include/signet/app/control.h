@@ -67,10 +67,13 @@ struct ControlReceiver {
 
 // Starts `program` (signet) for a request: args as sent, in the client's
 // directory, stdio the client's three descriptors, the state lock passed on
-// as SIGNET_LOCK_FD, SIGNET_STATE set to `state_dir` and SIGNET_NOW to the
-// client's (or unset).
+// as SIGNET_LOCK_FD, SIGNET_STATE set to `state_dir`, SIGNET_DAEMON_CONFIG
+// to the daemon's configuration file (the command uses it, and refuses a
+// --config of the client's: the hooks it names run as the daemon's user),
+// and SIGNET_NOW to the client's (or unset).
 Result<pid_t> start_command(const std::filesystem::path& program, const ControlRequest& request,
-                            const std::array<int, 3>& stdio, int lock_fd, const std::filesystem::path& state_dir);
+                            const std::array<int, 3>& stdio, int lock_fd, const std::filesystem::path& state_dir,
+                            const std::filesystem::path& config_file);
 
 // The answer for a child that ended with `wait_status` (from waitpid).
 std::string control_answer_text(int wait_status);
