@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <strings.h>
 #include <set>
 
 #include <fmt/format.h>
@@ -28,6 +29,23 @@ bool same_file(const fs::path& a, const fs::path& b)
     return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
+// A quoted string whose opening quote is at text[i]: its value, with a
+// backslash taking the next character as it is; `i` is left after the
+// closing quote. Nothing when it is not closed.
+std::optional<std::string> read_quoted(std::string_view text, size_t& i)
+{
+    std::string value;
+    for (++i; i < text.size();) {
+        char c = text[i++];
+        if (c == '"')
+            return value;
+        if (c == '\\' && i < text.size())
+            c = text[i++];
+        value += c;
+    }
+    return std::nullopt;
+}
+
 // The fields of one line of a list, or what is wrong with it.
 Result<std::vector<std::string>> split_fields(std::string_view line)
 {
@@ -43,20 +61,10 @@ Result<std::vector<std::string>> split_fields(std::string_view line)
             break;
         std::string field;
         if (c == '"') {
-            ++i;
-            bool closed = false;
-            while (i < line.size()) {
-                char d = line[i++];
-                if (d == '"') {
-                    closed = true;
-                    break;
-                }
-                if (d == '\\' && i < line.size() && (line[i] == '"' || line[i] == '\\'))
-                    d = line[i++];
-                field += d;
-            }
-            if (!closed)
+            auto quoted = read_quoted(line, i);
+            if (!quoted)
                 return fail(ErrorCode::Parse, "a quoted field is not closed");
+            field = std::move(*quoted);
             if (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' && line[i] != '#')
                 return fail(ErrorCode::Parse, "a quoted field must end at a space");
         } else {
@@ -70,7 +78,6 @@ Result<std::vector<std::string>> split_fields(std::string_view line)
     return fields;
 }
 
-// Every problem of a list in one error, a line each.
 bool is_inside(const fs::path& path, const fs::path& dir)
 {
     std::error_code ec;
@@ -80,6 +87,7 @@ bool is_inside(const fs::path& path, const fs::path& dir)
     return end == d.end();
 }
 
+// Every problem of a list in one error, a line each.
 Error all_problems(const std::vector<Error>& problems, std::string_view where)
 {
     std::string text;
@@ -90,7 +98,6 @@ Error all_problems(const std::vector<Error>& problems, std::string_view where)
     text += fmt::format("{}: {} problem{}; no zone was added", where, problems.size(), problems.size() == 1 ? "" : "s");
     return Error(problems.front().code(), std::move(text));
 }
-
 
 // --- BIND configurations ----------------------------------------------------
 
@@ -146,24 +153,13 @@ ConfTokens conf_tokens(std::string_view text, const std::string& file)
                                    std::string(1, c), line });
             ++i;
         } else if (c == '"') {
-            const uint32_t start = line;
-            std::string value;
-            bool closed = false;
-            for (++i; i < text.size();) {
-                char d = text[i++];
-                if (d == '"') {
-                    closed = true;
-                    break;
-                }
-                if (d == '\\' && i < text.size())
-                    d = text[i++];
-                if (d == '\n')
-                    ++line;
-                value += d;
-            }
-            if (!closed)
-                return stop("a quoted string is not closed", start);
-            out.tokens.push_back({ ConfToken::String, std::move(value), start });
+            const size_t start = i;
+            auto value = read_quoted(text, i);
+            if (!value)
+                return stop("a quoted string is not closed", line);
+            out.tokens.push_back({ ConfToken::String, std::move(*value), line });
+            line += static_cast<uint32_t>(std::count(text.begin() + static_cast<ptrdiff_t>(start),
+                                                     text.begin() + static_cast<ptrdiff_t>(i), '\n'));
         } else {
             const size_t start = i;
             while (i < text.size() && !std::strchr(" \t\r\n{};\"#", text[i])
@@ -318,6 +314,11 @@ private:
         read(*text, path.string(), path.parent_path(), depth + 1);
     }
 
+    void skip(const SourceLocation& where, std::string_view name, std::string_view why)
+    {
+        list_.skipped.push_back(fmt::format("{}:{}: zone '{}': {}", where.file, where.line, excerpt(name), why));
+    }
+
     void zone(const ConfStatement& statement, const SourceLocation& where)
     {
         if (statement.words.size() < 2 || !statement.block) {
@@ -325,31 +326,16 @@ private:
             return;
         }
         std::string name = statement.words[1].text;
-        if (statement.words.size() >= 3) {
-            std::string zone_class = statement.words[2].text;
-            std::ranges::transform(zone_class, zone_class.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
-            if (zone_class != "in") {
-                list_.skipped.push_back(fmt::format("{}:{}: zone '{}': class {}", where.file, where.line,
-                                                    excerpt(name), excerpt(statement.words[2].text)));
-                return;
-            }
-        }
+        if (statement.words.size() >= 3 && ::strcasecmp(statement.words[2].text.c_str(), "in") != 0)
+            return skip(where, name, "class " + excerpt(statement.words[2].text));
         const ConfToken* type = statement.value_of("type");
-        if (!type) {
-            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': no type{}", where.file, where.line, excerpt(name),
-                                                statement.value_of("in-view") ? " (in-view)" : ""));
-            return;
-        }
-        if (type->text != "primary" && type->text != "master") {
-            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': type {}", where.file, where.line, excerpt(name),
-                                                excerpt(type->text)));
-            return;
-        }
+        if (!type)
+            return skip(where, name, statement.value_of("in-view") ? "no type (in-view)" : "no type");
+        if (type->text != "primary" && type->text != "master")
+            return skip(where, name, "type " + excerpt(type->text));
         const ConfToken* zone_file = statement.value_of("file");
-        if (!zone_file) {
-            list_.skipped.push_back(fmt::format("{}:{}: zone '{}': no file", where.file, where.line, excerpt(name)));
-            return;
-        }
+        if (!zone_file)
+            return skip(where, name, "no file");
         // The output is named after the zone: a name that cannot be a file
         // name is refused here (the store refuses other bad names later).
         std::string stem = name;

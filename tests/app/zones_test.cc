@@ -66,11 +66,12 @@ TEST_F(ZoneAddFrom, ReadsFieldsCommentsQuotesAndRelativePaths)
     auto list = read("# hoster's zones\n"
                      "\n"
                      "a.test in/a.zone out/a.signed   # trailing comment\n"
-                     "b.test\t\"in/b with space.zone\" /abs/b.signed nsec\n");
+                     "b.test\t\"in/b with space.zone\" /abs/b.signed nsec\n"
+                     "c.test \"in/c \\\"quoted\\\" \\\\.zone\" out/c.signed\n");
     EXPECT_TRUE(list.problems.empty()) << list.problems.front().to_string();
     EXPECT_EQ(list.file, "zones.txt");
     const auto* zones = &list.zones;
-    ASSERT_EQ(zones->size(), 2u);
+    ASSERT_EQ(zones->size(), 3u);
     EXPECT_EQ((*zones)[0].name, "a.test");
     EXPECT_EQ((*zones)[0].input, dir_ / "in/a.zone");
     EXPECT_EQ((*zones)[0].output, dir_ / "out/a.signed");
@@ -81,6 +82,7 @@ TEST_F(ZoneAddFrom, ReadsFieldsCommentsQuotesAndRelativePaths)
     EXPECT_EQ((*zones)[1].output, fs::path("/abs/b.signed"));
     EXPECT_EQ((*zones)[1].policy, "nsec");
     EXPECT_EQ((*zones)[1].where->line, 4u);
+    EXPECT_EQ((*zones)[2].input, dir_ / "in/c \"quoted\" \\.zone");
 }
 
 TEST_F(ZoneAddFrom, NamesEveryWrongLineAtOnceInLineOrder)
@@ -280,6 +282,11 @@ TEST_F(ZoneAddFrom, ABrokenNamedConfIsNamedWhereItBreaks)
                                "default");
     ASSERT_EQ(nul.problems.size(), 1u);
     EXPECT_EQ(nul.problems[0].to_string(), "named.conf:2: a NUL octet");
+    // A string over two lines counts both.
+    auto two_lines = read_named_conf("key \"k\" { secret \"a\nb\"; };\nzone \"a.example\" { type primary; file \"a\"; };\n",
+                                     "named.conf", conf_dir, "/srv/signed", "default");
+    ASSERT_EQ(two_lines.zones.size(), 1u);
+    EXPECT_EQ(two_lines.zones[0].where->line, 3u);
     auto missing = read_named_conf("\ninclude \"nowhere.conf\";\nzone \"a.example\" { type primary; file \"a\"; };\n",
                                    "named.conf", conf_dir, "/srv/signed", "default");
     ASSERT_EQ(missing.problems.size(), 1u);

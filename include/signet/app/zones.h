@@ -33,8 +33,9 @@ struct ZoneList {
 
 // A `zone add --from` list: one zone a line, whitespace-separated
 // `name input output [policy]`; `#` starts a comment; a field with spaces
-// is written in double quotes (`\"` and `\\` inside). Relative paths are
-// taken from `base` (the working directory, as on the command line).
+// is written in double quotes (a backslash in it takes the next character
+// as it is: `\"`, `\\`). Relative paths are taken from `base` (the working
+// directory, as on the command line).
 ZoneList read_zone_list(std::string_view text, const std::string& file, const std::filesystem::path& base);
 
 // Whether `text` is a BIND configuration (it has a zone statement) rather
