@@ -1,10 +1,11 @@
 // signet zone …: the zones of the store (add, list, remove, status) and
 // `zone check` for any zone file.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -143,22 +144,19 @@ Result<int> add(const Globals& globals, const AddCommand& command)
 {
     app::ZoneList zones;
     if (command.from) {
-        if (!command.name.empty() || !command.input.empty() || !command.output.empty())
-            return fail(ErrorCode::Usage, "--from takes every zone from the file: no NAME, --input or --output with "
-                                          "it");
-        std::string text;
         std::string file = *command.from;
+        Result<std::string> read = fail(ErrorCode::Internal, "not read");
         if (file == "-") {
             file = "(standard input)";
-            std::ostringstream in;
-            in << std::cin.rdbuf();
-            text = in.str();
+            // The same cap as for a file: a pipe has no size to check first.
+            RegularFile in { UniqueFd(::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)), 0, 0 };
+            read = read_capped(in, max_zone_list_bytes);
         } else {
-            auto read = read_regular_file(file, max_zone_list_bytes);
-            if (!read)
-                return fail(std::move(read.error().at({ file })));
-            text = std::move(*read);
+            read = read_regular_file(file, max_zone_list_bytes);
         }
+        if (!read)
+            return fail(std::move(read.error().at({ file })));
+        const std::string& text = *read;
         if (app::is_named_conf(text)) {
             if (!command.output_dir)
                 return fail(ErrorCode::Usage, fmt::format("{} is a BIND configuration: give --output-dir for the "
@@ -175,8 +173,6 @@ Result<int> add(const Globals& globals, const AddCommand& command)
             zones = app::read_zone_list(text, file, std::filesystem::current_path());
         }
     } else {
-        if (command.output_dir)
-            return fail(ErrorCode::Usage, "--output-dir is for --from with a BIND configuration; give --output");
         if (command.name.empty() || command.input.empty() || command.output.empty())
             return fail(ErrorCode::Usage, "give NAME, --input and --output, or --from FILE");
         app::ZoneToAdd zone;
@@ -204,12 +200,13 @@ Result<int> add(const Globals& globals, const AddCommand& command)
                    shell_quote(added.name));
         return 0;
     }
-    fmt::print("added {} zone{} from {}{}{}\n", report.added.size(), report.added.size() == 1 ? "" : "s", zones.file,
-               report.unchanged.empty() ? std::string()
-                                        : fmt::format(" ({} registered already, unchanged)", report.unchanged.size()),
-               report.added.empty() ? ""
-                   : report.added.size() == 1 ? "; sign it with `signet sign --all`"
-                                              : "; sign them with `signet sign --all`");
+    const size_t added = report.added.size();
+    std::string text = fmt::format("added {} zone{} from {}", added, added == 1 ? "" : "s", zones.file);
+    if (!report.unchanged.empty())
+        text += fmt::format(" ({} registered already, unchanged)", report.unchanged.size());
+    if (added > 0)
+        text += fmt::format("; sign {} with `signet sign --all`", added == 1 ? "it" : "them");
+    fmt::print("{}\n", text);
     return 0;
 }
 
@@ -591,15 +588,17 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
 
     auto add_command = std::make_shared<AddCommand>();
     auto* add_cmd = zone->add_subcommand("add", "register a zone");
-    add_cmd->add_option("name", add_command->name, "the zone's name");
-    add_cmd->add_option("--input", add_command->input, "the unsigned zone file");
-    add_cmd->add_option("--output", add_command->output, "where the signed zone is written");
+    auto* add_name = add_cmd->add_option("name", add_command->name, "the zone's name");
+    auto* add_input = add_cmd->add_option("--input", add_command->input, "the unsigned zone file");
+    auto* add_output = add_cmd->add_option("--output", add_command->output, "where the signed zone is written");
     add_cmd->add_option("--policy", add_command->policy, "policy from signet.toml (default: default)");
-    add_cmd->add_option("--from", add_command->from,
-                        "many zones in one transaction: a list, a line each: name input output [policy]; or a BIND "
-                        "named.conf, its primary zones (- reads standard input)");
+    auto* add_from = add_cmd->add_option("--from", add_command->from,
+                                         "many zones in one transaction: a list, a line each: name input output "
+                                         "[policy]; or a BIND named.conf, its primary zones (- reads standard input)");
+    add_from->excludes(add_name)->excludes(add_input)->excludes(add_output);
     add_cmd->add_option("--output-dir", add_command->output_dir,
-                        "with --from named.conf: where the signed zones are written (NAME.signed)");
+                        "with --from named.conf: where the signed zones are written (NAME.signed)")
+        ->needs(add_from);
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
