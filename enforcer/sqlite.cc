@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -59,15 +60,37 @@ Result<Db> Db::open(const std::filesystem::path& path)
     return db;
 }
 
+namespace detail {
+
+// The finished statements of one connection, by SQL text, to be handed out
+// again. Signet's SQL is a fixed set of texts (values are bound, never
+// formatted in), so the cache stays small; `limit` bounds it all the same.
+struct StatementCache {
+    static constexpr size_t limit = 128;
+    std::unordered_multimap<std::string, sqlite3_stmt*> idle;
+    bool closed = false;
+
+    void finalize_all()
+    {
+        for (auto& [sql, statement] : idle)
+            sqlite3_finalize(statement);
+        idle.clear();
+    }
+};
+
+} // namespace detail
+
 Db::Db(sqlite3* db, std::string path)
     : db_(db)
     , path_(std::move(path))
+    , cache_(std::make_shared<detail::StatementCache>())
 {
 }
 
 Db::Db(Db&& other) noexcept
     : db_(std::exchange(other.db_, nullptr))
     , path_(std::move(other.path_))
+    , cache_(std::move(other.cache_))
 {
 }
 
@@ -77,6 +100,7 @@ Db& Db::operator=(Db&& other) noexcept
         close();
         db_ = std::exchange(other.db_, nullptr);
         path_ = std::move(other.path_);
+        cache_ = std::move(other.cache_);
     }
     return *this;
 }
@@ -85,7 +109,12 @@ Db::~Db() { close(); }
 
 void Db::close()
 {
-    // close_v2 defers the close until the last statement is finalized.
+    // Statements still out finalize themselves when they are done; close_v2
+    // defers the close until then.
+    if (cache_) {
+        cache_->finalize_all();
+        cache_->closed = true;
+    }
     if (db_)
         sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -112,15 +141,22 @@ Result<void> Db::exec(std::string_view sql, std::string_view what)
 
 Result<Statement> Db::prepare(std::string_view sql)
 {
+    std::string text(sql);
+    if (auto cached = cache_->idle.find(text); cached != cache_->idle.end()) {
+        sqlite3_stmt* statement = cached->second;
+        cache_->idle.erase(cached);
+        return Statement(statement, path_, describe(sql), std::move(text), cache_);
+    }
     sqlite3_stmt* statement = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement,
+                                nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(statement);
         return fail(error(fmt::format("preparing {}", describe(sql))));
     }
     if (!statement)
         return fail(ErrorCode::Internal, fmt::format("{}: no statement in '{}'", path_, describe(sql)));
-    return Statement(statement, path_, describe(sql));
+    return Statement(statement, path_, describe(sql), std::move(text), cache_);
 }
 
 Result<int64_t> Db::query_int(std::string_view sql)
@@ -145,10 +181,13 @@ int64_t Db::changes() const { return sqlite3_changes64(db_); }
 
 bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-Statement::Statement(sqlite3_stmt* statement, std::string path, std::string what)
+Statement::Statement(sqlite3_stmt* statement, std::string path, std::string what, std::string sql,
+                     std::shared_ptr<detail::StatementCache> cache)
     : statement_(statement)
     , path_(std::move(path))
     , what_(std::move(what))
+    , sql_(std::move(sql))
+    , cache_(std::move(cache))
 {
 }
 
@@ -156,6 +195,8 @@ Statement::Statement(Statement&& other) noexcept
     : statement_(std::exchange(other.statement_, nullptr))
     , path_(std::move(other.path_))
     , what_(std::move(other.what_))
+    , sql_(std::move(other.sql_))
+    , cache_(std::move(other.cache_))
     , bind_failure_(other.bind_failure_)
     , last_code_(other.last_code_)
 {
@@ -164,17 +205,34 @@ Statement::Statement(Statement&& other) noexcept
 Statement& Statement::operator=(Statement&& other) noexcept
 {
     if (this != &other) {
-        sqlite3_finalize(statement_);
+        release();
         statement_ = std::exchange(other.statement_, nullptr);
         path_ = std::move(other.path_);
         what_ = std::move(other.what_);
+        sql_ = std::move(other.sql_);
+        cache_ = std::move(other.cache_);
         bind_failure_ = other.bind_failure_;
         last_code_ = other.last_code_;
     }
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() { release(); }
+
+void Statement::release()
+{
+    if (!statement_)
+        return;
+    if (cache_ && !cache_->closed && cache_->idle.size() < detail::StatementCache::limit) {
+        // Reset: a statement left between rows holds a read transaction.
+        sqlite3_reset(statement_);
+        sqlite3_clear_bindings(statement_);
+        cache_->idle.emplace(std::move(sql_), statement_);
+    } else {
+        sqlite3_finalize(statement_);
+    }
+    statement_ = nullptr;
+}
 
 Error Statement::error(std::string_view message) const
 {

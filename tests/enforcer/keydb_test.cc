@@ -508,6 +508,56 @@ TEST_F(KeyDbTest, FailedMigrationChangesNothing)
     EXPECT_EQ(raw->query_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('zone', 'key')").value(), 0);
 }
 
+// The connection's statements: how many it holds, and how many are between
+// rows (holding a read transaction).
+std::pair<int, int> statements_of(sqlite3* db)
+{
+    int held = 0, busy = 0;
+    for (sqlite3_stmt* s = sqlite3_next_stmt(db, nullptr); s; s = sqlite3_next_stmt(db, s)) {
+        ++held;
+        busy += sqlite3_stmt_busy(s) ? 1 : 0;
+    }
+    return { held, busy };
+}
+
+TEST_F(KeyDbTest, StatementsAreCompiledOnceAndReturnedReset)
+{
+    auto db = sqlite::Db::open(file());
+    ASSERT_TRUE(db) << db.error().to_string();
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2), (3)"));
+    const std::string_view select = "SELECT v FROM t WHERE v >= ?1 ORDER BY v";
+    const int before = statements_of(db->handle()).first; // opening the connection's own
+    for (int i = 0; i < 100; ++i) {
+        auto statement = db->prepare(select);
+        ASSERT_TRUE(statement);
+        statement->bind_int(1, 2);
+        ASSERT_TRUE(statement->step().value());
+        EXPECT_EQ(statement->column_int(0), 2); // left between rows
+    }
+    EXPECT_EQ(statements_of(db->handle()), std::pair(before + 1, 0));
+
+    // The same SQL twice at once: two statements, each with its own
+    // parameters; then both kept, reset, their parameters cleared.
+    {
+        auto outer = db->prepare(select).value();
+        outer.bind_int(1, 1);
+        ASSERT_TRUE(outer.step().value());
+        auto inner = db->prepare(select).value();
+        inner.bind_int(1, 3);
+        ASSERT_TRUE(inner.step().value());
+        EXPECT_EQ(inner.column_int(0), 3);
+        ASSERT_TRUE(outer.step().value());
+        EXPECT_EQ(outer.column_int(0), 2);
+    }
+    EXPECT_EQ(statements_of(db->handle()), std::pair(before + 2, 0));
+    auto again = db->prepare(select).value();
+    EXPECT_FALSE(again.step().value()); // v >= NULL: no row
+    // A statement that outlives its connection finalizes itself.
+    auto late = db->prepare("SELECT count(*) FROM t").value();
+    *db = std::move(sqlite::Db::open(dir_ / "other.db").value());
+    ASSERT_TRUE(late.step().value());
+}
+
 TEST_F(KeyDbTest, NewerSchemaIsRefused)
 {
     {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace signet::enforcer::sqlite {
+
+namespace detail {
+struct StatementCache;
+}
 
 class Statement;
 
@@ -37,6 +42,9 @@ public:
     // Runs one or more statements that take no parameters; rows they
     // return are ignored. A failure names `what`, or else the start of `sql`.
     Result<void> exec(std::string_view sql, std::string_view what = {});
+    // A statement for `sql`. The connection keeps the statements it made
+    // and hands a finished one out again for the same SQL, reset and with
+    // its parameters cleared, so that a query run per zone is compiled once.
     Result<Statement> prepare(std::string_view sql);
     // The first column of the first row of `sql` (for PRAGMAs and counts).
     Result<int64_t> query_int(std::string_view sql);
@@ -60,6 +68,7 @@ private:
 
     sqlite3* db_ = nullptr;
     std::string path_;
+    std::shared_ptr<detail::StatementCache> cache_; // shared with the statements handed out
 };
 
 // A prepared statement. Parameters count from 1 and columns from 0, as in
@@ -105,13 +114,18 @@ public:
 
 private:
     friend class Db;
-    Statement(sqlite3_stmt* statement, std::string path, std::string what);
+    Statement(sqlite3_stmt* statement, std::string path, std::string what, std::string sql,
+              std::shared_ptr<detail::StatementCache> cache);
+    // Back to the connection's cache (or finalized when it is closed).
+    void release();
     void check_bind(int rc);
     Error error(std::string_view message) const;
 
     sqlite3_stmt* statement_ = nullptr;
     std::string path_; // of the database, for messages
     std::string what_; // the start of the SQL, for messages
+    std::string sql_; // the whole SQL: the key in the cache
+    std::shared_ptr<detail::StatementCache> cache_;
     int bind_failure_ = 0; // first failed bind's result code
     int last_code_ = 0;
 };
