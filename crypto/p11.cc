@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -683,6 +684,134 @@ Result<KeyStore::Generated> KeyStore::generate(Algorithm algorithm, unsigned bit
         state_->f()->C_DestroyObject(lease->session, pub_handle);
         return std::unexpected(public_key.error());
     }
+    return Generated { std::move(locator), std::move(*public_key) };
+}
+
+PrivateKeyParts::~PrivateKeyParts()
+{
+    for (Bytes* part : { &modulus, &public_exponent, &private_exponent, &prime1, &prime2, &exponent1, &exponent2,
+                         &coefficient, &private_value })
+        OPENSSL_cleanse(part->data(), part->size());
+}
+
+namespace {
+
+// A DER OCTET STRING around `value` (shorter than 128 octets), as
+// CKA_EC_POINT holds a point.
+std::string der_octet_string(std::string_view value) { return std::string { '\x04', static_cast<char>(value.size()) } + std::string(value); }
+
+// `value` with leading zero octets added up to `size` (an integer written
+// in fewer octets than its field has).
+std::string left_padded(std::string_view value, size_t size)
+{
+    return value.size() >= size ? std::string(value) : std::string(size - value.size(), '\0') + std::string(value);
+}
+
+} // namespace
+
+Result<KeyStore::Generated> KeyStore::import(const PrivateKeyParts& key, std::string_view label,
+                                             std::string_view locator_wanted)
+{
+    const Algorithm algorithm = key.algorithm;
+    SIGNET_TRY(state_->check_mechanism(algorithm));
+    std::string id = SIGNET_TRY(locator_id(locator_wanted));
+    const bool rsa = is_rsa(algorithm);
+    if (rsa && (key.modulus.empty() || key.public_exponent.empty() || key.private_exponent.empty()))
+        return fail(ErrorCode::Policy, "an RSA key needs its modulus and both exponents");
+    if (!rsa && (key.private_value.empty() || key.public_key.empty()))
+        return fail(ErrorCode::Policy, fmt::format("a {} key needs its private and public values",
+                                                   algorithm_to_text(algorithm)));
+    Mechanisms m = mechanisms_for(algorithm);
+    const bool edwards = algorithm == Algorithm::ED25519 || algorithm == Algorithm::ED448;
+    CK_KEY_TYPE type = rsa ? CKK_RSA : edwards ? CKK_EC_EDWARDS : CKK_EC;
+    CK_OBJECT_CLASS public_class = CKO_PUBLIC_KEY, private_class = CKO_PRIVATE_KEY;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    std::string label_copy(label), params(m.ec_params);
+    // The field size: ECDSA points are 0x04 || x || y, EdDSA keys are as long
+    // as their private value.
+    const size_t point_size = raw_point_size(algorithm);
+    std::string point, value;
+    if (!rsa) {
+        point = der_octet_string(edwards ? key.public_key : "\x04" + key.public_key);
+        value = left_padded(key.private_value, edwards ? point_size : (point_size - 1) / 2);
+    }
+    auto attribute = [](CK_ATTRIBUTE_TYPE type, const std::string& bytes) {
+        return CK_ATTRIBUTE { type, const_cast<char*>(bytes.data()), bytes.size() };
+    };
+    std::vector<CK_ATTRIBUTE> pub {
+        { CKA_CLASS, &public_class, sizeof public_class }, { CKA_KEY_TYPE, &type, sizeof type },
+        { CKA_TOKEN, &yes, sizeof yes },                   { CKA_PRIVATE, &no, sizeof no },
+        { CKA_VERIFY, &yes, sizeof yes },                  attribute(CKA_ID, id),
+        attribute(CKA_LABEL, label_copy),
+    };
+    std::vector<CK_ATTRIBUTE> priv {
+        { CKA_CLASS, &private_class, sizeof private_class }, { CKA_KEY_TYPE, &type, sizeof type },
+        { CKA_TOKEN, &yes, sizeof yes },                     { CKA_PRIVATE, &yes, sizeof yes },
+        { CKA_SENSITIVE, &yes, sizeof yes },                 { CKA_EXTRACTABLE, &no, sizeof no },
+        { CKA_SIGN, &yes, sizeof yes },                      attribute(CKA_ID, id),
+        attribute(CKA_LABEL, label_copy),
+    };
+    if (rsa) {
+        pub.push_back(attribute(CKA_MODULUS, key.modulus));
+        pub.push_back(attribute(CKA_PUBLIC_EXPONENT, key.public_exponent));
+        for (auto [type, part] : { std::pair { CKA_MODULUS, &key.modulus },
+                                   { CKA_PUBLIC_EXPONENT, &key.public_exponent },
+                                   { CKA_PRIVATE_EXPONENT, &key.private_exponent }, { CKA_PRIME_1, &key.prime1 },
+                                   { CKA_PRIME_2, &key.prime2 }, { CKA_EXPONENT_1, &key.exponent1 },
+                                   { CKA_EXPONENT_2, &key.exponent2 }, { CKA_COEFFICIENT, &key.coefficient } })
+            if (!part->empty())
+                priv.push_back(attribute(type, *part));
+    } else {
+        pub.push_back(attribute(CKA_EC_PARAMS, params));
+        pub.push_back(attribute(CKA_EC_POINT, point));
+        priv.push_back(attribute(CKA_EC_PARAMS, params));
+        priv.push_back(attribute(CKA_VALUE, value));
+    }
+    auto lease = SIGNET_TRY(state_->lease());
+    auto* f = state_->f();
+    std::string locator = to_hex(id);
+    const std::string what = fmt::format("importing a {} key into token '{}'", algorithm_to_text(algorithm), state_->label);
+    CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE, priv_handle = CK_INVALID_HANDLE;
+    auto undo = [&](Error error) -> Result<Generated> {
+        state_->forget(locator);
+        for (CK_OBJECT_HANDLE handle : { priv_handle, pub_handle })
+            if (handle != CK_INVALID_HANDLE)
+                f->C_DestroyObject(lease->session, handle);
+        OPENSSL_cleanse(value.data(), value.size());
+        return std::unexpected(std::move(error));
+    };
+    CK_RV rv = f->C_CreateObject(lease->session, pub.data(), pub.size(), &pub_handle);
+    if (rv != CKR_OK)
+        return undo(p11_error(what, rv));
+    rv = f->C_CreateObject(lease->session, priv.data(), priv.size(), &priv_handle);
+    OPENSSL_cleanse(value.data(), value.size());
+    if (rv != CKR_OK)
+        return undo(p11_error(what, rv));
+    state_->remember(locator, CKO_PRIVATE_KEY, priv_handle);
+    state_->remember(locator, CKO_PUBLIC_KEY, pub_handle);
+    // The private half must be as a generated one is: only usable, never readable.
+    for (auto [flag, wanted] : { std::pair { CKA_SENSITIVE, CK_TRUE }, { CKA_EXTRACTABLE, CK_FALSE } }) {
+        auto held = state_->attribute(lease->session, priv_handle, flag);
+        if (!held)
+            return undo(held.error());
+        if (held->size() != 1 || static_cast<CK_BBOOL>((*held)[0]) != wanted)
+            return undo(Error(ErrorCode::Pkcs11, fmt::format("{}: the token did not make the key {}", what,
+                                                             flag == CKA_SENSITIVE ? "sensitive" : "non-extractable")));
+    }
+    auto public_key = state_->public_key(lease->session, pub_handle, locator, algorithm);
+    if (!public_key)
+        return undo(public_key.error());
+    // Whether the two halves belong together: the token signs, OpenSSL
+    // verifies with the public half.
+    const std::string probe = "signet: does this private key belong to its public key?";
+    auto verifier = PublicKey::from_dnskey(make_dnskey_rdata(dnskey_flag_zone, algorithm, *public_key));
+    auto signature = sign(locator, algorithm, probe);
+    if (!verifier)
+        return undo(verifier.error());
+    if (!signature)
+        return undo(signature.error());
+    if (!verifier->verify(probe, *signature))
+        return undo(Error(ErrorCode::Policy, fmt::format("{}: the private key does not belong to the public key", what)));
     return Generated { std::move(locator), std::move(*public_key) };
 }
 

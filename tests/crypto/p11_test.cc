@@ -7,6 +7,9 @@
 #include <fstream>
 #include <thread>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 #include <signet/crypto/dnssec.h>
 #include <signet/crypto/p11.h>
 
@@ -16,6 +19,8 @@ namespace signet::crypto::p11_test {
 namespace {
 
 using signet::testing::test_token;
+using p11::KeyStore;
+using p11::PrivateKeyParts;
 
 struct Case {
     Algorithm algorithm;
@@ -220,6 +225,120 @@ TEST(KeyStore, FindsKeysMadeElsewhereBeforeAndAfterIndexing)
         EXPECT_EQ(std::find(listed->begin(), listed->end(), key.locator), listed->end());
     EXPECT_FALSE(maker.sign(made.back().locator, Algorithm::ECDSAP256SHA256, "x"));
 }
+
+// A key pair made by OpenSSL, in the parts a BIND key file holds.
+PrivateKeyParts parts_of_new_key(Algorithm algorithm)
+{
+    PrivateKeyParts parts;
+    parts.algorithm = algorithm;
+    EVP_PKEY* made = nullptr;
+    switch (algorithm) {
+    case Algorithm::RSASHA256:
+    case Algorithm::RSASHA512: made = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(2048)); break;
+    case Algorithm::ECDSAP256SHA256: made = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
+    case Algorithm::ECDSAP384SHA384: made = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
+    case Algorithm::ED25519: made = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case Algorithm::ED448: made = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448"); break;
+    }
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(made, EVP_PKEY_free);
+    if (!key)
+        return parts;
+    auto number = [&](const char* name) {
+        BIGNUM* bn = nullptr;
+        Bytes out;
+        if (EVP_PKEY_get_bn_param(key.get(), name, &bn) == 1) {
+            out.resize(BN_num_bytes(bn));
+            BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+        }
+        BN_clear_free(bn);
+        return out;
+    };
+    auto raw = [&](auto get) {
+        size_t size = 0;
+        get(key.get(), nullptr, &size);
+        Bytes out(size, '\0');
+        get(key.get(), reinterpret_cast<unsigned char*>(out.data()), &size);
+        return out;
+    };
+    if (is_rsa(algorithm)) {
+        parts.modulus = number(OSSL_PKEY_PARAM_RSA_N);
+        parts.public_exponent = number(OSSL_PKEY_PARAM_RSA_E);
+        parts.private_exponent = number(OSSL_PKEY_PARAM_RSA_D);
+        parts.prime1 = number(OSSL_PKEY_PARAM_RSA_FACTOR1);
+        parts.prime2 = number(OSSL_PKEY_PARAM_RSA_FACTOR2);
+        parts.exponent1 = number(OSSL_PKEY_PARAM_RSA_EXPONENT1);
+        parts.exponent2 = number(OSSL_PKEY_PARAM_RSA_EXPONENT2);
+        parts.coefficient = number(OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+    } else if (algorithm == Algorithm::ED25519 || algorithm == Algorithm::ED448) {
+        parts.private_value = raw(EVP_PKEY_get_raw_private_key);
+        parts.public_key = raw(EVP_PKEY_get_raw_public_key);
+    } else {
+        parts.private_value = number(OSSL_PKEY_PARAM_PRIV_KEY);
+        unsigned char point[200];
+        size_t size = 0;
+        EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &size);
+        parts.public_key = Bytes(reinterpret_cast<char*>(point) + 1, size - 1); // without the 0x04 prefix
+    }
+    return parts;
+}
+
+class ImportEveryAlgorithm : public ::testing::TestWithParam<Case> { };
+
+// A key made outside the token is stored in it and signs there; its DNSKEY
+// is the one it had.
+TEST_P(ImportEveryAlgorithm, ImportedKeySignsAndKeepsItsPublicKey)
+{
+    const Case& c = GetParam();
+    auto& store = *test_token().store;
+    if (!store.supports(c.algorithm))
+        GTEST_SKIP() << "SoftHSM2 here lacks " << algorithm_to_text(c.algorithm);
+    PrivateKeyParts parts = parts_of_new_key(c.algorithm);
+    Bytes expected = is_rsa(c.algorithm) ? Bytes("\x03", 1) + parts.public_exponent + parts.modulus : parts.public_key;
+    ASSERT_EQ(expected.size(), c.public_key_size);
+    std::string locator = *KeyStore::new_locator();
+    auto imported = store.import(parts, "imported", locator);
+    ASSERT_TRUE(imported) << imported.error().to_string();
+    EXPECT_EQ(imported->locator, locator);
+    EXPECT_EQ(imported->public_key, expected);
+    EXPECT_EQ(*store.public_key(locator, c.algorithm), expected);
+    auto key = PublicKey::from_dnskey(make_dnskey_rdata(dnskey_flag_zone, c.algorithm, expected));
+    ASSERT_TRUE(key);
+    auto signature = store.sign(locator, c.algorithm, "data");
+    ASSERT_TRUE(signature);
+    EXPECT_TRUE(key->verify("data", *signature));
+    ASSERT_TRUE(store.destroy(locator));
+}
+
+// A private key paired with another key's public half is refused, and
+// leaves nothing in the token.
+TEST_P(ImportEveryAlgorithm, MismatchedHalvesAreRefusedAndLeaveNothing)
+{
+    const Case& c = GetParam();
+    auto& store = *test_token().store;
+    if (!store.supports(c.algorithm))
+        GTEST_SKIP() << "SoftHSM2 here lacks " << algorithm_to_text(c.algorithm);
+    PrivateKeyParts parts = parts_of_new_key(c.algorithm);
+    PrivateKeyParts other = parts_of_new_key(c.algorithm);
+    if (is_rsa(c.algorithm))
+        parts.modulus = other.modulus; // the public half of another key
+    else
+        parts.public_key = other.public_key;
+    auto before = store.list();
+    ASSERT_TRUE(before);
+    auto imported = store.import(parts, "mismatched", *KeyStore::new_locator());
+    ASSERT_FALSE(imported);
+    auto after = store.list();
+    ASSERT_TRUE(after);
+    EXPECT_EQ(*after, *before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, ImportEveryAlgorithm,
+                         ::testing::Values(Case { Algorithm::RSASHA256, 2048, 4 + 256, 256 },
+                                           Case { Algorithm::ECDSAP256SHA256, 0, 64, 64 },
+                                           Case { Algorithm::ECDSAP384SHA384, 0, 96, 96 },
+                                           Case { Algorithm::ED25519, 0, 32, 64 },
+                                           Case { Algorithm::ED448, 0, 57, 114 }),
+                         [](const auto& info) { return std::string(algorithm_to_text(info.param.algorithm)); });
 
 TEST(ReadPin, FileMustBePrivate)
 {

@@ -45,6 +45,25 @@ Result<void> init_token(const TokenConfig& config, std::string_view so_pin, std:
 
 class Module;
 
+// A private key made elsewhere (BIND's key files), to be stored in a token.
+// Big-endian integers without sign octets. The destructor wipes every field.
+struct PrivateKeyParts {
+    Algorithm algorithm = Algorithm::ECDSAP256SHA256;
+    // RSA (RFC 8017 §3.2): n, e, d, p, q, d mod (p-1), d mod (q-1), q^-1 mod p.
+    Bytes modulus, public_exponent, private_exponent, prime1, prime2, exponent1, exponent2, coefficient;
+    // ECDSA: the private scalar; EdDSA: the private key (RFC 8032 §5.1.5).
+    Bytes private_value;
+    // ECDSA and EdDSA: the public key as the DNSKEY carries it.
+    Bytes public_key;
+
+    PrivateKeyParts() = default;
+    PrivateKeyParts(const PrivateKeyParts&) = delete;
+    PrivateKeyParts& operator=(const PrivateKeyParts&) = delete;
+    PrivateKeyParts(PrivateKeyParts&&) = default;
+    PrivateKeyParts& operator=(PrivateKeyParts&&) = default;
+    ~PrivateKeyParts();
+};
+
 // Told how long each signature of any KeyStore of this process took
 // (C_SignInit to C_Sign), from whichever thread made it: for signetd's
 // metrics. nullptr (the default): nothing is timed.
@@ -77,6 +96,12 @@ public:
     // the object exists; otherwise a random one is made.
     Result<Generated> generate(Algorithm algorithm, unsigned bits, std::string_view label,
                                std::string_view locator = {});
+    // Stores a key pair made elsewhere under `locator` (as generate()): the
+    // private half sensitive and non-extractable from then on. Checks that
+    // the token holds it so (some modules ignore what they are asked) and
+    // that a signature of the token's private half verifies with the public
+    // half; on failure nothing is left in the token.
+    Result<Generated> import(const PrivateKeyParts& key, std::string_view label, std::string_view locator);
     // A fresh random locator for generate().
     static Result<std::string> new_locator();
     // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).
