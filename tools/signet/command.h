@@ -56,6 +56,7 @@ void add_key_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_enforce_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_tlsa_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_health_command(CLI::App& app, Globals& globals, Handler& chosen);
+void add_import_commands(CLI::App& app, Globals& globals, Handler& chosen);
 
 // A zone's failure as one line that names the zone (runs over many zones
 // print one per zone): the error as it is when it names the zone already,

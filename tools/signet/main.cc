@@ -96,6 +96,7 @@ int run(int argc, char** argv)
     add_tlsa_commands(app, globals, chosen);
     add_verify_command(app, globals, chosen);
     add_health_command(app, globals, chosen);
+    add_import_commands(app, globals, chosen);
 
     try {
         app.parse(argc, argv);

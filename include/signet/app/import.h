@@ -1,0 +1,83 @@
+// Moving in from another signer without a rollover: a zone's keys as BIND
+// keeps them (K<zone>+<alg>+<tag>.key, .private and, from dnssec-policy,
+// .state) are brought into the store and the token, with their states and
+// times, so that the next signing publishes the same DNSKEY RRset, the DS
+// at the parent stays valid, and a rollover in progress goes on under
+// Signet's enforcer.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <signet/app/pipeline.h>
+#include <signet/base/clock.h>
+#include <signet/base/error.h>
+#include <signet/crypto/p11.h>
+#include <signet/enforcer/model.h>
+#include <signet/enforcer/policy.h>
+
+namespace signet::app {
+
+// One key as BIND's files describe it. The private key is not read here
+// (read_bind_private_key does, when it goes into the token).
+struct BindKey {
+    std::filesystem::path key_file; // K<zone>+<alg>+<tag>.key
+    std::string zone; // normalised
+    // Role, algorithm, bits, flags, tag, DNSKEY, goal, record states and
+    // times; no locator or ids yet.
+    enforcer::KeyEntry key;
+    std::optional<uint32_t> ttl; // of the DNSKEY in the .key file
+    std::optional<Duration> lifetime; // from the .state file (none: unlimited or unknown)
+    bool has_state = false; // a .state file was read
+    bool removed = false; // BIND is done with the key: nothing of it is published or cached
+    std::vector<std::string> notes; // what was not carried, or was assumed
+};
+
+// Reads K….key, and the .state beside it when there is one. Without a
+// .state file (keys from dnssec-keygen and BIND's timing metadata), the
+// states are derived from the timing metadata of the .key file and the
+// timings of `policy`, as of `now`. Errors are "file:line: what is wrong".
+// `role` is the key's when the files do not say (no .state file); by
+// default a SEP key is a KSK, another a ZSK.
+Result<BindKey> read_bind_key(const std::filesystem::path& key_file, const enforcer::Policy& policy, TimePoint now,
+                              std::optional<enforcer::KeyRole> role = std::nullopt);
+
+// The private key of `key` from the .private beside its .key; checked
+// against the DNSKEY only in the token (crypto::p11::KeyStore::import).
+Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& key);
+
+struct ImportedZone {
+    std::string zone;
+    std::string policy;
+    std::vector<std::filesystem::path> files; // the .key files read
+    std::vector<enforcer::KeyEntry> keys; // as stored: locators and ids are set once imported
+    std::vector<std::filesystem::path> key_files; // the file each of `keys` came from
+    std::optional<uint32_t> dnskey_ttl; // BIND's DNSKEY TTL, when above the policy's
+    std::vector<std::string> notes; // what was not carried, or was assumed
+    std::vector<std::string> problems; // why the zone cannot be imported; none when it can
+};
+
+struct ImportReport {
+    std::vector<ImportedZone> zones;
+    // Zones with key files in the directory that are not registered (or
+    // were not asked for).
+    std::vector<std::string> left_out;
+    bool imported = false; // false: a dry run, or a problem in some zone; nothing changed
+};
+
+struct BindImportOptions {
+    std::filesystem::path key_dir;
+    // The zones to import; empty: every registered zone with key files in
+    // key_dir.
+    std::vector<std::string> zones;
+    bool dry_run = false; // report only
+};
+
+// `signet import bind`: imports the keys of every zone, or of none when
+// any zone has a problem (then the report says which, and nothing in the
+// store or the token changed). A zone must be registered and have no keys.
+Result<ImportReport> import_bind(Context& context, const BindImportOptions& options, const Clock& clock);
+
+} // namespace signet::app
