@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
@@ -15,7 +17,9 @@
 #include <signet/base/regular_file.h>
 #include <signet/crypto/dnssec.h>
 #include <signet/dns/rdata.h>
+#include <signet/dns/zone_reader.h>
 #include <signet/enforcer/keystate.h>
+#include <signet/signer/plan.h>
 
 namespace signet::app {
 
@@ -597,6 +601,34 @@ Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& bind)
     return parts;
 }
 
+std::optional<uint32_t> published_serial(const fs::path& signed_zone, std::string_view zone)
+{
+    auto file = open_regular_file(signed_zone);
+    if (!file)
+        return std::nullopt;
+    // The head of the file is enough; the entry cut at its end is not read.
+    std::string head(64 * 1024, '\0');
+    ssize_t got = ::read(file->fd.get(), head.data(), head.size());
+    if (got <= 0)
+        return std::nullopt;
+    head.resize(static_cast<size_t>(got));
+    if (head.size() == 64 * 1024)
+        head.resize(head.rfind('\n') == std::string::npos ? 0 : head.rfind('\n') + 1);
+    auto apex = dns::Name::from_text(zone, dns::Name());
+    if (!apex)
+        return std::nullopt;
+    std::optional<uint32_t> serial;
+    dns::Diagnostics diagnostics;
+    dns::read_master_text(head, signed_zone.string(), *apex, [&](const dns::RecordView& record) {
+        if (!serial && record.type == dns::RRType::SOA && record.owner == apex->view() && record.rdata.size() >= 20) {
+            std::string_view fields = record.rdata.substr(record.rdata.size() - 20);
+            serial = (uint32_t(uint8_t(fields[0])) << 24) | (uint32_t(uint8_t(fields[1])) << 16)
+                | (uint32_t(uint8_t(fields[2])) << 8) | uint32_t(uint8_t(fields[3]));
+        }
+    }, diagnostics);
+    return serial;
+}
+
 namespace {
 
 // The .key files of `dir`, by zone.
@@ -720,6 +752,10 @@ ImportedZone plan_zone(Context& context, const enforcer::ZoneEntry& zone, const 
         out.notes.push_back(fmt::format("BIND's DNSKEY TTL {} is above the policy's {}: Signet times its rollovers with "
                                         "{} until caches can no longer hold it",
                                         *out.dnskey_ttl, (*policy)->dnskey_ttl.count(), *out.dnskey_ttl));
+    out.serial = published_serial(zone.output, zone.name);
+    if (out.serial && (!zone.serial || *out.serial != *zone.serial))
+        out.notes.push_back(fmt::format("the output {} has serial {}: Signet's serials continue above it",
+                                        zone.output.string(), *out.serial));
     if (out.keys.empty() && out.problems.empty())
         out.problems.push_back("no key of the zone is in use");
     else if (out.problems.empty() && !enforcer::is_valid_dnssec_state(out.keys))
@@ -813,6 +849,8 @@ Result<ImportReport> import_bind(Context& context, const BindImportOptions& opti
                                                               options.key_dir.string()) }));
             }
             enforcer::ZoneEntry zone = zones[z];
+            if (imported.serial && (!zone.serial || signer::serial_greater(*imported.serial, *zone.serial)))
+                zone.serial = imported.serial;
             if (imported.dnskey_ttl)
                 zone.dnskey_ttl = { imported.dnskey_ttl, std::nullopt };
             SIGNET_TRY(context.db.update_zone(zone));

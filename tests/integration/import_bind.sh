@@ -182,6 +182,10 @@ zonefile $zone
 keys2=$work/keys2
 mkdir -p "$keys2"
 csk=$(dnssec-keygen -q -K "$keys2" -a RSASHA256 -b 2048 -f KSK -P now-40d -A now-40d $zone)
+# BIND's last signed version, serial 2026120702: above the unixtime
+# serial Signet's policy would give, so Signet must continue above it.
+dnssec-signzone -S -z -K "$keys2" -o $zone -N increment -f "$work/$zone.signed" "$work/$zone.zone" >/dev/null 2>&1 ||
+  failed "dnssec-signzone could not sign $zone"
 "$signet" zone add $zone --input "$work/$zone.zone" --output "$work/$zone.signed" --policy default >/dev/null
 # The default policy signs with ECDSA and a KSK+ZSK: importing would roll
 # at once, so it is refused, and nothing changes.
@@ -199,6 +203,8 @@ if [ "$(dnskeys "$work/$zone.signed")" = "$(bind_dnskeys "$keys2/$csk.key")" ] &
 else
   failed "$zone: $(dnskeys "$work/$zone.signed") / $(head -3 "$work/verify")"
 fi
+serial=$(awk '$4 == "SOA" { print $7; exit }' "$work/$zone.signed")
+[ "$serial" -gt 2026120702 ] && pass "the serial continues above BIND's ($serial)" || failed "serial $serial is not above BIND's 2026120702"
 
 # ---------------------------------------------------------------------------
 # 3. Refused, with nothing changed: a zone that has keys already, a key

@@ -48,6 +48,11 @@ Result<BindKey> read_bind_key(const std::filesystem::path& key_file, const enfor
 // against the DNSKEY only in the token (crypto::p11::KeyStore::import).
 Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& key);
 
+// The SOA serial of a signed zone file another signer wrote (its SOA comes
+// first, as signers write it): so that the serials Signet publishes continue
+// above it. None when the file is missing or starts otherwise.
+std::optional<uint32_t> published_serial(const std::filesystem::path& signed_zone, std::string_view zone);
+
 struct ImportedZone {
     std::string zone;
     std::string policy;
@@ -55,6 +60,7 @@ struct ImportedZone {
     std::vector<enforcer::KeyEntry> keys; // as stored: locators and ids are set once imported
     std::vector<std::filesystem::path> key_files; // the file each of `keys` came from
     std::optional<uint32_t> dnskey_ttl; // BIND's DNSKEY TTL, when above the policy's
+    std::optional<uint32_t> serial; // the serial published last, when the zone's output file says
     std::vector<std::string> notes; // what was not carried, or was assumed
     std::vector<std::string> problems; // why the zone cannot be imported; none when it can
 };
