@@ -801,18 +801,20 @@ Result<KeyStore::Generated> KeyStore::import(const PrivateKeyParts& key, std::st
     auto public_key = state_->public_key(lease->session, pub_handle, locator, algorithm);
     if (!public_key)
         return undo(public_key.error());
-    // Whether the two halves belong together: the token signs, OpenSSL
-    // verifies with the public half.
-    const std::string probe = "signet: does this private key belong to its public key?";
-    auto verifier = PublicKey::from_dnskey(make_dnskey_rdata(dnskey_flag_zone, algorithm, *public_key));
-    auto signature = sign(locator, algorithm, probe);
-    if (!verifier)
-        return undo(verifier.error());
-    if (!signature)
-        return undo(signature.error());
-    if (!verifier->verify(probe, *signature))
-        return undo(Error(ErrorCode::Policy, fmt::format("{}: the private key does not belong to the public key", what)));
+    if (auto paired = check_pair(locator, algorithm, *public_key); !paired)
+        return undo(paired.error().with_context(what));
     return Generated { std::move(locator), std::move(*public_key) };
+}
+
+Result<void> KeyStore::check_pair(std::string_view locator, Algorithm algorithm, std::string_view public_key)
+{
+    // The token signs, OpenSSL verifies with the public half.
+    const std::string probe = "signet: does this private key belong to its public key?";
+    auto verifier = SIGNET_TRY(PublicKey::from_dnskey(make_dnskey_rdata(dnskey_flag_zone, algorithm, public_key)));
+    auto signature = SIGNET_TRY(sign(locator, algorithm, probe));
+    if (!verifier.verify(probe, signature))
+        return fail(ErrorCode::Policy, fmt::format("key {}: the private key does not belong to the public key", locator));
+    return {};
 }
 
 Result<Bytes> KeyStore::public_key(std::string_view locator, Algorithm algorithm)

@@ -60,6 +60,20 @@ Result<Db> Db::open(const std::filesystem::path& path)
     return db;
 }
 
+Result<Db> Db::open_read_only(const std::filesystem::path& path)
+{
+    sqlite3* handle = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
+        sqlite3_close_v2(handle);
+        return fail(ErrorCode::Database, fmt::format("{}: opening: {}", path.string(), message));
+    }
+    sqlite3_extended_result_codes(handle, 1);
+    sqlite3_busy_timeout(handle, busy_timeout_ms);
+    return Db(handle, path.string());
+}
+
 namespace detail {
 
 // The finished statements of one connection, by SQL text, to be handed out

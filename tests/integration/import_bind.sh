@@ -184,7 +184,7 @@ mkdir -p "$keys2"
 csk=$(dnssec-keygen -q -K "$keys2" -a RSASHA256 -b 2048 -f KSK -P now-40d -A now-40d $zone)
 # BIND's last signed version, serial 2026120702: above the unixtime
 # serial Signet's policy would give, so Signet must continue above it.
-dnssec-signzone -S -z -K "$keys2" -o $zone -N increment -f "$work/$zone.signed" "$work/$zone.zone" >/dev/null 2>&1 ||
+dnssec-signzone -S -z -K "$keys2" -d "$work" -o $zone -N increment -f "$work/$zone.signed" "$work/$zone.zone" >/dev/null 2>&1 ||
   failed "dnssec-signzone could not sign $zone"
 "$signet" zone add $zone --input "$work/$zone.zone" --output "$work/$zone.signed" --policy default >/dev/null
 # The default policy signs with ECDSA and a KSK+ZSK: importing would roll

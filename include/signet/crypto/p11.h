@@ -102,6 +102,9 @@ public:
     // that a signature of the token's private half verifies with the public
     // half; on failure nothing is left in the token.
     Result<Generated> import(const PrivateKeyParts& key, std::string_view label, std::string_view locator);
+    // Whether the private key under `locator` belongs to the public key
+    // `public_key` (DNSKEY wire form): a token signature must verify with it.
+    Result<void> check_pair(std::string_view locator, Algorithm algorithm, std::string_view public_key);
     // A fresh random locator for generate().
     static Result<std::string> new_locator();
     // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).

@@ -32,6 +32,9 @@ public:
     // journal (refused when the file system cannot do it), foreign keys on,
     // synchronous=NORMAL.
     static Result<Db> open(const std::filesystem::path& path);
+    // Opens another program's database to read only: nothing in the file
+    // changes (its journal mode neither); missing is an error.
+    static Result<Db> open_read_only(const std::filesystem::path& path);
 
     Db(Db&& other) noexcept;
     Db& operator=(Db&& other) noexcept;
