@@ -260,11 +260,6 @@ constexpr TableText table_texts[] = {
       "through a proper rollover at their next signing." },
 };
 
-std::string_view counterpart_text(std::string_view text)
-{
-    return text.empty() ? "none" : text;
-}
-
 } // namespace
 
 std::string config_manual()
@@ -308,9 +303,8 @@ After each key, its counterpart in the three signers operators come from:
             out += fmt::format(".TP\n{} = {}\n{}\n", bold(key.name), roff_text(key.default_value),
                                roff_text(key.description));
             out += fmt::format(".br\nBIND: {}; Knot: {}; OpenDNSSEC: {}\n",
-                               roff_text(counterpart_text(key.counterparts.bind)),
-                               roff_text(counterpart_text(key.counterparts.knot)),
-                               roff_text(counterpart_text(key.counterparts.opendnssec)));
+                               roff_text(key.counterparts.bind), roff_text(key.counterparts.knot),
+                               roff_text(key.counterparts.opendnssec));
         }
     }
     out += R"(.SH EXAMPLE
