@@ -52,8 +52,9 @@ std::optional<HostPort> parse_host_port(std::string_view text)
 namespace {
 
 // One key of a [policy.NAME] table: its name in the file, the member it
-// sets, and the comment default_config_text writes beside it. The same table
-// drives reading and writing, so the two cannot drift apart.
+// sets, the comment default_config_text writes beside it, and the key that
+// does the same in BIND, Knot and OpenDNSSEC. The same table drives reading,
+// writing and signet.toml(5), so the three cannot drift apart.
 using Member = std::variant<crypto::Algorithm Policy::*, unsigned Policy::*, enforcer::KeyLayout Policy::*,
                             Duration Policy::*, std::optional<Duration> Policy::*, enforcer::Denial Policy::*,
                             bool Policy::*, enforcer::SerialPolicy Policy::*, crypto::DigestType Policy::*,
@@ -64,6 +65,7 @@ struct PolicyKey {
     std::string_view name;
     Member member;
     std::string_view comment;
+    Counterparts counterparts;
     // For optional durations: the word that stands for nullopt.
     std::string_view none_word = {};
     // Written as a comment line before the key, after a blank line.
@@ -72,54 +74,95 @@ struct PolicyKey {
 
 const std::array policy_keys {
     PolicyKey { "algorithm", &Policy::algorithm, "rsasha256, rsasha512, ecdsap256sha256, ecdsap384sha384, ed25519, ed448",
+                { "keys { ... algorithm A }", "algorithm", "kasp.xml <KSK>/<ZSK>/<CSK> <Algorithm>" },
                 {}, "Keys" },
-    PolicyKey { "rsa-bits", &Policy::rsa_bits, "RSA only: 2048..4096" },
-    PolicyKey { "keys", &Policy::keys, "\"ksk+zsk\" or \"csk\"" },
-    PolicyKey { "ksk-lifetime", &Policy::ksk_lifetime, "ksk+zsk; \"unlimited\": never rolled", "unlimited" },
-    PolicyKey { "zsk-lifetime", &Policy::zsk_lifetime, "ksk+zsk", "unlimited" },
-    PolicyKey { "csk-lifetime", &Policy::csk_lifetime, "csk", "unlimited" },
-    PolicyKey { "dnskey-ttl", &Policy::dnskey_ttl, "TTL of DNSKEY, CDS and CDNSKEY", {},
+    PolicyKey { "rsa-bits", &Policy::rsa_bits, "RSA only: 2048..4096",
+                { "keys { ... algorithm A BITS }", "ksk-size, zsk-size", "kasp.xml <Algorithm length=\"BITS\">" } },
+    PolicyKey { "keys", &Policy::keys, "\"ksk+zsk\" or \"csk\"",
+                { "keys { csk ... } or keys { ksk ...; zsk ... }", "single-type-signing", "kasp.xml <CSK> or <KSK> and <ZSK>" } },
+    PolicyKey { "ksk-lifetime", &Policy::ksk_lifetime, "the key-signing key's (keys = \"ksk+zsk\"); \"unlimited\": never rolled",
+                { "keys { ksk lifetime D ... }", "ksk-lifetime", "kasp.xml <KSK><Lifetime>" }, "unlimited" },
+    PolicyKey { "zsk-lifetime", &Policy::zsk_lifetime, "the zone-signing key's (keys = \"ksk+zsk\")",
+                { "keys { zsk lifetime D ... }", "zsk-lifetime", "kasp.xml <ZSK><Lifetime>" }, "unlimited" },
+    PolicyKey { "csk-lifetime", &Policy::csk_lifetime, "the combined key's (keys = \"csk\")",
+                { "keys { csk lifetime D ... }", "ksk-lifetime with single-type-signing", "kasp.xml <CSK><Lifetime>" }, "unlimited" },
+    PolicyKey { "dnskey-ttl", &Policy::dnskey_ttl, "TTL of DNSKEY, CDS and CDNSKEY",
+                { "dnskey-ttl", "dnskey-ttl", "kasp.xml <Keys><TTL>" }, {},
                 "Rollover timing (RFC 7583); a lifetime must cover one rollover" },
-    PolicyKey { "max-zone-ttl", &Policy::max_zone_ttl, "the largest TTL in the zone" },
-    PolicyKey { "zone-propagation-delay", &Policy::zone_propagation_delay, "until every secondary has a new zone" },
-    PolicyKey { "parent-ds-ttl", &Policy::parent_ds_ttl, "TTL of the DS in the parent zone" },
+    PolicyKey { "max-zone-ttl", &Policy::max_zone_ttl, "the largest TTL in the zone",
+                { "max-zone-ttl", "zone-max-ttl", "kasp.xml <Signatures><MaxZoneTTL>" } },
+    PolicyKey { "zone-propagation-delay", &Policy::zone_propagation_delay, "until every secondary has a new zone",
+                { "zone-propagation-delay", "propagation-delay", "kasp.xml <Zone><PropagationDelay>" } },
+    PolicyKey { "parent-ds-ttl", &Policy::parent_ds_ttl, "TTL of the DS in the parent zone",
+                { "parent-ds-ttl", "none", "kasp.xml <Parent><DS><TTL>" } },
     PolicyKey { "parent-propagation-delay", &Policy::parent_propagation_delay,
-                "until every parent server has a new DS" },
-    PolicyKey { "parent-registration-delay", &Policy::parent_registration_delay, "from DS submission to the parent" },
-    PolicyKey { "publish-safety", &Policy::publish_safety, "margin after a new key is known" },
-    PolicyKey { "retire-safety", &Policy::retire_safety, "margin before an old key goes" },
-    PolicyKey { "signature-validity", &Policy::signature_validity, "from signing to expiry", {}, "Signatures" },
-    PolicyKey { "signature-refresh", &Policy::signature_refresh, "re-sign when less than this is left" },
-    PolicyKey { "signature-jitter", &Policy::signature_jitter, "spread expiry times over this" },
-    PolicyKey { "signature-inception-offset", &Policy::signature_inception_offset, "back-dated, for clock skew" },
-    PolicyKey { "signature-resign-interval", &Policy::signature_resign_interval, "signatures due within this of their refresh point are made again together" },
-    PolicyKey { "denial", &Policy::denial, "\"nsec3\" or \"nsec\"", {}, "Denial of existence" },
-    PolicyKey { "nsec3-iterations", &Policy::nsec3_iterations, "RFC 9276: 0" },
-    PolicyKey { "nsec3-salt-length", &Policy::nsec3_salt_length, "octets; RFC 9276: 0" },
-    PolicyKey { "nsec3-opt-out", &Policy::nsec3_opt_out, "skip unsigned delegations" },
-    PolicyKey { "nsec3-resalt", &Policy::nsec3_resalt, "a new salt this often; needs a salt", "unlimited" },
-    PolicyKey { "serial", &Policy::serial, "keep, counter, unixtime, datecounter", {}, "SOA" },
-    PolicyKey { "soa-ttl", &Policy::soa_ttl, "\"keep\": the zone's", "keep" },
-    PolicyKey { "soa-minimum", &Policy::soa_minimum, "\"keep\": the zone's", "keep" },
-    PolicyKey { "cds", &Policy::cds, "publish CDS/CDNSKEY in step with the DS states", {}, "Parent" },
-    PolicyKey { "cds-digest", &Policy::cds_digest, "sha256 or sha384" },
+                "until every parent server has a new DS",
+                { "parent-propagation-delay", "submission parent-delay", "kasp.xml <Parent><PropagationDelay>" } },
+    PolicyKey { "parent-registration-delay", &Policy::parent_registration_delay, "from DS submission to the parent",
+                { "none", "none", "kasp.xml <Parent><RegistrationDelay>" } },
+    PolicyKey { "publish-safety", &Policy::publish_safety, "margin after a new key is known",
+                { "publish-safety", "none", "kasp.xml <Keys><PublishSafety>" } },
+    PolicyKey { "retire-safety", &Policy::retire_safety, "margin before an old key goes",
+                { "retire-safety", "none", "kasp.xml <Keys><RetireSafety>" } },
+    PolicyKey { "signature-validity", &Policy::signature_validity, "from signing to expiry",
+                { "signatures-validity (and signatures-validity-dnskey)", "rrsig-lifetime", "kasp.xml <Signatures><Validity><Default> (and <Denial>)" }, {}, "Signatures" },
+    PolicyKey { "signature-refresh", &Policy::signature_refresh, "re-sign when less than this is left",
+                { "signatures-refresh", "rrsig-refresh", "kasp.xml <Signatures><Refresh>" } },
+    PolicyKey { "signature-jitter", &Policy::signature_jitter, "spread expiry times over this",
+                { "signatures-jitter", "none (dnssec-jitter spreads refresh times per zone)", "kasp.xml <Signatures><Jitter>" } },
+    PolicyKey { "signature-inception-offset", &Policy::signature_inception_offset, "back-dated, for clock skew",
+                { "none (one hour)", "none (90 minutes)", "kasp.xml <Signatures><InceptionOffset>" } },
+    PolicyKey { "signature-resign-interval", &Policy::signature_resign_interval, "signatures due within this of their refresh point are made again together",
+                { "none", "rrsig-pre-refresh", "kasp.xml <Signatures><Resign>" } },
+    PolicyKey { "denial", &Policy::denial, "\"nsec3\" or \"nsec\"",
+                { "nsec3param (present: NSEC3)", "nsec3", "kasp.xml <Denial><NSEC/> or <NSEC3>" }, {}, "Denial of existence" },
+    PolicyKey { "nsec3-iterations", &Policy::nsec3_iterations, "RFC 9276: 0",
+                { "nsec3param iterations", "nsec3-iterations", "kasp.xml <NSEC3><Hash><Iterations>" } },
+    PolicyKey { "nsec3-salt-length", &Policy::nsec3_salt_length, "octets; RFC 9276: 0",
+                { "nsec3param salt-length", "nsec3-salt-length", "kasp.xml <NSEC3><Hash><Salt length=\"N\">" } },
+    PolicyKey { "nsec3-opt-out", &Policy::nsec3_opt_out, "skip unsigned delegations",
+                { "nsec3param optout", "nsec3-opt-out", "kasp.xml <NSEC3><OptOut/>" } },
+    PolicyKey { "nsec3-resalt", &Policy::nsec3_resalt, "a new salt this often; needs a salt",
+                { "none", "nsec3-salt-lifetime", "kasp.xml <NSEC3><Resalt>" }, "unlimited" },
+    PolicyKey { "serial", &Policy::serial, "keep, counter, unixtime, datecounter",
+                { "zone option serial-update-method", "zone option serial-policy", "kasp.xml <Zone><SOA><Serial>" }, {}, "SOA" },
+    PolicyKey { "soa-ttl", &Policy::soa_ttl, "\"keep\": the zone's",
+                { "none", "none", "kasp.xml <Zone><SOA><TTL>" }, "keep" },
+    PolicyKey { "soa-minimum", &Policy::soa_minimum, "\"keep\": the zone's",
+                { "none", "none", "kasp.xml <Zone><SOA><Minimum>" }, "keep" },
+    PolicyKey { "cds", &Policy::cds, "publish CDS/CDNSKEY in step with the DS states",
+                { "cdnskey, cds-digest-types", "cds-cdnskey-publish", "none" }, {}, "Parent" },
+    PolicyKey { "cds-digest", &Policy::cds_digest, "sha256 or sha384",
+                { "cds-digest-types", "cds-digest-type", "none" } },
     PolicyKey { "ds-submit-command", &Policy::ds_submit_command,
-                "optional hook: DS/DNSKEY records on stdin; hooks run without a shell, {zone} is one argument" },
-    PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw" },
-    PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"" },
-    PolicyKey { "hook-timeout", &Policy::hook_timeout, "a hook running longer is stopped and counts as failed" },
+                "optional hook: DS/DNSKEY records on stdin; hooks run without a shell, {zone} is one argument",
+                { "none (parental-agents check the parent)", "none (submission checks the parent)", "conf.xml <Enforcer><DelegationSignerSubmitCommand>" } },
+    PolicyKey { "ds-retract-command", &Policy::ds_retract_command, "the same for records to withdraw",
+                { "none", "none", "conf.xml <Enforcer><DelegationSignerRetractCommand>" } },
+    PolicyKey { "notify-command", &Policy::notify_command, "after each signed zone, e.g. \"rndc reload {zone}\"",
+                { "none", "none", "conf.xml <Signer><NotifyCommand>" } },
+    PolicyKey { "hook-timeout", &Policy::hook_timeout, "a hook running longer is stopped and counts as failed",
+                { "none", "none", "none" } },
     PolicyKey { "purge-delay", &Policy::purge_delay,
-                "`zone remove --force` keeps the zone's keys in the token this long" },
+                "`zone remove --force` keeps the zone's keys in the token this long",
+                { "purge-keys", "delete-delay", "kasp.xml <Keys><Purge>" } },
     PolicyKey { "include-directories", &Policy::include_directories,
-                "absolute paths $INCLUDE may read below, besides the zone file's own directory", {},
+                "absolute paths $INCLUDE may read below, besides the zone file's own directory",
+                { "none", "none", "none" }, {},
                 "The unsigned zone file, which may come from someone else" },
-    PolicyKey { "max-zone-records", &Policy::max_zone_records, "records, generated ones included" },
-    PolicyKey { "max-generate-records", &Policy::max_generate_records, "per $GENERATE, and all of a zone's together" },
-    PolicyKey { "max-line-length", &Policy::max_line_length, "octets per line, or per entry joined by ( )" },
-    PolicyKey { "max-zone-bytes", &Policy::max_zone_bytes, "octets of text read, and of the records in wire form" },
+    PolicyKey { "max-zone-records", &Policy::max_zone_records, "records, generated ones included",
+                { "zone option max-records", "none", "none" } },
+    PolicyKey { "max-generate-records", &Policy::max_generate_records, "per $GENERATE, and all of a zone's together",
+                { "none", "none", "none" } },
+    PolicyKey { "max-line-length", &Policy::max_line_length, "octets per line, or per entry joined by ( )",
+                { "none", "none", "none" } },
+    PolicyKey { "max-zone-bytes", &Policy::max_zone_bytes, "octets of text read, and of the records in wire form",
+                { "none", "zone option zone-max-size", "none" } },
     PolicyKey { "journal-max-versions", &Policy::journal_max_versions, "published versions whose changes are kept",
+                { "none", "zone option journal-max-depth", "none" },
                 {}, "The journal (zone transfers, `signet zone diff`)" },
-    PolicyKey { "journal-max-bytes", &Policy::journal_max_bytes, "octets of changes kept, all versions together" },
+    PolicyKey { "journal-max-bytes", &Policy::journal_max_bytes, "octets of changes kept, all versions together",
+                { "zone option max-journal-size", "zone option journal-max-usage", "none" } },
 };
 
 // The lifetime keys a key layout does not use.
@@ -229,6 +272,69 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
     for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
         text.replace(at, from.size(), to);
     return text;
+}
+
+// The keys of the other tables. Their readers below refuse any key that is
+// not here, so that nothing is accepted that signet.toml(5) does not
+// describe; the default is that of the member the key sets.
+struct SectionKey {
+    std::string_view table;
+    std::string_view name;
+    std::string (*default_value)();
+    std::string_view description;
+    Counterparts counterparts;
+};
+
+const std::array section_keys {
+    SectionKey { "hsm", "module", [] { return quote(HsmConfig {}.module.string()); },
+                 "the PKCS#11 module (shared library) to load",
+                 { "none (the OpenSSL PKCS#11 provider's configuration)", "keystore config (its module path)",
+                   "conf.xml <Repository><Module>" } },
+    SectionKey { "hsm", "token", [] { return quote(HsmConfig {}.token); },
+                 "the label of the token that holds the keys (at most 32 bytes)",
+                 { "key-store pkcs11-uri (token=)", "keystore config (token= in its URI)",
+                   "conf.xml <Repository><TokenLabel>" } },
+    SectionKey { "hsm", "pin-file", [] { return quote(HsmConfig {}.pin_file.string()); },
+                 "the file holding the user PIN, mode 0600, relative to the state directory; $SIGNET_PIN overrides it",
+                 { "key-store pkcs11-uri (pin-source=)", "keystore config (pin-value= in its URI)",
+                   "conf.xml <Repository><PIN>" } },
+    SectionKey { "hsm", "environment", [] { return std::string("{}"); },
+                 "a table of environment variables the module needs (NAME = \"value\"), set before it is loaded; "
+                 "{state} in a value stands for the state directory. signet init sets SOFTHSM2_CONF",
+                 { "none", "none", "none" } },
+    SectionKey { "zones", "allow-any-characters",
+                 [] { return std::string(ZonesConfig {}.allow_any_characters ? "true" : "false"); },
+                 "zone names go into hook arguments and file names, so signet zone add takes only letters, digits, "
+                 "'-', '_' and '.' in them unless this is true",
+                 { "none", "none", "none" } },
+    SectionKey { "daemon", "control", [] { return quote(DaemonConfig {}.control.string()); },
+                 "signetd's control socket, relative to the state directory; the signet commands that change "
+                 "anything reach a running signetd through it",
+                 { "controls (rndc)", "control listen", "conf.xml <Enforcer><SocketFile>" } },
+    SectionKey { "daemon", "control-group", [] { return quote(DaemonConfig {}.control_group); },
+                 "a group that may use the control socket besides its owner (mode 0660); empty: the owner only "
+                 "(0600)",
+                 { "none", "none", "none" } },
+    SectionKey { "daemon", "metrics", [] { return quote(DaemonConfig {}.metrics); },
+                 "ADDRESS:PORT ([ADDRESS]:PORT for IPv6) where signetd serves Prometheus metrics at /metrics; "
+                 "empty: none",
+                 { "statistics-channels (XML and JSON)", "none", "none" } },
+    SectionKey { "health", "ds-grace", [] { return quote(format_duration(HealthConfig {}.ds_grace)); },
+                 "a DS submission or removal not confirmed (signet key ds-seen, ds-gone) for longer is a warning",
+                 { "none", "none", "none" } },
+    SectionKey { "health", "certificate-warning",
+                 [] { return quote(format_duration(HealthConfig {}.certificate_warning)); },
+                 "a certificate bound by signet tlsa add that expires within this is a warning",
+                 { "none", "none", "none" } },
+    SectionKey { "health", "certificate-critical",
+                 [] { return quote(format_duration(HealthConfig {}.certificate_critical)); },
+                 "the same, critical; not longer than certificate-warning", { "none", "none", "none" } },
+};
+
+bool section_accepts(std::string_view table, std::string_view key)
+{
+    return std::ranges::any_of(section_keys,
+                               [&](const SectionKey& k) { return k.table == table && k.name == key; });
 }
 
 class Reader {
@@ -343,6 +449,8 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
     HsmConfig hsm;
     std::filesystem::path pin_file = hsm.pin_file;
     for (auto&& [key, node] : table) {
+        if (!section_accepts("hsm", key.str()))
+            return unknown_key(key, "hsm");
         if (key == "module" || key == "token" || key == "pin-file") {
             auto value = SIGNET_TRY(string_value(node, key.str()));
             if (value.empty())
@@ -359,7 +467,7 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
             } else {
                 pin_file = value;
             }
-        } else if (key == "environment") {
+        } else {
             auto* variables = node.as_table();
             if (!variables)
                 return error_at(node.source(),
@@ -371,8 +479,6 @@ Result<HsmConfig> Reader::read_hsm(const toml::table& table) const
                 auto value = SIGNET_TRY(string_value(value_node, name.str()));
                 hsm.environment.emplace_back(std::string(name.str()), replace_all(std::move(value), "{state}", state));
             }
-        } else {
-            return unknown_key(key, "hsm");
         }
     }
     hsm.pin_file = state_dir_ / pin_file; // an absolute pin_file replaces the state dir
@@ -384,7 +490,7 @@ Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
     DaemonConfig daemon;
     daemon.control = state_dir_ / daemon.control;
     for (auto&& [key, node] : table) {
-        if (key != "control" && key != "control-group" && key != "metrics")
+        if (!section_accepts("daemon", key.str()))
             return unknown_key(key, "daemon");
         auto value = SIGNET_TRY(string_value(node, key.str()));
         if (key == "control") {
@@ -416,14 +522,15 @@ Result<HealthConfig> Reader::read_health(const toml::table& table) const
 {
     HealthConfig health;
     for (auto&& [key, node] : table) {
-        if (key == "ds-grace")
-            health.ds_grace = SIGNET_TRY(duration_value(node, key.str()));
-        else if (key == "certificate-warning")
-            health.certificate_warning = SIGNET_TRY(duration_value(node, key.str()));
-        else if (key == "certificate-critical")
-            health.certificate_critical = SIGNET_TRY(duration_value(node, key.str()));
-        else
+        if (!section_accepts("health", key.str()))
             return unknown_key(key, "health");
+        auto value = SIGNET_TRY(duration_value(node, key.str()));
+        if (key == "ds-grace")
+            health.ds_grace = value;
+        else if (key == "certificate-warning")
+            health.certificate_warning = value;
+        else
+            health.certificate_critical = value;
     }
     if (health.certificate_critical > health.certificate_warning)
         return error_at(table.source(), "certificate-critical must not be longer than certificate-warning");
@@ -434,7 +541,7 @@ Result<ZonesConfig> Reader::read_zones(const toml::table& table) const
 {
     ZonesConfig zones;
     for (auto&& [key, node] : table) {
-        if (key != "allow-any-characters")
+        if (!section_accepts("zones", key.str()))
             return unknown_key(key, "zones");
         auto* value = node.as_boolean();
         if (!value)
@@ -692,6 +799,22 @@ std::string policy_to_toml(const Policy& policy)
         out += key_line(key.name, value_text(key, policy), key.comment);
     }
     return out;
+}
+
+std::vector<ConfigKeyDoc> config_key_docs()
+{
+    std::vector<ConfigKeyDoc> docs;
+    for (const auto& key : section_keys)
+        docs.push_back({ std::string(key.table), key.name, key.default_value(), key.description, {},
+                         key.counterparts });
+    const Policy defaults;
+    std::string_view group;
+    for (const auto& key : policy_keys) {
+        if (!key.group.empty())
+            group = key.group;
+        docs.push_back({ "policy.NAME", key.name, value_text(key, defaults), key.comment, group, key.counterparts });
+    }
+    return docs;
 }
 
 std::string default_config_text(std::string_view module, std::string_view token)

@@ -47,6 +47,8 @@ using Handler = std::function<Result<int>()>;
 void changes_state(CLI::App* command, Globals& globals);
 
 // Each noun adds its subcommands to `app` and stores the chosen handler.
+// The manual pages (hidden from --help) walk `app` after every noun is in.
+void add_manual_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen);
 void add_verify_command(CLI::App& app, Globals& globals, Handler& chosen);
 void add_init_command(CLI::App& app, Globals& globals, Handler& chosen);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <signet/app/control.h>
+#include <signet/app/manual.h>
 
 #include "command.h"
 
@@ -61,6 +62,7 @@ int run(int argc, char** argv)
 {
     CLI::App app("Signet: a DNSSEC zone signer with integrated TLSA generation", "signet");
     app.require_subcommand(1);
+    app.set_version_flag("--version", std::string(app::version()));
     app.fallthrough();
     Globals globals;
     const char* state_env = std::getenv("SIGNET_STATE");
@@ -87,6 +89,7 @@ int run(int argc, char** argv)
         globals.command_line += (i ? " " : "") + std::string(i == 0 ? "signet" : argv[i]);
 
     Handler chosen;
+    add_manual_command(app, globals, chosen);
     add_zone_commands(app, globals, chosen);
     add_init_command(app, globals, chosen);
     add_sign_command(app, globals, chosen);

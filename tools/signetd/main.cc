@@ -8,18 +8,27 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <signet/app/manual.h>
+#include <signet/base/atomic_file.h>
+
 #include "daemon.h"
+#include "manual.h"
 
 namespace {
 
-// The signet program installed beside us runs the clients' commands.
+// The signet program runs the clients' commands: the one beside us (a
+// build directory, /usr/bin), else the one in ../bin (signetd in /usr/sbin).
 std::filesystem::path signet_beside_us()
 {
     std::error_code error;
     auto self = std::filesystem::read_symlink("/proc/self/exe", error);
     if (error)
         return "signet";
-    return self.parent_path() / "signet";
+    auto beside = self.parent_path() / "signet";
+    auto in_bin = self.parent_path().parent_path() / "bin" / "signet";
+    if (::access(beside.c_str(), X_OK) != 0 && ::access(in_bin.c_str(), X_OK) == 0)
+        return in_bin;
+    return beside;
 }
 
 } // namespace
@@ -31,13 +40,24 @@ int main(int argc, char** argv)
     const char* state_env = std::getenv("SIGNET_STATE");
     std::string state = state_env && *state_env ? state_env : "/var/lib/signet";
     std::string config;
+    std::string manual; // signetd(8), for the build; hidden from --help
+    app.set_version_flag("--version", std::string(signet::app::version()));
     app.add_option("--state", state, "state directory (default $SIGNET_STATE, else /var/lib/signet)");
     app.add_option("--config", config, "configuration file (default STATE/signet.toml)");
+    app.add_option("--manual", manual, "write the manual page to FILE")->group("");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int status = app.exit(e);
         return status == 0 ? 0 : 2;
+    }
+    if (!manual.empty()) {
+        auto written = signet::write_file_atomically(manual, signet::app::command_manual(app, signet::daemon::manual_page()));
+        if (!written) {
+            fmt::print(stderr, "signetd: {}\n", written.error().to_string());
+            return 1;
+        }
+        return 0;
     }
     options.state_dir = state;
     if (!config.empty())

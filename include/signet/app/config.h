@@ -89,6 +89,30 @@ Result<Config> load_config(const std::filesystem::path& file, const std::filesys
 // The same for text already in memory; `label` names it in errors.
 Result<Config> parse_config(std::string_view text, std::string_view label, const std::filesystem::path& state_dir);
 
+// The key that does the same in each of the three signers operators come
+// from: BIND's dnssec-policy (or a zone option), Knot's policy section (or a
+// zone option) and OpenDNSSEC's kasp.xml or conf.xml; "none" where there is
+// none.
+struct Counterparts {
+    std::string_view bind;
+    std::string_view knot;
+    std::string_view opendnssec;
+};
+
+// One key load_config accepts, as signet.toml(5) describes it.
+struct ConfigKeyDoc {
+    std::string table; // "hsm", "zones", "daemon", "health" or "policy.NAME"
+    std::string_view name;
+    std::string default_value; // as signet.toml would hold it
+    std::string_view description;
+    std::string_view group; // policy keys: the heading they come under
+    Counterparts counterparts;
+};
+
+// Every key load_config accepts, table by table, from the tables its readers
+// use; signet.toml(5) is written from it.
+std::vector<ConfigKeyDoc> config_key_docs();
+
 // The signet.toml that `signet init` writes: the [hsm] table for a SoftHSM2
 // token in the state dir, [zones], [policy.default] with every key written
 // out and explained, and [policy.nsec], the same with NSEC.
