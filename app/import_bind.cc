@@ -534,6 +534,7 @@ Result<BindKey> read_bind_key(const fs::path& key_file, const enforcer::Policy& 
         Fields timing = SIGNET_TRY(read_fields(text, key_file, true));
         SIGNET_TRY(derive_states(out, timing, key_file, policy, now));
     }
+    restart_signature_swap(key, now);
     return out;
 }
 
@@ -599,6 +600,12 @@ Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& bind)
     if (!done)
         return fail(done.error());
     return parts;
+}
+
+void restart_signature_swap(KeyEntry& key, TimePoint now)
+{
+    if (key.zrrsig.state == RecordState::Rumoured || key.zrrsig.state == RecordState::Unretentive)
+        key.zrrsig.since = std::max(key.zrrsig.since, now);
 }
 
 std::optional<uint32_t> published_serial(const fs::path& signed_zone, std::string_view zone)

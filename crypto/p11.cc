@@ -820,8 +820,14 @@ Result<void> KeyStore::check_pair(std::string_view locator, Algorithm algorithm,
 Result<Bytes> KeyStore::public_key(std::string_view locator, Algorithm algorithm)
 {
     auto lease = SIGNET_TRY(state_->lease());
-    CK_OBJECT_HANDLE handle = SIGNET_TRY(state_->lookup(lease->session, locator, CKO_PUBLIC_KEY));
-    return state_->public_key(lease->session, handle, locator, algorithm);
+    auto handle = state_->lookup(lease->session, locator, CKO_PUBLIC_KEY);
+    // A signer that keeps no public objects (OpenDNSSEC's <SkipPublicKey/>)
+    // leaves an RSA key's modulus and exponent on its private half.
+    if (!handle && handle.error().code() == ErrorCode::NotFound && is_rsa(algorithm))
+        handle = state_->lookup(lease->session, locator, CKO_PRIVATE_KEY);
+    if (!handle)
+        return std::unexpected(handle.error());
+    return state_->public_key(lease->session, *handle, locator, algorithm);
 }
 
 namespace {

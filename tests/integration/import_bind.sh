@@ -49,10 +49,10 @@ verified() { # zone file [time] -> every checker accepts it ($verify_options: dn
   local stamp=${3:-}
   if [ -z "$stamp" ]; then
     dnssec-verify -q ${verify_options:-} -o "$1" "$2" >"$work/verify" 2>&1 || return 1
-    ldns-verify-zone -q "$2" >>"$work/verify" 2>&1 || return 1
+    ldns-verify-zone "$2" >>"$work/verify" 2>&1 || return 1
     kzonecheck -o "$1" "$2" >>"$work/verify" 2>&1 || return 1
   else
-    ldns-verify-zone -q -t "$(date -u -d "@$stamp" +%Y%m%d%H%M%S)" "$2" >"$work/verify" 2>&1 || return 1
+    ldns-verify-zone -t "$(date -u -d "@$stamp" +%Y%m%d%H%M%S)" "$2" >"$work/verify" 2>&1 || return 1
     kzonecheck -t "$stamp" -o "$1" "$2" >>"$work/verify" 2>&1 || return 1
   fi
 }

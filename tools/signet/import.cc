@@ -28,12 +28,11 @@ std::string states_text(const enforcer::KeyEntry& key)
     return out;
 }
 
-Result<int> import_bind(const Globals& globals, const app::BindImportOptions& options)
+// The report of either import: per zone its keys, notes and problems.
+Result<int> print_report(const Globals& globals, app::Context& context, const app::ImportReport& report)
 {
-    auto context = SIGNET_TRY(globals.open(options.dry_run ? app::Access::Read : app::Access::Write));
-    auto clock = SIGNET_TRY(globals.clock());
-    auto report = SIGNET_TRY(app::import_bind(context, options, *clock));
-    const bool clean = std::ranges::all_of(report.zones, [](const auto& z) { return z.problems.empty(); });
+    const bool clean = report.problems.empty()
+        && std::ranges::all_of(report.zones, [](const auto& z) { return z.problems.empty(); });
     if (globals.json) {
         nlohmann::json zones = nlohmann::json::array();
         for (const auto& zone : report.zones) {
@@ -44,12 +43,20 @@ Result<int> import_bind(const Globals& globals, const app::BindImportOptions& op
                               { "notes", zone.notes }, { "problems", zone.problems } });
         }
         fmt::print("{}\n", nlohmann::json { { "imported", report.imported }, { "zones", zones },
+                                            { "problems", report.problems }, { "notes", report.notes },
+                                            { "settings", report.settings },
                                             { "left_out", report.left_out } }
                                .dump(2));
         if (!clean)
             return fail(ErrorCode::Policy, "nothing imported: every zone must be importable first");
         return 0;
     }
+    for (const auto& setting : report.settings)
+        fmt::print("signet.toml: {}\n", setting);
+    for (const auto& note : report.notes)
+        fmt::print("note: {}\n", note);
+    for (const auto& problem : report.problems)
+        fmt::print("cannot import: {}\n", problem);
     size_t keys = 0;
     for (const auto& zone : report.zones) {
         fmt::print("zone {} (policy {}): {} key{}\n", zone.zone, zone.policy, zone.keys.size(),
@@ -81,6 +88,22 @@ Result<int> import_bind(const Globals& globals, const app::BindImportOptions& op
     return 0;
 }
 
+Result<int> import_bind(const Globals& globals, const app::BindImportOptions& options)
+{
+    auto context = SIGNET_TRY(globals.open(options.dry_run ? app::Access::Read : app::Access::Write));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto report = SIGNET_TRY(app::import_bind(context, options, *clock));
+    return print_report(globals, context, report);
+}
+
+Result<int> import_opendnssec(const Globals& globals, const app::OdsImportOptions& options)
+{
+    auto context = SIGNET_TRY(globals.open(options.dry_run ? app::Access::Read : app::Access::Write));
+    auto clock = SIGNET_TRY(globals.clock());
+    auto report = SIGNET_TRY(app::import_opendnssec(context, options, *clock));
+    return print_report(globals, context, report);
+}
+
 } // namespace
 
 void add_import_commands(CLI::App& app, Globals& globals, Handler& chosen)
@@ -97,6 +120,32 @@ void add_import_commands(CLI::App& app, Globals& globals, Handler& chosen)
     changes_state(bind, globals);
     bind->callback([&globals, &chosen, options] {
         chosen = [&globals, options] { return import_bind(globals, *options); };
+    });
+
+    auto ods = std::make_shared<app::OdsImportOptions>();
+    auto environment = std::make_shared<std::vector<std::string>>();
+    auto* opendnssec = import->add_subcommand(
+        "opendnssec", "take over OpenDNSSEC 2.x's zones, policies and keys (the keys stay in its token); stop its "
+                      "daemons first");
+    opendnssec->add_option("--conf", ods->conf, "OpenDNSSEC's conf.xml")->capture_default_str();
+    opendnssec->add_option("zones", ods->zones, "zones to import (default: all of OpenDNSSEC's)");
+    opendnssec->add_option("--policy-prefix", ods->policy_prefix,
+                           "put before each imported policy's name (e.g. ods-: `signet init` has a \"default\")");
+    opendnssec->add_option("--hsm-env", *environment,
+                           "NAME=VALUE for the token's module, e.g. SOFTHSM2_CONF=/etc/softhsm/softhsm2.conf (repeatable)");
+    opendnssec->add_option("--pin-file", ods->pin_file, "the token's PIN (mode 0600), when conf.xml holds none");
+    opendnssec->add_flag("--dry-run", ods->dry_run, "report what would be imported; change nothing");
+    changes_state(opendnssec, globals);
+    opendnssec->callback([&globals, &chosen, ods, environment] {
+        chosen = [&globals, ods, environment]() -> Result<int> {
+            for (const auto& item : *environment) {
+                size_t equals = item.find('=');
+                if (equals == std::string::npos || equals == 0)
+                    return fail(ErrorCode::Usage, fmt::format("--hsm-env {}: not NAME=VALUE", item));
+                ods->hsm_environment.emplace_back(item.substr(0, equals), item.substr(equals + 1));
+            }
+            return import_opendnssec(globals, *ods);
+        };
     });
 }
 

@@ -53,6 +53,14 @@ Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& key);
 // above it. None when the file is missing or starts otherwise.
 std::optional<uint32_t> published_serial(const std::filesystem::path& signed_zone, std::string_view zone);
 
+// A ZSK rollover's signatures as Signet times them: the other signer
+// replaced them gradually (as its signatures came up for refresh), so the
+// zone it published may still hold signatures of a key it was retiring and
+// lack some of the key it was bringing in. Signet's first signing makes
+// every signature anew with the keys that sign, so a signature state that
+// is still moving (rumoured, unretentive) starts its wait then.
+void restart_signature_swap(enforcer::KeyEntry& key, TimePoint now);
+
 struct ImportedZone {
     std::string zone;
     std::string policy;
@@ -67,6 +75,9 @@ struct ImportedZone {
 
 struct ImportReport {
     std::vector<ImportedZone> zones;
+    std::vector<std::string> problems; // for all zones: why none can be imported
+    std::vector<std::string> notes; // for all zones: settings not carried
+    std::vector<std::string> settings; // what was (or would be) written to signet.toml
     // Zones with key files in the directory that are not registered (or
     // were not asked for).
     std::vector<std::string> left_out;
@@ -85,5 +96,33 @@ struct BindImportOptions {
 // any zone has a problem (then the report says which, and nothing in the
 // store or the token changed). A zone must be registered and have no keys.
 Result<ImportReport> import_bind(Context& context, const BindImportOptions& options, const Clock& clock);
+
+struct OdsImportOptions {
+    std::filesystem::path conf = "/etc/opendnssec/conf.xml";
+    // OpenDNSSEC's zones to import; empty: all of them.
+    std::vector<std::string> zones;
+    // Put before each policy's name in signet.toml (its name there may be
+    // taken: `signet init` writes a "default").
+    std::string policy_prefix;
+    // [hsm.environment] for the module of OpenDNSSEC's token
+    // (SOFTHSM2_CONF when its SoftHSM2 is not the system's).
+    std::vector<std::pair<std::string, std::string>> hsm_environment;
+    // The token's PIN, when conf.xml holds none (else it is written to
+    // opendnssec.pin in the state dir, mode 0600).
+    std::optional<std::filesystem::path> pin_file;
+    bool dry_run = false; // report only
+};
+
+// `signet import opendnssec`: takes over OpenDNSSEC 2.x's zones (File
+// adapters), their policies and their keys, which stay where they are in
+// OpenDNSSEC's token: conf.xml names the token and the enforcer's SQLite
+// database; the policies, zones, keys and key states are read from that
+// database (it is opened read-only). signet.toml gets the policies (with
+// what has no counterpart said in the report) and [hsm] points at the
+// token; the store gets the zones and keys with their states, so that the
+// next signing publishes the same DNSKEY RRset and a rollover in progress
+// goes on. All zones or none, as import_bind. Stop OpenDNSSEC's daemons
+// before: two signers must not own one zone.
+Result<ImportReport> import_opendnssec(Context& context, const OdsImportOptions& options, const Clock& clock);
 
 } // namespace signet::app

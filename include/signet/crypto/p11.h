@@ -107,7 +107,8 @@ public:
     Result<void> check_pair(std::string_view locator, Algorithm algorithm, std::string_view public_key);
     // A fresh random locator for generate().
     static Result<std::string> new_locator();
-    // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080).
+    // The public key in DNSKEY wire form (RFC 3110, RFC 6605, RFC 8080);
+    // of an RSA key without a public object, from its private object.
     Result<Bytes> public_key(std::string_view locator, Algorithm algorithm);
     // Signs `data` (for ECDSA the token signs its hash) and returns the
     // signature in DNSSEC wire form.
