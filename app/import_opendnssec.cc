@@ -259,8 +259,8 @@ Result<std::map<int64_t, PolicyRow>> read_policies(sqlite::Db& db)
             // below 2048 bits; a smaller key still signs until its successor.
             const auto bits = static_cast<unsigned>(keys.column_int(3));
             if (bits < 2048)
-                row.notes.push_back(fmt::format("policy {}: its {}-bit {} keys are replaced by {}-bit keys at their "
-                                                "next rollover (Signet makes none below 2048)",
+                row.notes.push_back(fmt::format("policy {}: its {}-bit {} keys do not match the policy's {} bits (Signet "
+                                                "makes none below 2048): they are rolled over at once, safely",
                                                 row.name, bits, role == ods_role_ksk ? "KSK" : role == ods_role_zsk ? "ZSK" : "CSK",
                                                 std::max(2048u, p.rsa_bits)));
             p.rsa_bits = std::max({ roles[row.id].size() > 1 ? p.rsa_bits : 0u, bits, 2048u });

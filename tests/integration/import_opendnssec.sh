@@ -41,8 +41,10 @@ zone_file() {
 }
 add() { zone_file "$1"; ods_zone_add "$1" "$2" "$ods/unsigned/$1" "$ods/signed/$1"; }
 add kskroll.test kz # its KSK reaches the end of its 7-day life
+add cskroll.test csk # so does its CSK
 ods_leap_until $((T0 + 3 * H))
 ods_ds_seen kskroll.test
+ods_ds_seen cskroll.test
 ods_leap_until $((T0 + 5 * D))
 add zskroll.test kz # its ZSK reaches the end of its 2-day life
 ods_leap_until $((T0 + 5 * D + 3 * H))
@@ -70,6 +72,9 @@ grep -q '^kskroll.test KSK [0-9]* submitted rumoured' "$work/ods-keys" &&
   grep -q '^kskroll.test KSK [0-9]* retracted unretentive' "$work/ods-keys" &&
   pass "kskroll.test: a new KSK waits for ds-seen, the old one's DS is leaving" ||
   failed "kskroll.test is not in a KSK rollover: $(grep kskroll "$work/ods-keys" | tr '\n' ';')"
+grep -q '^cskroll.test CSK [0-9]* submitted rumoured' "$work/ods-keys" &&
+  pass "cskroll.test: a new CSK waits for ds-seen" ||
+  failed "cskroll.test is not in a CSK rollover: $(grep cskroll "$work/ods-keys" | tr '\n' ';')"
 [ "$(grep -c '^zskroll.test ZSK' "$work/ods-keys")" -ge 2 ] && pass "zskroll.test: two ZSKs, a rollover" ||
   failed "zskroll.test is not in a ZSK rollover: $(grep zskroll "$work/ods-keys" | tr '\n' ';')"
 
@@ -84,8 +89,8 @@ import=("$signet" --now "$((now + 60))" import opendnssec --conf "$ods/conf.xml"
 snapshot "$work/before"
 "${import[@]}" --policy-prefix ods- --dry-run >"$work/dry" 2>&1 || failed "dry run: $(cat "$work/dry")"
 snapshot "$work/after"
-if grep -q "dry run: 4 zones" "$work/dry" && cmp -s "$work/before" "$work/after"; then
-  pass "dry run reports 4 zones and changes nothing"
+if grep -q "dry run: 5 zones" "$work/dry" && cmp -s "$work/before" "$work/after"; then
+  pass "dry run reports 5 zones and changes nothing"
 else
   failed "dry run: $(tail -3 "$work/dry")"
 fi
@@ -101,7 +106,7 @@ grep -q 'not carried' "$work/out" && pass "the report names what is not carried"
 dnskeys() { # signed zone file -> its DNSKEY RRset, a key a line
   sed 's/;.*//' "$1" | awk '$4 == "DNSKEY" { k = ""; for (i = 8; i <= NF; i++) k = k $i; print $5, $6, $7, k }' | sort
 }
-verified() { # zone file [time] ($verify_options: dnssec-verify's)
+verified() { # zone file [time] ($verify_options: dnssec-verify's; kzonecheck unless $no_knot)
   local stamp=${3:-}
   if [ -z "$stamp" ]; then
     dnssec-verify -q ${verify_options:-} -o "$1" "$2" >"$work/verify" 2>&1 || return 1
@@ -109,29 +114,39 @@ verified() { # zone file [time] ($verify_options: dnssec-verify's)
   else
     ldns-verify-zone -t "$(date -u -d "@$stamp" +%Y%m%d%H%M%S)" "$2" >"$work/verify" 2>&1 || return 1
   fi
-  kzonecheck ${stamp:+-t "$stamp"} -o "$1" "$2" >>"$work/verify" 2>&1 || return 1
+  [ -n "${no_knot:-}" ] || kzonecheck ${stamp:+-t "$stamp"} -o "$1" "$2" >>"$work/verify" 2>&1 || return 1
 }
+knot_errors() { kzonecheck -o "$1" "$2" 2>&1 | grep '^\[' | sort || true; }
 
 "$signet" --now "$((now + 60))" sign --all >"$work/out" 2>&1 || failed "first signing: $(cat "$work/out")"
-for zone in stable.test csk.test zskroll.test kskroll.test; do
+knot_skip=
+for zone in stable.test csk.test zskroll.test kskroll.test cskroll.test; do
   if [ "$(dnskeys "$ods/signed/$zone")" = "$(dnskeys "$work/ods-signed/$zone")" ]; then
     pass "$zone: Signet publishes OpenDNSSEC's DNSKEY RRset ($(dnskeys "$ods/signed/$zone" | wc -l) keys)"
   else
     failed "$zone: DNSKEY RRset differs: $(diff <(dnskeys "$work/ods-signed/$zone" | cut -c1-30) <(dnskeys "$ods/signed/$zone" | cut -c1-30) | tr '\n' ' ')"
   fi
   opts=
-  [ $zone = csk.test ] && opts=-z
-  verify_options=$opts verified $zone "$ods/signed/$zone" && pass "$zone validates" || failed "$zone: $(head -3 "$work/verify")"
+  case $zone in csk*) opts=-z ;; esac
+  # Knot's kzonecheck 3.2 rejects some of OpenDNSSEC's own outputs (in the
+  # CSK rollover, one RRSIG that dnssec-verify, ldns-verify-zone and delv
+  # accept): there it must say the same of Signet's, and is left out later.
+  ods_knot=$(knot_errors $zone "$work/ods-signed/$zone")
+  if [ -n "$ods_knot" ]; then
+    echo "note $zone: kzonecheck rejects OpenDNSSEC's own output: $ods_knot"
+    knot_skip="$knot_skip $zone"
+    [ "$(knot_errors $zone "$ods/signed/$zone")" = "$ods_knot" ] && pass "$zone: kzonecheck says of Signet's output what it says of OpenDNSSEC's" ||
+      failed "$zone: kzonecheck on Signet's output: $(knot_errors $zone "$ods/signed/$zone")"
+  fi
+  no_knot=$ods_knot verify_options=$opts verified $zone "$ods/signed/$zone" && pass "$zone validates" || failed "$zone: $(head -3 "$work/verify")"
   ods_serial=$(sed 's/;.*//' "$work/ods-signed/$zone" | awk '$4 == "SOA" { print $7; exit }')
   serial=$(awk '$4 == "SOA" { print $7; exit }' "$ods/signed/$zone")
   [ "$serial" -gt "$ods_serial" ] || failed "$zone: serial $serial is not above OpenDNSSEC's $ods_serial"
 done
 
-# End to end: NSD serves Signet's stable.test; delv validates it with the DS
-# of the KSK OpenDNSSEC published.
-zone=stable.test
-sed 's/;.*//' "$work/ods-signed/$zone" | awk '$4 == "DNSKEY" && $5 == 257' >"$work/ksk.key"
-ds=$(dnssec-dsfromkey -2 -f "$work/ksk.key" $zone | awk '{ print $4, $5, $6, $7 }')
+# End to end: NSD serves Signet's outputs; delv validates them with the DS
+# the parent holds: of OpenDNSSEC's KSK for stable.test, of the outgoing CSK
+# (still at the parent, its removal not confirmed) for cskroll.test.
 port=$((20000 + RANDOM % 20000))
 cat >"$work/nsd.conf" <<CONF
 server:
@@ -149,20 +164,32 @@ server:
 remote-control:
   control-enable: no
 zone:
-  name: $zone
-  zonefile: "$ods/signed/$zone"
+  name: stable.test
+  zonefile: "$ods/signed/stable.test"
+zone:
+  name: cskroll.test
+  zonefile: "$ods/signed/cskroll.test"
 CONF
+ds_of() { # zone tag -> DS of that DNSKEY in OpenDNSSEC's output
+  sed 's/;.*//' "$work/ods-signed/$1" | awk '$4 == "DNSKEY" && $5 == 257' >"$work/ksk.key"
+  dnssec-dsfromkey -2 -f "$work/ksk.key" "$1" | awk -v tag="$2" '$4 == tag { print $4, $5, $6, $7 }'
+}
 if nsd -c "$work/nsd.conf"; then
   for _ in $(seq 50); do
-    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" $zone SOA >/dev/null 2>&1 && break
+    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" stable.test SOA >/dev/null 2>&1 && break
     sleep 0.1
   done
   nsd_pid=$(cat "$work/nsd.pid")
-  read -r t a d h <<<"$ds"
-  printf 'trust-anchors {\n  %s. static-ds %s %s %s "%s";\n};\n' $zone "$t" "$a" "$d" "$h" >"$work/anchor.conf"
-  out=$(delv @127.0.0.1 -p "$port" -a "$work/anchor.conf" +root=$zone www.$zone A 2>&1 || true)
-  grep -q "; fully validated" <<<"$out" && pass "delv validates www.$zone with OpenDNSSEC's DS" ||
-    failed "delv: $(head -3 <<<"$out" | tr '\n' ' ')"
+  old_csk=$(awk '$1 == "cskroll.test" && $2 == "CSK" && $4 != "submitted" { print $3 }' "$work/ods-keys")
+  stable_ksk=$(awk '$1 == "stable.test" && $2 == "KSK" { print $3 }' "$work/ods-keys")
+  for pair in "stable.test $stable_ksk" "cskroll.test $old_csk"; do
+    read -r zone tag <<<"$pair"
+    read -r t a d h <<<"$(ds_of $zone "$tag")"
+    printf 'trust-anchors {\n  %s. static-ds %s %s %s "%s";\n};\n' $zone "$t" "$a" "$d" "$h" >"$work/anchor.conf"
+    out=$(delv @127.0.0.1 -p "$port" -a "$work/anchor.conf" +root=$zone ns1.$zone A 2>&1 || true)
+    grep -q "; fully validated" <<<"$out" && pass "delv validates ns1.$zone with the DS of OpenDNSSEC's key $tag" ||
+      failed "delv $zone: $(head -3 <<<"$out" | tr '\n' ' ')"
+  done
   kill "$nsd_pid"
   nsd_pid=
 else
@@ -182,13 +209,20 @@ grep -q "ds-seen" "$work/status" && pass "Signet asks for ds-seen of the new KSK
   failed "ds-seen $new_ksk refused"
 "$signet" --now "$((now + 120))" key ds-gone kskroll.test "$old_ksk" >/dev/null 2>&1 ||
   failed "ds-gone $old_ksk refused"
+new_csk=$(awk '$1 == "cskroll.test" && $2 == "CSK" && $4 == "submitted" { print $3 }' "$work/ods-keys")
+"$signet" --now "$((now + 120))" key ds-seen cskroll.test "$new_csk" >/dev/null 2>&1 || failed "ds-seen $new_csk refused"
 at=$now
 for hours in 3 8 30 60; do
+  if [ "$hours" = 8 ]; then
+    # The old CSK's DS goes once the new one is in every cache.
+    "$signet" --now "$((now + 4 * H))" zone status cskroll.test >"$work/status" 2>&1 || true
+    grep -q "ds-gone" "$work/status" || failed "cskroll.test does not ask for ds-gone: $(cat "$work/status")"
+    "$signet" --now "$((now + 4 * H))" key ds-gone cskroll.test "$old_csk" >/dev/null 2>&1 || failed "ds-gone $old_csk refused"
+  fi
   at=$((now + hours * H))
   "$signet" --now "$at" sign --all >"$work/out" 2>&1 || failed "signing at +${hours}h: $(cat "$work/out")"
-  for zone in stable.test csk.test zskroll.test kskroll.test; do
-    [ $zone = csk.test ] && continue # dnssec-verify's -z is not needed here: ldns and kzonecheck only
-    verified $zone "$ods/signed/$zone" "$at" || failed "$zone at +${hours}h: $(head -3 "$work/verify")"
+  for zone in stable.test csk.test zskroll.test kskroll.test cskroll.test; do
+    no_knot=$(grep -ow "$zone" <<<"$knot_skip" || true) verified $zone "$ods/signed/$zone" "$at" || failed "$zone at +${hours}h: $(head -3 "$work/verify")"
   done
 done
 tags() { "$signet" --now "$at" key list "$1" --json | python3 -c '
@@ -204,6 +238,9 @@ left=$(tags kskroll.test)
 ! grep -qw "ksk:$old_ksk" <<<"$left" && grep -qw "ksk:$new_ksk" <<<"$left" &&
   pass "kskroll.test: the old KSK $old_ksk is gone, the new $new_ksk stays ($left)" ||
   failed "kskroll.test after 60 h: $left"
+
+left=$(tags cskroll.test)
+[ "$left" = "csk:$new_csk" ] && pass "cskroll.test: only the new CSK $new_csk is left" || failed "cskroll.test after 60 h: $left"
 
 # A second import finds the zones with keys: refused, nothing changed.
 expect_failure "second import" "nothing imported" "${import[@]}" --policy-prefix ods-
