@@ -70,21 +70,28 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
-// The "Name: value" lines of `text` (lines starting with `comment` count
-// only when `in_comments`, without it). A value keeps only its first word
-// when `first_word` (BIND follows times with a date for people).
+// The lines of `text`, trimmed; line N is at index N - 1.
+std::vector<std::string_view> lines_of(std::string_view text)
+{
+    std::vector<std::string_view> lines;
+    for (size_t start = 0; start < text.size();) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        lines.push_back(trim(text.substr(start, end - start)));
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The "Name: value" lines of `text`; with `in_comments` only those of
+// comments ("; Name: value", as a .key file has its times), else only the
+// others.
 Result<std::map<std::string, Field, std::less<>>> read_fields(std::string_view text, const fs::path& file,
                                                               bool in_comments)
 {
     std::map<std::string, Field, std::less<>> fields;
-    uint32_t number = 0;
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        std::string_view line = trim(text.substr(start, end - start));
-        start = end + 1;
-        ++number;
+    const auto lines = lines_of(text);
+    for (uint32_t number = 1; number <= lines.size(); ++number) {
+        std::string_view line = lines[number - 1];
         if (line.empty())
             continue;
         if (line.front() == ';') {
@@ -155,14 +162,9 @@ struct DnskeyLine {
 Result<DnskeyLine> read_dnskey_line(std::string_view text, const fs::path& file)
 {
     std::optional<DnskeyLine> found;
-    uint32_t number = 0;
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        std::string_view line = trim(text.substr(start, end - start));
-        start = end + 1;
-        ++number;
+    const auto lines = lines_of(text);
+    for (uint32_t number = 1; number <= lines.size(); ++number) {
+        std::string_view line = lines[number - 1];
         if (line.empty() || line.front() == ';')
             continue;
         auto where = [&](std::string message) { return fail(error_at(file, number, std::move(message))); };
@@ -332,26 +334,23 @@ Result<void> apply_state_file(BindKey& out, const fs::path& file, TimePoint now)
     // The parent: BIND moves a DS to omnipresent only once it was told the
     // parent publishes it (DSPublish), and one to hidden once it is gone
     // (DSRemoved); Signet asks `signet key ds-seen` and `ds-gone` for the same.
+    // `confirmed`: when BIND was told so; else Signet asks again, `asked`.
+    auto moving = [&](const std::optional<TimePoint>& confirmed, DsAtParent done, DsAtParent asked,
+                      std::string_view what) {
+        if (past(confirmed)) {
+            key.ds_at_parent = done;
+            key.ds.since = *confirmed;
+            return;
+        }
+        key.ds_at_parent = asked;
+        out.notes.push_back(fmt::format("{}: the DS is to {} the parent, which has not been confirmed: Signet asks "
+                                        "for it again",
+                                        key_name(key), what));
+    };
     switch (key.ds.state) {
     case RecordState::Omnipresent: key.ds_at_parent = DsAtParent::Seen; break;
-    case RecordState::Rumoured:
-        if (past(ds_publish)) {
-            key.ds_at_parent = DsAtParent::Seen;
-            key.ds.since = *ds_publish;
-        } else {
-            key.ds_at_parent = DsAtParent::Submit;
-            out.notes.push_back(fmt::format("{}: the DS is to be at the parent, which has not been confirmed: Signet asks for it", key_name(key)));
-        }
-        break;
-    case RecordState::Unretentive:
-        if (past(ds_removed)) {
-            key.ds_at_parent = DsAtParent::Unsubmitted;
-            key.ds.since = *ds_removed;
-        } else {
-            key.ds_at_parent = DsAtParent::Retract;
-            out.notes.push_back(fmt::format("{}: the DS is to leave the parent, which has not been confirmed: Signet asks for its removal", key_name(key)));
-        }
-        break;
+    case RecordState::Rumoured: moving(ds_publish, DsAtParent::Seen, DsAtParent::Submit, "be at"); break;
+    case RecordState::Unretentive: moving(ds_removed, DsAtParent::Unsubmitted, DsAtParent::Retract, "leave"); break;
     default: key.ds_at_parent = DsAtParent::Unsubmitted; break;
     }
     if (key.dnskey.state != RecordState::Hidden)
@@ -362,10 +361,7 @@ Result<void> apply_state_file(BindKey& out, const fs::path& file, TimePoint now)
         key.active = past(active).value_or(now);
     if (key.goal == KeyGoal::Absent && key.active)
         key.retired = past(retired).value_or(now);
-    out.removed = key.goal == KeyGoal::Absent
-        && std::ranges::all_of(std::array { key.dnskey, key.krrsig, key.zrrsig, key.ds }, [](const auto& s) {
-               return s.state == RecordState::Hidden || s.state == RecordState::NotApplicable;
-           });
+    out.removed = done_with(key);
     for (const auto& [name, field] : fields)
         if (std::ranges::find(state_fields_read, name) == state_fields_read.end())
             out.notes.push_back(fmt::format("{}: {} in {} is not carried", key_name(key), name, file.filename().string()));
@@ -600,6 +596,14 @@ Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& bind)
     if (!done)
         return fail(done.error());
     return parts;
+}
+
+bool done_with(const KeyEntry& key)
+{
+    return key.goal == KeyGoal::Absent
+        && std::ranges::all_of(std::array { key.dnskey, key.krrsig, key.zrrsig, key.ds }, [](const auto& s) {
+               return s.state == RecordState::Hidden || s.state == RecordState::NotApplicable;
+           });
 }
 
 void restart_signature_swap(KeyEntry& key, TimePoint now)

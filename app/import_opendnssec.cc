@@ -687,11 +687,7 @@ Result<ImportReport> import_opendnssec(Context& context, const OdsImportOptions&
             if (repository && k.repository != repository->name)
                 out.problems.push_back(fmt::format("{}: in repository '{}', not '{}'", enforcer::key_name(key),
                                                    k.repository, repository->name));
-            const bool gone = key.goal == KeyGoal::Absent
-                && std::ranges::all_of(std::array { key.dnskey, key.krrsig, key.zrrsig, key.ds }, [](const auto& s) {
-                       return s.state == RecordState::Hidden || s.state == RecordState::NotApplicable;
-                   });
-            if (gone) {
+            if (done_with(key)) {
                 out.notes.push_back(fmt::format("{}: OpenDNSSEC is done with it: left out", enforcer::key_name(key)));
                 continue;
             }

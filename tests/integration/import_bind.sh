@@ -122,41 +122,12 @@ signet_ds=$("$signet" ds $zone | grep -v '^;' | awk '{ print $5, $6, $7, $8 }')
 [ "$bind_ds" = "$signet_ds" ] && pass "signet ds keeps BIND's DS ($bind_ds)" || failed "DS differs: '$bind_ds' vs '$signet_ds'"
 
 # End to end: NSD serves the output; delv validates with BIND's DS.
-port=$((20000 + RANDOM % 20000))
-cat >"$work/nsd.conf" <<CONF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$work"
-  pidfile: "$work/nsd.pid"
-  logfile: "$work/nsd.log"
-  xfrdfile: "$work/xfrd.state"
-  zonelistfile: "$work/zone.list"
-  database: ""
-remote-control:
-  control-enable: no
-zone:
-  name: $zone
-  zonefile: "$work/$zone.signed"
-CONF
-if nsd -c "$work/nsd.conf"; then
-  for _ in $(seq 50); do
-    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" $zone SOA >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  nsd_pid=$(cat "$work/nsd.pid")
-  read -r t a d h <<<"$bind_ds"
-  printf 'trust-anchors {\n  %s. static-ds %s %s %s "%s";\n};\n' $zone "$t" "$a" "$d" "$h" >"$work/anchor.conf"
+if nsd_serve $zone "$work/$zone.signed"; then
+  ds_anchor $zone "$bind_ds"
   out=$(delv @127.0.0.1 -p "$port" -a "$work/anchor.conf" +root=$zone www.$zone A 2>&1 || true)
   grep -q "; fully validated" <<<"$out" && pass "delv validates www.$zone with BIND's DS" ||
     failed "delv: $(head -3 <<<"$out" | tr '\n' ' ')"
-  kill "$nsd_pid"
-  nsd_pid=
-else
-  failed "nsd did not start: $(tail -3 "$work/nsd.log")"
+  nsd_stop
 fi
 
 # The rollover BIND started goes on under Signet: B signs, A leaves.

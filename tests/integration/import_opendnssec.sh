@@ -147,53 +147,21 @@ done
 # End to end: NSD serves Signet's outputs; delv validates them with the DS
 # the parent holds: of OpenDNSSEC's KSK for stable.test, of the outgoing CSK
 # (still at the parent, its removal not confirmed) for cskroll.test.
-port=$((20000 + RANDOM % 20000))
-cat >"$work/nsd.conf" <<CONF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$work"
-  pidfile: "$work/nsd.pid"
-  logfile: "$work/nsd.log"
-  xfrdfile: "$work/xfrd.state"
-  zonelistfile: "$work/zone.list"
-  database: ""
-remote-control:
-  control-enable: no
-zone:
-  name: stable.test
-  zonefile: "$ods/signed/stable.test"
-zone:
-  name: cskroll.test
-  zonefile: "$ods/signed/cskroll.test"
-CONF
 ds_of() { # zone tag -> DS of that DNSKEY in OpenDNSSEC's output
   sed 's/;.*//' "$work/ods-signed/$1" | awk '$4 == "DNSKEY" && $5 == 257' >"$work/ksk.key"
   dnssec-dsfromkey -2 -f "$work/ksk.key" "$1" | awk -v tag="$2" '$4 == tag { print $4, $5, $6, $7 }'
 }
-if nsd -c "$work/nsd.conf"; then
-  for _ in $(seq 50); do
-    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" stable.test SOA >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  nsd_pid=$(cat "$work/nsd.pid")
+if nsd_serve stable.test "$ods/signed/stable.test" cskroll.test "$ods/signed/cskroll.test"; then
   old_csk=$(awk '$1 == "cskroll.test" && $2 == "CSK" && $4 != "submitted" { print $3 }' "$work/ods-keys")
   stable_ksk=$(awk '$1 == "stable.test" && $2 == "KSK" { print $3 }' "$work/ods-keys")
   for pair in "stable.test $stable_ksk" "cskroll.test $old_csk"; do
     read -r zone tag <<<"$pair"
-    read -r t a d h <<<"$(ds_of $zone "$tag")"
-    printf 'trust-anchors {\n  %s. static-ds %s %s %s "%s";\n};\n' $zone "$t" "$a" "$d" "$h" >"$work/anchor.conf"
+    ds_anchor $zone "$(ds_of $zone "$tag")"
     out=$(delv @127.0.0.1 -p "$port" -a "$work/anchor.conf" +root=$zone ns1.$zone A 2>&1 || true)
     grep -q "; fully validated" <<<"$out" && pass "delv validates ns1.$zone with the DS of OpenDNSSEC's key $tag" ||
       failed "delv $zone: $(head -3 <<<"$out" | tr '\n' ' ')"
   done
-  kill "$nsd_pid"
-  nsd_pid=
-else
-  failed "nsd did not start: $(tail -3 "$work/nsd.log")"
+  nsd_stop
 fi
 
 # ---------------------------------------------------------------------------

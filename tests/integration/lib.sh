@@ -36,3 +36,55 @@ for line in sys.stdin:
         m = re.search(r"id=((?:%[0-9a-fA-F]{2})+)", line)
         print(m.group(1).replace("%", "").lower() if m else "none")'
 }
+
+# NSD serving zones on 127.0.0.1:$port (chosen at random when unset) from
+# files, with its files in $work; sets nsd_pid, which the caller's cleanup
+# kills. usage: nsd_serve ZONE FILE [ZONE FILE ...]
+nsd_serve() {
+  : "${port:=$((20000 + RANDOM % 20000))}"
+  local first=$1
+  {
+    cat <<CONF
+server:
+  ip-address: 127.0.0.1@$port
+  port: $port
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "$work"
+  pidfile: "$work/nsd.pid"
+  logfile: "$work/nsd.log"
+  xfrdfile: "$work/xfrd.state"
+  zonelistfile: "$work/zone.list"
+  database: ""
+  verbosity: 1
+remote-control:
+  control-enable: no
+CONF
+    while [ $# -ge 2 ]; do
+      printf 'zone:\n  name: %s\n  zonefile: "%s"\n' "$1" "$2"
+      shift 2
+    done
+  } >"$work/nsd.conf"
+  rm -f "$work/nsd.pid"
+  nsd -c "$work/nsd.conf" || { failed "nsd did not start: $(tail -5 "$work/nsd.log")"; return 1; }
+  for _ in $(seq 50); do
+    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$first" SOA >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  nsd_pid=$(cat "$work/nsd.pid")
+}
+nsd_stop() {
+  [ -n "${nsd_pid:-}" ] || return 0
+  kill "$nsd_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$nsd_pid" 2>/dev/null || break; sleep 0.1; done
+  nsd_pid=
+}
+
+# A trust anchor for delv in $work/anchor.conf: the DS "TAG ALG TYPE DIGEST" of ZONE.
+# usage: ds_anchor ZONE "TAG ALG TYPE DIGEST"
+ds_anchor() {
+  local t a d h
+  read -r t a d h <<<"$2"
+  printf 'trust-anchors {\n  %s. static-ds %s %s %s "%s";\n};\n' "${1%.}" "$t" "$a" "$d" "$h" >"$work/anchor.conf"
+}

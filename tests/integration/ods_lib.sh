@@ -16,7 +16,6 @@
 #   ods_leap_until EPOCH|+S  leap task by task up to that time
 #   ods_enforce              re-evaluate every zone now
 #   ods_ds_seen ZONE         ds-seen for each KSK/CSK whose DS was submitted
-#   ods_ds_gone ZONE         ds-gone for each whose DS is being retracted
 #   ods_keys [ZONE]          the keys and their states, from kasp.db
 #   ods_sign [ZONE...]       sign once with ods-signerd into the output files
 #
@@ -298,21 +297,12 @@ ods_keys() {
     $where order by z.name, k.role, k.id"
 }
 
-# ds-seen for every KSK/CSK of ZONE whose DS was submitted to the parent;
-# ds-gone for every one whose DS is to be retracted.
+# ds-seen for every KSK/CSK of ZONE whose DS was submitted to the parent.
 ods_ds_seen() {
   local id
   for id in $(sqlite3 -cmd '.timeout 10000' "$ODS_DIR/kasp.db" "select h.locator from keyData k join zone z on z.id = k.zoneId
       join hsmKey h on h.id = k.hsmKeyId where z.name = '$1' and k.dsAtParent in (1, 2)"); do
     ods_enforcer key ds-seen --zone "$1" --cka_id "$id" >/dev/null
-  done
-  _ods_idle
-}
-ods_ds_gone() {
-  local id
-  for id in $(sqlite3 -cmd '.timeout 10000' "$ODS_DIR/kasp.db" "select h.locator from keyData k join zone z on z.id = k.zoneId
-      join hsmKey h on h.id = k.hsmKeyId where z.name = '$1' and k.dsAtParent in (4, 5)"); do
-    ods_enforcer key ds-gone --zone "$1" --cka_id "$id" >/dev/null
   done
   _ods_idle
 }

@@ -38,42 +38,9 @@ ZONE
 port=$((20000 + RANDOM % 20000))
 
 serve() { # signed-zone-file -> starts NSD, sets nsd_pid
-  cat >"$work/nsd.conf" <<CONF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$work"
-  pidfile: "$work/nsd.pid"
-  logfile: "$work/nsd.log"
-  xfrdfile: "$work/xfrd.state"
-  zonelistfile: "$work/zone.list"
-  database: ""
-  verbosity: 1
-remote-control:
-  control-enable: no
-zone:
-  name: example.nl
-  zonefile: "$1"
-zone:
-  name: insecure.example.nl
-  zonefile: "$work/insecure.example.nl.zone"
-CONF
-  rm -f "$work/nsd.pid"
-  nsd -c "$work/nsd.conf" || { failed "nsd did not start: $(tail -5 "$work/nsd.log")"; return 1; }
-  for _ in $(seq 50); do
-    [ -s "$work/nsd.pid" ] && dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" example.nl SOA >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  nsd_pid=$(cat "$work/nsd.pid")
+  nsd_serve example.nl "$1" insecure.example.nl "$work/insecure.example.nl.zone"
 }
-stop() {
-  kill "$nsd_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$nsd_pid" 2>/dev/null || break; sleep 0.1; done
-  nsd_pid=
-}
+stop() { nsd_stop; }
 
 ask() { # name type -> delv output
   delv @127.0.0.1 -p "$port" -a "$work/anchor.conf" +root=example.nl +nomtrace +norrcomments "$1" "$2" 2>&1
@@ -91,8 +58,7 @@ for policy in default nsec; do
   "$signet" sign $zone >/dev/null
   # The trust anchor is the DS the parent would publish.
   ds=$("$signet" ds $zone | grep -v '^;' | head -1)
-  read -r _ _ _ _ tag alg digest_type digest <<<"$ds"
-  printf 'trust-anchors {\n  example.nl. static-ds %s %s %s "%s";\n};\n' "$tag" "$alg" "$digest_type" "$digest" >"$work/anchor.conf"
+  ds_anchor example.nl "$(awk '{ print $5, $6, $7, $8 }' <<<"$ds")"
 
   serve "$work/example.nl.signed" || continue
   expect "$policy positive" www.example.nl A "; fully validated"

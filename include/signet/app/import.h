@@ -53,6 +53,10 @@ Result<crypto::p11::PrivateKeyParts> read_bind_private_key(const BindKey& key);
 // above it. None when the file is missing or starts otherwise.
 std::optional<uint32_t> published_serial(const std::filesystem::path& signed_zone, std::string_view zone);
 
+// Whether the other signer is done with a key: it is leaving, and nothing
+// of it is published or cached any more. Such a key is not imported.
+bool done_with(const enforcer::KeyEntry& key);
+
 // A ZSK rollover's signatures as Signet times them: the other signer
 // replaced them gradually (as its signatures came up for refresh), so the
 // zone it published may still hold signatures of a key it was retiring and
