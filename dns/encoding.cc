@@ -167,7 +167,10 @@ bool decode_base32hex(std::string_view text, Bytes& out)
             out.push_back(static_cast<char>((buffer >> bits) & 0xff));
         }
     }
-    return true;
+    // The bits past the last octet must be zero (RFC 4648 §3.5): otherwise
+    // two texts would stand for one value, and the record would not read
+    // back as written ("12" is not "10").
+    return bits == 0 || (buffer & ((1u << bits) - 1)) == 0;
 }
 
 } // namespace detail

@@ -646,8 +646,15 @@ ZoneBuilder::Steps::assemble_owner(uint32_t rank, const char* base, std::span<co
     }
     if (auto soa = checks_.owner(owner, rrsets_))
         zone_.soa_index_ = first_slot + *soa;
-    for (size_t i = 0; i < rrsets_.size(); ++i)
-        zone_.slots_[first_slot + i].role = rrsets_[i].role;
+    for (size_t i = 0; i < rrsets_.size(); ++i) {
+        Zone::Slot& slot = zone_.slots_[first_slot + i];
+        slot.role = rrsets_[i].role;
+        if (static_cast<RRType>(slot.type) == RRType::DS && slot.role != Role::Occluded)
+            checks_.ds_rrset(owner, zone_.rrset(first_slot + i), rrsets_[i].where);
+        if (static_cast<RRType>(slot.type) == RRType::NS
+            && (slot.role == Role::Delegation || slot.role == Role::Authoritative))
+            checks_.ns_rrset(first_slot + i, rrsets_[i].where);
+    }
 }
 
 // 4. Owner by owner, in canonical order: RRsets by type (and covered type),
@@ -685,7 +692,7 @@ void ZoneBuilder::Steps::assemble()
 
 Result<Zone> ZoneBuilder::Steps::finish() &&
 {
-    checks_.finish();
+    checks_.finish(zone_);
     if (diag_.errors.size() > errors_before_) {
         if (diag_.errors.size() > diag_.max_errors)
             diag_.errors.erase(diag_.errors.begin() + static_cast<std::ptrdiff_t>(diag_.max_errors),

@@ -195,11 +195,49 @@ std::optional<size_t> ZoneChecks::owner(NameView owner, std::span<OwnerRRset> rr
     return soa;
 }
 
-void ZoneChecks::finish()
+void ZoneChecks::ds_rrset(NameView owner, RRsetView rrset, RecordPlace where)
+{
+    for (std::string_view rdata : rrset.rdatas()) {
+        if (rdata.size() < 4)
+            continue;
+        const unsigned tag = (static_cast<uint8_t>(rdata[0]) << 8) | static_cast<uint8_t>(rdata[1]);
+        const unsigned algorithm = static_cast<uint8_t>(rdata[2]), digest = static_cast<uint8_t>(rdata[3]);
+        std::string_view why;
+        // RFC 8624 §3.1 and §3.3: MUST NOT for DNSSEC signing / delegation.
+        if (digest == 1)
+            why = "digest type 1 (SHA-1), which RFC 8624 §3.3 says not to use: publish a SHA-256 DS (type 2)";
+        else if (digest == 3)
+            why = "digest type 3 (GOST R 34.11-94), which RFC 8624 §3.3 says not to use";
+        else if (algorithm == 1 || algorithm == 3 || algorithm == 6 || algorithm == 12)
+            why = "a key algorithm that RFC 8624 §3.1 says not to sign with";
+        else if (algorithm == 5 || algorithm == 7)
+            why = "a SHA-1 key algorithm, which RFC 8624 §3.1 does not recommend";
+        if (!why.empty())
+            diag_.warn(Error(ErrorCode::Parse, fmt::format("DS {} {} {} of {} uses {}", tag, algorithm, digest,
+                                                           shown(owner), why),
+                             diag_.where(where.file, where.line)));
+    }
+}
+
+void ZoneChecks::finish(const Zone& zone)
 {
     for (auto& warning : late_warnings_)
         diag_.warn(std::move(warning));
     late_warnings_.clear();
+    for (const NsRRset& ns : ns_rrsets_) {
+        RRsetView rrset = zone[ns.index];
+        for (std::string_view rdata : rrset.rdatas()) {
+            auto target = NameView::from_valid_wire(rdata);
+            if (!target.is_subdomain_of(origin_) || zone.find(target, RRType::A) || zone.find(target, RRType::AAAA))
+                continue;
+            diag_.warn(Error(ErrorCode::Parse,
+                             fmt::format("NS {} of {} is inside the zone but has no A or AAAA record in it: "
+                                         "resolvers cannot reach that server (glue required)",
+                                         shown(target), shown(rrset.owner())),
+                             diag_.where(ns.where.file, ns.where.line)));
+        }
+    }
+    ns_rrsets_.clear();
     const SourceLocation zone_file { diag_.files.empty() ? std::string() : diag_.files[0], 0, 0 };
     if (!have_soa_)
         diag_.errors.emplace_back(ErrorCode::Parse, fmt::format("no SOA record at the zone apex '{}'", origin_text_),

@@ -26,22 +26,45 @@ void append_after_owner(std::string& out, uint32_t ttl, RRType type, std::string
 }
 
 
-// The text of RRsets [first, last), appended to `out`. A signed owner has
-// several RRsets: its name is made text once.
+// Whether RRset `i` opens the zone's text: a master file starts with its
+// zone's SOA (RFC 1035 §5.2), and tools and scripts read the serial from
+// there; the SOA's signatures follow it.
+bool opens_zone(const Zone& zone, size_t i)
+{
+    RRsetView rrset = zone[i];
+    return rrset.type() == RRType::SOA
+        || (rrset.type() == RRType::RRSIG && rrset.covers() == static_cast<uint16_t>(RRType::SOA));
+}
+
+// The text of RRsets [first, last), appended to `out`, in canonical order
+// but for the apex, whose SOA and its signatures come first. A signed owner
+// has several RRsets: its name is made text once.
 void format_rrsets(const Zone& zone, size_t first, size_t last, std::string& out)
 {
     std::string owner;
+    auto format = [&](size_t index) {
+        RRsetView rrset = zone[index];
+        for (std::string_view rdata : rrset.rdatas()) {
+            out += owner;
+            append_after_owner(out, rrset.ttl(), rrset.type(), rdata);
+        }
+    };
     for (size_t i = first; i < last;) {
         const size_t end = std::min(zone.owner_end(i), last);
         owner.clear();
         zone[i].owner().append_text(owner);
-        for (; i < end; ++i) {
-            RRsetView rrset = zone[i];
-            for (std::string_view rdata : rrset.rdatas()) {
-                out += owner;
-                append_after_owner(out, rrset.ttl(), rrset.type(), rdata);
-            }
+        if (i == 0 && zone[0].owner() == zone.origin().view()) {
+            for (size_t j = i; j < end; ++j)
+                if (opens_zone(zone, j))
+                    format(j);
+            for (size_t j = i; j < end; ++j)
+                if (!opens_zone(zone, j))
+                    format(j);
+        } else {
+            for (size_t j = i; j < end; ++j)
+                format(j);
         }
+        i = end;
     }
 }
 

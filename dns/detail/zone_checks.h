@@ -73,11 +73,22 @@ public:
     // finish().
     std::optional<size_t> owner(NameView owner, std::span<OwnerRRset> rrsets);
 
+    // The RDATA of a DS RRset (at a delegation): a warning for each DS with
+    // a digest type or algorithm RFC 8624 says not to use for delegations
+    // (SHA-1, GOST; RSAMD5, DSA, RSASHA1, GOST). The zone still signs: the
+    // child's keys are the child's.
+    void ds_rrset(NameView owner, RRsetView rrset, RecordPlace where);
+    // An NS RRset whose targets must be checked once the whole zone is
+    // known (its owner stays in `zone`): see finish().
+    void ns_rrset(size_t index, RecordPlace where) { ns_rrsets_.push_back({ index, where }); }
+
     // --- the zone ------------------------------------------------------
 
-    // After the last owner: the occlusion warnings, then an error when the
-    // apex has no SOA or no NS.
-    void finish();
+    // After the last owner: the occlusion warnings; a warning for each NS
+    // target inside the zone that has no address in it (a delegation or
+    // apex that cannot be reached: BIND's "required glue"); then an error
+    // when the apex has no SOA or no NS.
+    void finish(const Zone& zone);
 
 private:
     void error(RecordPlace where, std::string message);
@@ -94,6 +105,11 @@ private:
     std::optional<NameView> cut_; // the closest enclosing delegation point
     std::optional<NameView> dname_; // the closest enclosing DNAME owner
     std::vector<Error> late_warnings_; // occlusion, after the warnings of the RRsets
+    struct NsRRset {
+        size_t index; // in the zone
+        RecordPlace where;
+    };
+    std::vector<NsRRset> ns_rrsets_;
 };
 
 } // namespace signet::dns::detail

@@ -67,6 +67,10 @@ TEST(Encoding, Base32HexRejectsBadInput)
     EXPECT_FALSE(from_base32hex("CPNMUO"));
     EXPECT_FALSE(from_base32hex("CPNW")); // W is past the extended-hex alphabet
     EXPECT_FALSE(from_base32hex("CP-G"));
+    // Bits past the last octet must be zero: "12" would read as "10".
+    EXPECT_EQ(from_base32hex("10").value(), std::string(1, '\x08'));
+    EXPECT_FALSE(from_base32hex("12"));
+    EXPECT_FALSE(from_base32hex("CPNMUOJ1E9")); // "foobar" ends in ...E8
 }
 
 TEST(Encoding, HexRejectsBadInput)

@@ -468,6 +468,11 @@ TEST(Rdata, Nsec3Rfc5155)
     error_of(RRType::NSEC3, "1 0 0 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR=");
     error_of(RRType::NSEC3, "1 0 0 ABC 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR");
     error_of(RRType::NSEC3, "1 0 0 -");
+    // A one-octet hash: "10" is 0x08; "12" has non-zero bits after its last
+    // octet, and is refused as BIND, ldns and Knot refuse it, rather than
+    // read as "10".
+    EXPECT_EQ(wire_of(RRType::NSEC3, "1 0 0 - 10"), octets({ 1, 0, 0, 0, 0, 1, 0x08 }));
+    error_of(RRType::NSEC3, "1 0 0 - 12");
 
     EXPECT_EQ(wire_of(RRType::NSEC3PARAM, "1 0 12 aabbccdd"), octets({ 1, 0, 0, 12, 4, 0xaa, 0xbb, 0xcc, 0xdd }));
     expect_round_trip(RRType::NSEC3PARAM, "1 0 12 aabbccdd", "1 0 12 AABBCCDD");

@@ -203,7 +203,11 @@ TEST(Zone, Rfc5155AppendixAStructure)
     Diagnostics diag;
     auto zone = load_zone_file(std::filesystem::path(SIGNET_TEST_DATA) / "zones/rfc5155-example.zone", example(), diag);
     ASSERT_TRUE(zone) << zone.error().to_string();
-    EXPECT_TRUE(diag.warnings.empty());
+    // Its DS is SHA-1 over an RSASHA1 key, as in 2008; RFC 8624 says no more.
+    ASSERT_EQ(diag.warnings.size(), 1u);
+    EXPECT_NE(diag.warnings[0].to_string().find(":9: DS 58470 5 1 of a.example. uses digest type 1 (SHA-1)"),
+              std::string::npos)
+        << diag.warnings[0].to_string();
     std::vector<std::string> cuts;
     for (const auto& cut : zone->cuts())
         cuts.push_back(cut.to_text());
@@ -297,6 +301,35 @@ TEST(Zone, RulesReportEveryDefectOwnerByOwner)
                           "4: CNAME at 'www.example.' beside other data (A); RFC 1034 §3.6.2 forbids it",
                           "0: no SOA record at the zone apex 'example.'",
                       }));
+}
+
+// Warnings, not errors: the zone still loads and signs.
+TEST(Zone, WarnsOfDeprecatedDsAndOfNsTargetsWithoutAddresses)
+{
+    Diagnostics diag;
+    Zone zone = load(std::string(head)
+                         + "sha1 NS ns.sha1\nns.sha1 A 192.0.2.2\n"
+                           "sha1 DS 12345 13 1 0123456789ABCDEF0123456789ABCDEF01234567\n"
+                           "sha1 DS 12345 13 2 8C9A2C1B2F24AB1E6A9BC4B3A2D8A1E0F7C6B5A4938271605F4E3D2C1B0A9988\n"
+                           "old NS ns.elsewhere.net.\nold DS 555 5 2 8C9A2C1B2F24AB1E6A9BC4B3A2D8A1E0F7C6B5A4938271605F4E3D2C1B0A9988\n"
+                           "lame NS ns.lame\nlame NS ns.example.\n@ NS missing\n",
+                     diag);
+    EXPECT_GT(zone.size(), 0u);
+    std::vector<std::string> warnings;
+    for (const auto& warning : diag.warnings)
+        warnings.push_back(fmt::format("{}: {}", warning.where()->line, warning.message()));
+    // The DS as each owner is met, in canonical order; the NS targets once
+    // the whole zone is known. Each at the RRset's first record.
+    EXPECT_EQ(warnings, (std::vector<std::string> {
+                            "10: DS 555 5 2 of old.example. uses a SHA-1 key algorithm, which RFC 8624 §3.1 does not "
+                            "recommend",
+                            "7: DS 12345 13 1 of sha1.example. uses digest type 1 (SHA-1), which RFC 8624 §3.3 says "
+                            "not to use: publish a SHA-256 DS (type 2)",
+                            "3: NS missing.example. of example. is inside the zone but has no A or AAAA record in it: "
+                            "resolvers cannot reach that server (glue required)",
+                            "11: NS ns.lame.example. of lame.example. is inside the zone but has no A or AAAA record "
+                            "in it: resolvers cannot reach that server (glue required)",
+                        }));
 }
 
 Name name(std::string_view text) { return *Name::from_text(text, example()); }
@@ -503,17 +536,25 @@ TEST(ZoneBuilder, CopiesRecordsGivenAsViews)
     EXPECT_EQ(a->owner().to_text(), "www.example.");
     ASSERT_EQ(a->size(), 2u);
     EXPECT_EQ(rdata_to_text(RRType::A, a->rdata(1)), "192.0.2.2");
-    ASSERT_EQ(diag.warnings.size(), 1u);
+    ASSERT_EQ(diag.warnings.size(), 2u);
     EXPECT_EQ(diag.warnings[0].to_string(), "api:5: duplicate record in www.example. A ignored");
+    EXPECT_EQ(diag.warnings[1].to_string(), "api:2: NS ns.example. of example. is inside the zone but has no A or "
+                                            "AAAA record in it: resolvers cannot reach that server (glue required)");
 }
 
-TEST(Writer, CanonicalOrderAbsoluteNamesOneRecordPerLine)
+// The SOA opens the file (RFC 1035 §5.2), its signatures after it; the
+// rest of the apex and every other owner follow in canonical order.
+TEST(Writer, SoaFirstThenCanonicalOrderAbsoluteNamesOneRecordPerLine)
 {
     Zone zone = load("$TTL 300\n@ SOA ns hostmaster 1 7200 3600 1209600 300\n  NS ns\nZ.a A 192.0.2.3\n"
-                     "b A 192.0.2.2\na A 192.0.2.1\n*.z A 192.0.2.4\nns A 192.0.2.5\n\\001.z TXT x\n");
+                     "b A 192.0.2.2\na A 192.0.2.1\n*.z A 192.0.2.4\nns A 192.0.2.5\n\\001.z TXT x\n"
+                     "@ RRSIG NS 13 1 300 20300101000000 20200101000000 1 example. AAAA\n"
+                     "@ RRSIG SOA 13 1 300 20300101000000 20200101000000 1 example. AAAA\n");
     EXPECT_EQ(zone_to_text(zone),
-              "example. 300 IN NS ns.example.\n"
               "example. 300 IN SOA ns.example. hostmaster.example. 1 7200 3600 1209600 300\n"
+              "example. 300 IN RRSIG SOA 13 1 300 20300101000000 20200101000000 1 example. AAAA\n"
+              "example. 300 IN NS ns.example.\n"
+              "example. 300 IN RRSIG NS 13 1 300 20300101000000 20200101000000 1 example. AAAA\n"
               "a.example. 300 IN A 192.0.2.1\n"
               "Z.a.example. 300 IN A 192.0.2.3\n"
               "b.example. 300 IN A 192.0.2.2\n"

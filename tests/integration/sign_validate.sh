@@ -56,7 +56,10 @@ validate() { # origin file label
   ldns-verify-zone "$file" >"$work/v.out" 2>&1 || { failed "$label: ldns-verify-zone: $(tail -3 "$work/v.out")"; ok=0; }
   kzonecheck --dnssec on -o "$origin" "$file" >"$work/v.out" 2>&1 || { failed "$label: kzonecheck: $(tail -3 "$work/v.out")"; ok=0; }
   "$signet" verify --origin "$origin" "$file" >"$work/v.out" 2>&1 || { failed "$label: signet verify: $(tail -3 "$work/v.out")"; ok=0; }
-  [ $ok = 1 ] && pass "$label: dnssec-verify, ldns-verify-zone, kzonecheck and signet verify accept it"
+  # A master file starts with the SOA (RFC 1035 §5.2), its signature next.
+  head -2 "$file" | awk -v o="$origin." 'NR == 1 && !($1 == o && $4 == "SOA") || NR == 2 && !($4 == "RRSIG" && $5 == "SOA") { bad = 1 } END { exit bad }' ||
+    { failed "$label: the file does not open with the SOA and its RRSIG: $(head -2 "$file" | cut -c1-60 | tr '\n' ' ')"; ok=0; }
+  [ $ok = 1 ] && pass "$label: dnssec-verify, ldns-verify-zone, kzonecheck and signet verify accept it; it opens with its SOA"
   return 0
 }
 

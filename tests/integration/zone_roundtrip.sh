@@ -67,6 +67,21 @@ if [ $status -ne 1 ] || ! grep -q "^$bad:5:7: " "$work/err" || ! cmp -s "$work/k
 else
   echo "ok   bad zone rejected with its file:line:column, previous output intact"
 fi
+# --write replaces a regular file; a symbolic link (even to /dev/stdout) or
+# a device is refused and left as it was.
+good="$src/conf/example.nl.zone"
+ln -s "$work/keep.orig" "$work/link.zone"
+for target in "$work/link.zone" /dev/null; do
+  status=0
+  "$signet" zone check --origin example.nl "$good" --write "$target" >/dev/null 2>"$work/err" || status=$?
+  if [ $status -eq 1 ] && grep -q "symbolic link\|not a regular file" "$work/err" &&
+    { [ "$target" = /dev/null ] || { [ -L "$work/link.zone" ] && cmp -s "$work/keep.orig" "$work/keep.zone"; }; }; then
+    echo "ok   --write $target refused: $(head -1 "$work/err")"
+  else
+    echo "FAIL --write $target: status $status, $(cat "$work/err")"
+    failures=$((failures + 1))
+  fi
+done
 # Usage errors exit 2.
 status=0
 "$signet" zone check "$bad" >/dev/null 2>&1 || status=$?

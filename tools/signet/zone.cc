@@ -92,8 +92,19 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
     auto origin = SIGNET_TRY(parse_zone_name(options.origin, "--origin"));
     size_t warnings = 0;
     auto zone = SIGNET_TRY(load_zone_reporting(options.file, origin, &warnings));
-    if (!options.write.empty())
+    if (!options.write.empty()) {
+        // The file is replaced, never written through: a symbolic link
+        // would be replaced by a file (or, followed, lead anywhere, and
+        // this may run as root), a device or FIFO cannot be replaced.
+        std::error_code error;
+        auto status = std::filesystem::symlink_status(options.write, error);
+        if (!error && std::filesystem::is_symlink(status))
+            return fail(ErrorCode::Usage, fmt::format("--write {}: a symbolic link; give the file it should be",
+                                                      options.write));
+        if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+            return fail(ErrorCode::Usage, fmt::format("--write {}: not a regular file", options.write));
         SIGNET_TRY(dns::write_zone_file(zone, options.write));
+    }
     Summary s = summarise(zone);
     if (globals.json) {
         nlohmann::json out = {
@@ -582,7 +593,8 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     check_cmd->add_option("--origin", options->origin, "the zone's apex name")->required();
     check_cmd->add_option("file", options->file, "master file")->required();
     check_cmd->add_option("--write", options->write,
-                          "also write the zone in canonical order, one record per line, to this file");
+                          "also write the zone, SOA first then canonical order, one record per line, to this regular file "
+                          "(replaced atomically; a symbolic link or a device is refused)");
     check_cmd->callback([&globals, &chosen, options] { chosen = [&globals, options] { return check(globals, *options); }; });
 
 

@@ -1,5 +1,6 @@
-// Writes zones as master files: canonical order, one RR per line, absolute
-// owner names, class IN, no directives, so any tool can load, diff and read them.
+// Writes zones as master files: the SOA (and its signatures) first, then
+// canonical order; one RR per line, absolute owner names, class IN, no
+// directives, so any tool can load, diff and read them.
 #pragma once
 
 #include <filesystem>
