@@ -99,10 +99,10 @@ Result<int> check(const Globals& globals, const CheckOptions& options)
         std::error_code error;
         auto status = std::filesystem::symlink_status(options.write, error);
         if (!error && std::filesystem::is_symlink(status))
-            return fail(ErrorCode::Usage, fmt::format("--write {}: a symbolic link; give the file it should be",
+            return fail(ErrorCode::Io, fmt::format("--write {}: a symbolic link; give the file it should be",
                                                       options.write));
         if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-            return fail(ErrorCode::Usage, fmt::format("--write {}: not a regular file", options.write));
+            return fail(ErrorCode::Io, fmt::format("--write {}: not a regular file", options.write));
         SIGNET_TRY(dns::write_zone_file(zone, options.write));
     }
     Summary s = summarise(zone);
