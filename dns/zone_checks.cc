@@ -1,5 +1,6 @@
 #include "detail/zone_checks.h"
 
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,6 +24,29 @@ std::string rrset_text(NameView owner, uint16_t type, uint16_t covers)
     if (static_cast<RRType>(type) == RRType::RRSIG)
         return fmt::format("{} RRSIG({})", shown(owner), type_to_text(static_cast<RRType>(covers)));
     return fmt::format("{} {}", shown(owner), type_to_text(static_cast<RRType>(type)));
+}
+
+// Whether the NS target `target` of RRset `ns_index` has an A or AAAA in
+// the zone. Glue below the delegation that names it follows the delegation
+// in canonical order and is looked for there; other targets, which many
+// delegations of a large zone may share, are looked up once each.
+bool has_address(const Zone& zone, size_t ns_index, NameView target, std::unordered_map<std::string_view, bool>& known)
+{
+    const NameView owner = zone[ns_index].owner();
+    if (owner != zone.origin().view() && target.is_subdomain_of(owner)) {
+        for (size_t j = zone.owner_end(ns_index); j < zone.size(); ++j) {
+            RRsetView rrset = zone[j];
+            if (!rrset.owner().is_subdomain_of(owner))
+                break;
+            if ((rrset.type() == RRType::A || rrset.type() == RRType::AAAA) && rrset.owner() == target)
+                return true;
+        }
+        return false;
+    }
+    auto [it, added] = known.try_emplace(target.wire(), false);
+    if (added)
+        it->second = zone.find(target, RRType::A) || zone.find(target, RRType::AAAA);
+    return it->second;
 }
 
 } // namespace
@@ -224,11 +248,12 @@ void ZoneChecks::finish(const Zone& zone)
     for (auto& warning : late_warnings_)
         diag_.warn(std::move(warning));
     late_warnings_.clear();
+    std::unordered_map<std::string_view, bool> known; // in-zone targets outside their delegation, by wire form
     for (const NsRRset& ns : ns_rrsets_) {
         RRsetView rrset = zone[ns.index];
         for (std::string_view rdata : rrset.rdatas()) {
             auto target = NameView::from_valid_wire(rdata);
-            if (!target.is_subdomain_of(origin_) || zone.find(target, RRType::A) || zone.find(target, RRType::AAAA))
+            if (!target.is_subdomain_of(origin_) || has_address(zone, ns.index, target, known))
                 continue;
             diag_.warn(Error(ErrorCode::Parse,
                              fmt::format("NS {} of {} is inside the zone but has no A or AAAA record in it: "
