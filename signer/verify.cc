@@ -48,6 +48,7 @@ public:
     VerifyReport run()
     {
         if (load_keys()) {
+            check_signed_what_may_be();
             check_signatures();
             check_denial();
         }
@@ -78,6 +79,8 @@ private:
         }
         for (std::string_view rdata : dnskeys->rdatas()) {
             auto fields = crypto::parse_dnskey(rdata);
+            if (fields)
+                published_.insert((static_cast<uint32_t>(crypto::key_tag(rdata)) << 8) | fields->algorithm);
             if (!fields || !(fields->flags & crypto::dnskey_flag_zone) || (fields->flags & crypto::dnskey_flag_revoke))
                 continue;
             algorithms_.insert(fields->algorithm);
@@ -93,6 +96,44 @@ private:
             return false;
         }
         return true;
+    }
+
+    // RFC 4035 §2.2: only authoritative data is signed: not a delegation's
+    // NS, not glue, not what a cut or DNAME occludes, and not RRSIGs
+    // themselves; and an RRSIG covers an RRset of its owner.
+    void check_signed_what_may_be()
+    {
+        for (size_t first = 0; first < zone_.size();) {
+            const size_t end = zone_.owner_end(first);
+            for (size_t i = first; i < end; ++i) {
+                dns::RRsetView rrsigs = zone_[i];
+                if (rrsigs.type() == RRType::RRSIG)
+                    check_covered(rrsigs, first, end);
+            }
+            first = end;
+        }
+    }
+
+    // The RRSIG RRset `rrsigs`, of the owner whose RRsets are [first, end).
+    void check_covered(dns::RRsetView rrsigs, size_t first, size_t end)
+    {
+        const auto covered = static_cast<RRType>(rrsigs.covers());
+        auto misplaced = [&](std::string_view why) {
+            error(fmt::format("{} RRSIG({}){}", rrsigs.owner().to_text(), dns::type_to_text(covered), why));
+        };
+        if (covered == RRType::RRSIG)
+            return misplaced(": RRSIGs are not signed (RFC 4035 §2.2)");
+        size_t i = first;
+        while (i < end && zone_[i].type() != covered)
+            ++i;
+        if (i == end)
+            return misplaced(" covers no RRset there");
+        switch (zone_[i].role()) {
+        case Role::Authoritative: break;
+        case Role::Delegation: misplaced(": the NS of a delegation is the child's, not signed here (RFC 4035 §2.2)"); break;
+        case Role::Glue: misplaced(": glue is not signed (RFC 4035 §2.2)"); break;
+        case Role::Occluded: misplaced(": the data is occluded by a delegation or DNAME and is not signed"); break;
+        }
     }
 
     // The RRSIG RRset covering RRset `index`: at the same owner, before or
@@ -173,6 +214,11 @@ private:
             if (!key) {
                 problem = matched ? fmt::format("RRSIG by key {} does not verify", sig->key_tag)
                                   : fmt::format("RRSIG by key {}, which is not in the DNSKEY RRset", sig->key_tag);
+                // A signature no key of the zone can have made, beside good
+                // ones: left over from a key that is gone, or forged.
+                if (!published_.contains((static_cast<uint32_t>(sig->key_tag) << 8) | sig->algorithm))
+                    error(fmt::format("{} has an RRSIG by key {} (algorithm {}), which is not in the DNSKEY RRset",
+                                      rrset_name(rrset), sig->key_tag, sig->algorithm));
                 continue;
             }
             good_algorithms.set(sig->algorithm);
@@ -432,6 +478,7 @@ private:
     VerifyOptions options_;
     Name apex_;
     std::vector<Key> keys_;
+    std::unordered_set<uint32_t> published_; // key tag << 8 | algorithm of every DNSKEY, revoked ones too
     std::set<uint8_t> algorithms_;
     std::mutex mutex_;
     size_t error_count_ = 0;

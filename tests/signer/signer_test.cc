@@ -196,6 +196,51 @@ TEST(Verify, FindsTamperingAndGaps)
     EXPECT_GE(gap.error_count, 2u);
 }
 
+// RFC 4035 §2.2: only authoritative RRsets are signed, RRSIGs are not, and
+// no signature is by a key outside the DNSKEY RRset. Each defect is one
+// line added to a correctly signed zone.
+TEST(Verify, RefusesSignaturesWhereNoneMayBe)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    ASSERT_TRUE(verify_zone(reload(result, name("example.")), now).ok());
+    // The signature of xx.example. A, to be copied elsewhere.
+    std::string line;
+    std::istringstream lines(result.text);
+    while (std::getline(lines, line) && !line.starts_with("xx.example. 3600 IN RRSIG A ")) { }
+    ASSERT_TRUE(line.starts_with("xx.example. 3600 IN RRSIG A ")) << "no RRSIG over xx.example. A";
+    auto with = [&](std::string_view owner, std::string_view covered) {
+        std::string copy = line;
+        copy.replace(0, std::string_view("xx.example.").size(), owner);
+        size_t type_at = copy.find("RRSIG A ") + 6;
+        copy.replace(type_at, 1, covered);
+        return copy + "\n";
+    };
+    std::string other_key = line;
+    const std::string tag = " " + std::to_string(crypto::key_tag(keys.zsk.dnskey)) + " example. ";
+    ASSERT_NE(other_key.find(tag), std::string::npos);
+    other_key.replace(other_key.find(tag), tag.size(), std::string(" ") + (tag == " 1 example. " ? "2" : "1") + " example. ");
+    struct Case {
+        std::string added;
+        std::string_view said;
+    };
+    for (const Case& c : { Case { with("c.example.", "NS"), "c.example. RRSIG(NS): the NS of a delegation is the child's" },
+                           Case { with("ns1.a.example.", "A"), "ns1.a.example. RRSIG(A): glue is not signed" },
+                           Case { with("xx.example.", "RRSIG"), "xx.example. RRSIG(RRSIG): RRSIGs are not signed" },
+                           Case { with("xx.example.", "MX"), "xx.example. RRSIG(MX) covers no RRset there" },
+                           Case { other_key + "\n", "xx.example. A has an RRSIG by key" } }) {
+        for (bool signatures : { true, false }) {
+            auto report = verify_zone(reload(Signed { result.text + c.added, {} }, name("example.")), now,
+                                      { .signatures = signatures });
+            EXPECT_FALSE(report.ok()) << c.added;
+            EXPECT_TRUE(std::ranges::any_of(report.errors, [&](const std::string& e) { return e.find(c.said) != e.npos; }))
+                << c.said << " not in: " << (report.errors.empty() ? "" : report.errors.front());
+        }
+    }
+}
+
 // The self-check's NSEC3 checks, each on one defect made in the text of a
 // correctly signed zone (structure only: the edits break signatures too).
 TEST(Verify, FindsEachDefectOfAnNsec3Chain)
