@@ -214,9 +214,13 @@ private:
             if (!key) {
                 problem = matched ? fmt::format("RRSIG by key {} does not verify", sig->key_tag)
                                   : fmt::format("RRSIG by key {}, which is not in the DNSKEY RRset", sig->key_tag);
-                // A signature no key of the zone can have made, beside good
-                // ones: left over from a key that is gone, or forged.
-                if (!published_.contains((static_cast<uint32_t>(sig->key_tag) << 8) | sig->algorithm))
+                // A signature of one of the zone's algorithms that no key
+                // of the zone made, beside good ones: left over from a key
+                // that is gone, or forged. One of another algorithm is how an
+                // algorithm rollover starts (RFC 6781 §4.1.4: the signatures
+                // reach the caches before the DNSKEY).
+                if (algorithms_.contains(sig->algorithm)
+                    && !published_.contains((static_cast<uint32_t>(sig->key_tag) << 8) | sig->algorithm))
                     error(fmt::format("{} has an RRSIG by key {} (algorithm {}), which is not in the DNSKEY RRset",
                                       rrset_name(rrset), sig->key_tag, sig->algorithm));
                 continue;

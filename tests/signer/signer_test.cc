@@ -239,6 +239,12 @@ TEST(Verify, RefusesSignaturesWhereNoneMayBe)
                 << c.said << " not in: " << (report.errors.empty() ? "" : report.errors.front());
         }
     }
+    // A signature of an algorithm the DNSKEY RRset does not have yet is how
+    // an algorithm rollover starts (RFC 6781 §4.1.4): accepted.
+    std::string new_algorithm = other_key;
+    new_algorithm.replace(new_algorithm.find("RRSIG A 13 "), 11, "RRSIG A 15 ");
+    auto rollover = verify_zone(reload(Signed { result.text + new_algorithm + "\n", {} }, name("example.")), now);
+    EXPECT_TRUE(rollover.ok()) << (rollover.errors.empty() ? "" : rollover.errors.front());
 }
 
 // The self-check's NSEC3 checks, each on one defect made in the text of a
