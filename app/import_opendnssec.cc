@@ -583,6 +583,8 @@ Result<ImportReport> import_opendnssec(Context& context, const OdsImportOptions&
         else
             repository = &*it;
     }
+    if (!repository && global_problems.empty())
+        global_problems.push_back("the zones' policies name no repository for their keys");
     HsmConfig hsm;
     std::optional<std::string> pin;
     if (repository) {
