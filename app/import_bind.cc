@@ -47,10 +47,7 @@ struct Field {
 // holds a private key.
 Result<std::string> read_text(const fs::path& file)
 {
-    auto opened = open_regular_file(file);
-    if (!opened)
-        return fail(opened.error().with_context(file.string()));
-    auto text = read_capped(*opened, max_key_file);
+    auto text = read_regular_file(file, max_key_file);
     if (!text)
         return fail(text.error().with_context(file.string()));
     return std::move(*text);

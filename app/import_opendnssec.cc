@@ -77,10 +77,7 @@ constexpr uint64_t max_conf_size = 4 << 20;
 
 Result<std::string> read_small_file(const fs::path& file)
 {
-    auto opened = open_regular_file(file);
-    if (!opened)
-        return fail(opened.error().with_context(file.string()));
-    auto text = read_capped(*opened, max_conf_size);
+    auto text = read_regular_file(file, max_conf_size);
     if (!text)
         return fail(text.error().with_context(file.string()));
     return std::move(*text);
