@@ -3,6 +3,8 @@
 // LOC and SVCB/HTTPS point at their own codecs instead.
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -94,6 +96,65 @@ constexpr Field uri_fields[] = { { U16, "priority" }, { U16, "weight" }, { Strin
 // RFC 8659 §4.1
 constexpr Field caa_fields[] = { { U8, "flags" }, { CaaTag, "tag" }, { StringRest, "value" } };
 
+// RFC 1035 §3.3: MD, MF, MB, MG, MR
+constexpr Field mailbox_fields[] = { { Name, "mailbox" } };
+// RFC 1035 §3.3.7
+constexpr Field minfo_fields[] = { { Name, "rmailbx" }, { Name, "emailbx" } };
+// AFSDB (RFC 1183 §1), RT (RFC 1183 §3.3), KX (RFC 2230 §3.1)
+constexpr Field preference_host_fields[] = { { U16, "preference" }, { Name, "host" } };
+// RFC 1183 §3.1
+constexpr Field x25_fields[] = { { X25Address, "PSDN address" } };
+// RFC 1183 §3.2
+constexpr Field isdn_fields[] = { { CharString, "ISDN address" }, { OptCharString, "subaddress" } };
+// RFC 1706 §5
+constexpr Field nsap_fields[] = { { NsapRest, "NSAP" } };
+// RFC 1706 §6
+constexpr Field nsap_ptr_fields[] = { { Name, "owner" } };
+// RFC 2163 §4
+constexpr Field px_fields[] = { { U16, "preference" }, { Name, "map822" }, { Name, "mapx400" } };
+// RFC 1712 §3
+constexpr Field gpos_fields[] = { { Decimal, "longitude" }, { Decimal, "latitude" }, { Decimal, "altitude" } };
+// KEY (RFC 2535 §3.1, RFC 3445): the key is absent when the flags say "no key"
+constexpr Field key_fields[] = {
+    { U16, "flags" }, { U8, "protocol" }, { Algorithm, "algorithm" }, { Base64OptRest, "public key" },
+};
+// EID, NIMLOC: Nimrod (draft-ietf-nimrod-dns-02), opaque hex
+constexpr Field nimrod_fields[] = { { HexRest, "locator" } };
+// ATM Forum AF-DANS-0152.000
+constexpr Field atma_fields[] = { { AtmaRest, "address" } };
+// draft-eastlake-kitchen-sink-02 §2
+constexpr Field sink_fields[] = {
+    { U8, "meaning" }, { U8, "coding" }, { U8, "subcoding" }, { Base64OptRest, "data" },
+};
+// RFC 4025 §2
+constexpr Field ipseckey_fields[] = {
+    { U8, "precedence" }, { U8, "gateway type" }, { Algorithm, "algorithm" }, { Gateway, "gateway" },
+    { Base64OptRest, "public key" },
+};
+// RFC 4701 §3
+constexpr Field dhcid_fields[] = { { Base64Rest, "digest" } };
+// RFC 7477 §2
+constexpr Field csync_fields[] = { { U32, "SOA serial" }, { U16, "flags" }, { TypeBitmapRest, "type bit map" } };
+// RFC 9859 §2
+constexpr Field dsync_fields[] = { { TypeCovered, "RRtype" }, { U8, "scheme" }, { U16, "port" }, { Name, "target" } };
+// RFC 6742 §2.1 (NID, L64), §2.2 (L32), §2.4 (LP)
+constexpr Field nid_fields[] = { { U16, "preference" }, { Locator64, "node ID" } };
+constexpr Field l32_fields[] = { { U16, "preference" }, { IPv4, "locator32" } };
+constexpr Field l64_fields[] = { { U16, "preference" }, { Locator64, "locator64" } };
+constexpr Field lp_fields[] = { { U16, "preference" }, { Name, "FQDN" } };
+// RFC 7043 §3, §4
+constexpr Field eui48_fields[] = { { Eui48, "address" } };
+constexpr Field eui64_fields[] = { { Eui64, "address" } };
+// TALINK: draft-ietf-dnsop-trust-history-02 §4
+constexpr Field talink_fields[] = { { Name, "previous name" }, { Name, "next name" } };
+// DOA: draft-durand-doa-over-dns-03 §3
+constexpr Field doa_fields[] = {
+    { U32, "enterprise" }, { U32, "type" }, { U8, "location" }, { CharString, "media type" },
+    { Base64DashRest, "data" },
+};
+// RFC 8777 §4.2
+constexpr Field amtrelay_fields[] = { { U8, "precedence" }, { DType, "discovery optional, type" }, { Gateway, "relay" } };
+
 // RFC 4034 §5.1.4 with RFC 3658, RFC 4509, RFC 5933 and RFC 6605: the digest
 // length follows from its type. Unknown digest types, and type 0 of the CDS
 // delete form (RFC 8078 §4), take any length.
@@ -134,6 +195,25 @@ Result<void> check_zonemd_digest(std::string_view wire)
     return {};
 }
 
+// RFC 1712 §3 gives the first field, which it calls LONGITUDE, the range
+// -90..90 (north positive) and the second, LATITUDE, -180..180 (east
+// positive): the names are swapped, the ranges are what readers check. The
+// text of each is a decimal number (checked as a field).
+Result<void> check_gpos(std::string_view wire)
+{
+    size_t pos = 0;
+    for (double limit : { 90.0, 180.0 }) {
+        size_t length = get_u8(wire, pos);
+        std::string text(wire.substr(pos + 1, length));
+        double value = std::strtod(text.c_str(), nullptr);
+        if (value < -limit || value > limit)
+            return fail(parse_error(fmt::format("GPOS {} '{}' is outside -{} to {} (RFC 1712 §3)",
+                                                limit == 90.0 ? "longitude" : "latitude", text, limit, limit)));
+        pos += 1 + length;
+    }
+    return {};
+}
+
 // Whether an embedded name is lower-cased in canonical form (RFC 4034 §6.2
 // item 3, as RFC 6840 §5.1 amended it: NSEC no longer is).
 constexpr bool lower = true;
@@ -167,6 +247,38 @@ constexpr Layout uri_layout { uri_fields, keep };
 constexpr Layout caa_layout { caa_fields, keep };
 constexpr Layout loc_layout { {}, keep, nullptr, &loc_codec };
 constexpr Layout svcb_layout { {}, keep, nullptr, &svcb_codec };
+constexpr Layout mailbox_layout { mailbox_fields, lower };
+constexpr Layout minfo_layout { minfo_fields, lower };
+constexpr Layout preference_host_layout { preference_host_fields, lower };
+constexpr Layout x25_layout { x25_fields, keep };
+constexpr Layout isdn_layout { isdn_fields, keep };
+constexpr Layout nsap_layout { nsap_fields, keep };
+constexpr Layout nsap_ptr_layout { nsap_ptr_fields, keep };
+constexpr Layout px_layout { px_fields, lower };
+constexpr Layout gpos_layout { gpos_fields, keep, check_gpos };
+constexpr Layout key_layout { key_fields, keep };
+constexpr Layout nimrod_layout { nimrod_fields, keep };
+constexpr Layout atma_layout { atma_fields, keep };
+constexpr Layout sink_layout { sink_fields, keep };
+constexpr Layout ipseckey_layout { ipseckey_fields, keep };
+constexpr Layout dhcid_layout { dhcid_fields, keep };
+constexpr Layout csync_layout { csync_fields, keep };
+constexpr Layout dsync_layout { dsync_fields, keep };
+constexpr Layout nid_layout { nid_fields, keep };
+constexpr Layout l32_layout { l32_fields, keep };
+constexpr Layout l64_layout { l64_fields, keep };
+constexpr Layout lp_layout { lp_fields, keep };
+constexpr Layout eui48_layout { eui48_fields, keep };
+constexpr Layout eui64_layout { eui64_fields, keep };
+constexpr Layout talink_layout { talink_fields, keep };
+constexpr Layout doa_layout { doa_fields, keep };
+constexpr Layout amtrelay_layout { amtrelay_fields, keep };
+// A6 keeps its prefix name's case: RFC 4034 §6.2 lists it, but RFC 6563
+// made A6 historic and validators differ; Signet leaves it as written.
+constexpr Layout a6_layout { {}, keep, nullptr, &a6_codec };
+constexpr Layout apl_layout { {}, keep, nullptr, &apl_codec };
+constexpr Layout hip_layout { {}, keep, nullptr, &hip_codec };
+constexpr Layout wks_layout { {}, keep, nullptr, &wks_codec };
 
 struct Entry {
     RRType type;
@@ -176,37 +288,82 @@ struct Entry {
 constexpr Entry entries[] = {
     { RRType::A, &a_layout },
     { RRType::NS, &ns_layout },
+    { RRType::MD, &mailbox_layout },
+    { RRType::MF, &mailbox_layout },
     { RRType::CNAME, &cname_layout },
     { RRType::SOA, &soa_layout },
+    { RRType::MB, &mailbox_layout },
+    { RRType::MG, &mailbox_layout },
+    { RRType::MR, &mailbox_layout },
+    { RRType::WKS, &wks_layout },
     { RRType::PTR, &ptr_layout },
     { RRType::HINFO, &hinfo_layout },
+    { RRType::MINFO, &minfo_layout },
     { RRType::MX, &mx_layout },
     { RRType::TXT, &txt_layout },
     { RRType::RP, &rp_layout },
+    { RRType::AFSDB, &preference_host_layout },
+    { RRType::X25, &x25_layout },
+    { RRType::ISDN, &isdn_layout },
+    { RRType::RT, &preference_host_layout },
+    { RRType::NSAP, &nsap_layout },
+    { RRType::NSAP_PTR, &nsap_ptr_layout },
+    { RRType::SIG, &rrsig_layout }, // RFC 2535 §4.1: RRSIG's layout
+    { RRType::KEY, &key_layout },
+    { RRType::PX, &px_layout },
+    { RRType::GPOS, &gpos_layout },
     { RRType::AAAA, &aaaa_layout },
     { RRType::LOC, &loc_layout },
+    { RRType::EID, &nimrod_layout },
+    { RRType::NIMLOC, &nimrod_layout },
     { RRType::SRV, &srv_layout },
+    { RRType::ATMA, &atma_layout },
     { RRType::NAPTR, &naptr_layout },
+    { RRType::KX, &preference_host_layout },
     { RRType::CERT, &cert_layout },
+    { RRType::A6, &a6_layout },
     { RRType::DNAME, &dname_layout },
+    { RRType::SINK, &sink_layout },
+    { RRType::APL, &apl_layout },
     { RRType::DS, &ds_layout },
     { RRType::SSHFP, &sshfp_layout },
+    { RRType::IPSECKEY, &ipseckey_layout },
     { RRType::RRSIG, &rrsig_layout },
     { RRType::NSEC, &nsec_layout },
     { RRType::DNSKEY, &dnskey_layout },
+    { RRType::DHCID, &dhcid_layout },
     { RRType::NSEC3, &nsec3_layout },
     { RRType::NSEC3PARAM, &nsec3param_layout },
     { RRType::TLSA, &tlsa_layout },
     { RRType::SMIMEA, &tlsa_layout },
+    { RRType::HIP, &hip_layout },
+    { RRType::NINFO, &txt_layout },
+    { RRType::RKEY, &dnskey_layout }, // draft-reid-dnsext-rkey-00 §3
+    { RRType::TALINK, &talink_layout },
     { RRType::CDS, &ds_layout },
     { RRType::CDNSKEY, &dnskey_layout },
     { RRType::OPENPGPKEY, &openpgpkey_layout },
+    { RRType::CSYNC, &csync_layout },
     { RRType::ZONEMD, &zonemd_layout },
     { RRType::SVCB, &svcb_layout },
     { RRType::HTTPS, &svcb_layout },
+    { RRType::DSYNC, &dsync_layout },
     { RRType::SPF, &txt_layout },
+    { RRType::NID, &nid_layout },
+    { RRType::L32, &l32_layout },
+    { RRType::L64, &l64_layout },
+    { RRType::LP, &lp_layout },
+    { RRType::EUI48, &eui48_layout },
+    { RRType::EUI64, &eui64_layout },
     { RRType::URI, &uri_layout },
     { RRType::CAA, &caa_layout },
+    { RRType::AVC, &txt_layout }, // IANA registration: TXT's layout
+    { RRType::DOA, &doa_layout },
+    { RRType::AMTRELAY, &amtrelay_layout },
+    { RRType::RESINFO, &txt_layout }, // RFC 9606 §2
+    { RRType::WALLET, &txt_layout }, // IANA registration: TXT's layout
+    { RRType::TA, &ds_layout }, // DNSSEC trust authorities: DS's layout
+    { RRType::DLV, &ds_layout }, // RFC 4431 §2
 };
 
 // A rest field consumes everything after it, so it can only come last.
@@ -222,73 +379,50 @@ constexpr bool well_formed(const Layout& layout)
 static_assert(std::all_of(std::begin(entries), std::end(entries), [](const Entry& e) { return well_formed(*e.layout); }),
               "every RDATA layout has at most one rest field, last");
 
-// Every known type is below 258, so a flat table answers in one load.
-constexpr size_t table_size = 258;
-static_assert(std::all_of(std::begin(entries), std::end(entries),
-                          [](const Entry& e) { return static_cast<size_t>(e.type) < table_size; }));
+// Every known type but TA and DLV (32768, 32769) is below 263, so a flat
+// table answers in one load; those two sit at its end.
+constexpr size_t low_types = 263;
+constexpr size_t high_base = 32768;
+constexpr size_t table_size = low_types + 2;
+constexpr size_t slot(RRType type)
+{
+    auto value = static_cast<size_t>(type);
+    return value < low_types ? value : value - high_base + low_types;
+}
+static_assert(std::all_of(std::begin(entries), std::end(entries), [](const Entry& e) {
+    auto value = static_cast<size_t>(e.type);
+    return value < low_types || (value >= high_base && value - high_base < table_size - low_types);
+}));
 
 constexpr auto layout_table = [] {
     std::array<const Layout*, table_size> table {};
     for (const auto& entry : entries)
-        table[static_cast<size_t>(entry.type)] = entry.layout;
+        table[slot(entry.type)] = entry.layout;
     return table;
 }();
 
-// Obsolete types that RFC 4034 §6.2 also lists. Signet reads them only in
-// the RFC 3597 form, but validators that know them lower-case their names, so
-// the canonical form must too. (A6, also listed, is historic per RFC 6563 and
-// is left as it is.)
-constexpr Field mailbox_fields[] = { { Name, "mailbox" } }; // MD, MF, MB, MG, MR: RFC 1035 §3.3
-constexpr Field minfo_fields[] = { { Name, "rmailbx" }, { Name, "emailbx" } }; // RFC 1035 §3.3.7
-constexpr Field preference_host_fields[] = { { U16, "preference" }, { Name, "host" } }; // AFSDB, RT, KX
-constexpr Field px_fields[] = { { U16, "preference" }, { Name, "map822" }, { Name, "mapx400" } }; // RFC 2163
-constexpr Field nxt_fields[] = { { Name, "next domain name" }, { HexRest, "type bit map" } }; // RFC 2535 §5.2
-
-constexpr Layout mailbox_layout { mailbox_fields, lower };
-constexpr Layout minfo_layout { minfo_fields, lower };
-constexpr Layout preference_host_layout { preference_host_fields, lower };
-constexpr Layout px_layout { px_fields, lower };
+// NXT (RFC 2535 §5.2), obsolete, is on the RFC 4034 §6.2 list too. Signet
+// reads it only in the RFC 3597 form, but validators that know it
+// lower-case its name, so the canonical form must too.
+constexpr Field nxt_fields[] = { { Name, "next domain name" }, { HexRest, "type bit map" } };
 constexpr Layout nxt_layout { nxt_fields, lower };
-
-constexpr Entry canonical_only_entries[] = {
-    { static_cast<RRType>(3), &mailbox_layout }, // MD
-    { static_cast<RRType>(4), &mailbox_layout }, // MF
-    { static_cast<RRType>(7), &mailbox_layout }, // MB
-    { static_cast<RRType>(8), &mailbox_layout }, // MG
-    { static_cast<RRType>(9), &mailbox_layout }, // MR
-    { static_cast<RRType>(14), &minfo_layout }, // MINFO
-    { static_cast<RRType>(18), &preference_host_layout }, // AFSDB, RFC 1183 §1
-    { static_cast<RRType>(21), &preference_host_layout }, // RT, RFC 1183 §3.3
-    { static_cast<RRType>(24), &rrsig_layout }, // SIG, RFC 2535 §4.1 (RRSIG's layout)
-    { static_cast<RRType>(26), &px_layout }, // PX
-    { static_cast<RRType>(30), &nxt_layout }, // NXT
-    { static_cast<RRType>(36), &preference_host_layout }, // KX, RFC 2230 §3.1
-};
-
-static_assert(std::all_of(std::begin(canonical_only_entries), std::end(canonical_only_entries),
-                          [](const Entry& e) { return well_formed(*e.layout); }));
-
-constexpr auto canonical_only_table = [] {
-    std::array<const Layout*, 37> table {};
-    for (const auto& entry : canonical_only_entries)
-        table[static_cast<size_t>(entry.type)] = entry.layout;
-    return table;
-}();
+constexpr RRType nxt_type = static_cast<RRType>(30);
 
 } // namespace
 
 const Layout* find_layout(RRType type)
 {
-    auto index = static_cast<size_t>(type);
-    return index < table_size ? layout_table[index] : nullptr;
+    auto value = static_cast<size_t>(type);
+    if (value >= low_types && (value < high_base || value - high_base >= table_size - low_types))
+        return nullptr;
+    return layout_table[slot(type)];
 }
 
 const Layout* find_canonical_layout(RRType type)
 {
-    if (const Layout* layout = find_layout(type))
-        return layout;
-    auto index = static_cast<size_t>(type);
-    return index < canonical_only_table.size() ? canonical_only_table[index] : nullptr;
+    if (type == nxt_type)
+        return &nxt_layout;
+    return find_layout(type);
 }
 
 } // namespace signet::dns::detail

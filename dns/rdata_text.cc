@@ -176,6 +176,39 @@ bool decode_escapes(std::string_view text, Bytes& out)
     return true;
 }
 
+int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool is_x25_address(std::string_view text)
+{
+    return text.size() >= 4 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_decimal_number(std::string_view text)
+{
+    if (!text.empty() && (text[0] == '-' || text[0] == '+'))
+        text.remove_prefix(1);
+    size_t digits = 0;
+    bool dot = false;
+    for (char c : text) {
+        if (c >= '0' && c <= '9')
+            ++digits;
+        else if (c == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits > 0;
+}
+
 void append_quoted(std::string& out, std::string_view bytes)
 {
     out.push_back('"');
@@ -295,6 +328,9 @@ private:
     Result<void> number(const Field& field, uint64_t max, int octets);
     Result<void> char_string(const Token& token, const Field& field);
     Result<void> type_bitmap(const Field& field);
+    Result<void> base64_rest(const Token& first, const Field& field);
+    Result<void> hex_groups(const Field& field, char separator, size_t groups, size_t digits);
+    Result<void> gateway(const Field& field);
 
     RRType type_;
     std::span<const Token> tokens_;
@@ -351,6 +387,88 @@ Result<void> FieldParser::type_bitmap(const Field& field)
     }
     append_type_bitmap(out_, types);
     return {};
+}
+
+Result<void> FieldParser::base64_rest(const Token& first, const Field& field)
+{
+    Base64Stream stream;
+    const Token* token = &first;
+    while (true) {
+        if (!stream.feed(token->text, out_))
+            return fail(bad(*token, field, "not base64"));
+        if (next_ >= tokens_.size())
+            break;
+        token = &tokens_[next_++];
+    }
+    if (!stream.finish())
+        return fail(bad(*token, field, "base64 data ends in an incomplete quantum"));
+    return {};
+}
+
+// `groups` groups of 1 to `digits` hex digits, `separator` between them,
+// each group `digits / 2` octets: EUI-48/64 (RFC 7043) and 64-bit locators
+// (RFC 6742).
+Result<void> FieldParser::hex_groups(const Field& field, char separator, size_t groups, size_t digits)
+{
+    const Token& token = *SIGNET_TRY(take(field));
+    std::string_view text = token.text;
+    for (size_t group = 0; group < groups; ++group) {
+        if (group > 0) {
+            if (text.empty() || text[0] != separator)
+                return fail(bad(token, field, fmt::format("expected {} groups of hex digits separated by '{}'",
+                                                          groups, separator)));
+            text.remove_prefix(1);
+        }
+        uint32_t value = 0;
+        size_t length = 0;
+        while (length < text.size() && length <= digits && hex_digit_value(text[length]) >= 0)
+            value = value << 4 | static_cast<uint32_t>(hex_digit_value(text[length++]));
+        if (length == 0 || length > digits)
+            return fail(bad(token, field, fmt::format("expected {} groups of 1 to {} hex digits", groups, digits)));
+        text.remove_prefix(length);
+        for (size_t shift = digits * 4; shift > 0; shift -= 8)
+            out_.push_back(static_cast<char>((value >> (shift - 8)) & 0xff));
+    }
+    if (!text.empty())
+        return fail(bad(token, field, fmt::format("expected {} groups of hex digits separated by '{}'",
+                                                  groups, separator)));
+    return {};
+}
+
+// The gateway of IPSECKEY (RFC 4025 §2.5) or relay of AMTRELAY (RFC 8777
+// §4.2.4), in the form the type before it names.
+Result<void> FieldParser::gateway(const Field& field)
+{
+    const Token& token = *SIGNET_TRY(take(field));
+    switch (gateway_type(type_, get_u8(out_, 1))) {
+    case 0:
+        if (token.text != ".")
+            return fail(bad(token, field, "type 0 has no gateway: write '.'"));
+        return {};
+    case 1: {
+        uint8_t address[4];
+        if (!parse_ipv4(token.text, address))
+            return fail(bad(token, field, "type 1 is an IPv4 address"));
+        out_.append(reinterpret_cast<const char*>(address), 4);
+        return {};
+    }
+    case 2: {
+        uint8_t address[16];
+        if (!parse_ipv6(token.text, address))
+            return fail(bad(token, field, "type 2 is an IPv6 address"));
+        out_.append(reinterpret_cast<const char*>(address), 16);
+        return {};
+    }
+    case 3: {
+        auto name = Name::append_from_text(token.text, origin_, out_);
+        if (!name)
+            return fail(bad(token, field, name.error().message()));
+        return {};
+    }
+    default:
+        return fail(bad(token, field, fmt::format("gateway type {} is not defined (types are 0 to 3)",
+                                                  gateway_type(type_, get_u8(out_, 1)))));
+    }
 }
 
 Result<void> FieldParser::parse(const Field& field)
@@ -427,20 +545,8 @@ Result<void> FieldParser::parse(const Field& field)
         out_ += token.text;
         return {};
     }
-    case FieldKind::Base64Rest: {
-        Base64Stream stream;
-        const Token* token = SIGNET_TRY(take(field));
-        while (true) {
-            if (!stream.feed(token->text, out_))
-                return fail(bad(*token, field, "not base64"));
-            if (next_ >= tokens_.size())
-                break;
-            token = &tokens_[next_++];
-        }
-        if (!stream.finish())
-            return fail(bad(*token, field, "base64 data ends in an incomplete quantum"));
-        return {};
-    }
+    case FieldKind::Base64Rest:
+        return base64_rest(*SIGNET_TRY(take(field)), field);
     case FieldKind::HexRest: {
         HexDecoder stream;
         const Token* token = SIGNET_TRY(take(field));
@@ -508,6 +614,94 @@ Result<void> FieldParser::parse(const Field& field)
         append_u16(out_, *cert_type);
         return {};
     }
+    case FieldKind::OptCharString:
+        if (next_ < tokens_.size())
+            return char_string(tokens_[next_++], field);
+        return {};
+    case FieldKind::X25Address: {
+        const Token& token = *SIGNET_TRY(take(field));
+        size_t at = out_.size();
+        SIGNET_TRY(char_string(token, field));
+        if (!is_x25_address(std::string_view(out_).substr(at + 1)))
+            return fail(bad(token, field, "a PSDN address is at least 4 decimal digits (RFC 1183 §3.1)"));
+        return {};
+    }
+    case FieldKind::Decimal: {
+        const Token& token = *SIGNET_TRY(take(field));
+        size_t at = out_.size();
+        SIGNET_TRY(char_string(token, field));
+        if (!is_decimal_number(std::string_view(out_).substr(at + 1)))
+            return fail(bad(token, field, "expected a decimal number such as -22.6882"));
+        return {};
+    }
+    case FieldKind::Eui48:
+        return hex_groups(field, '-', 6, 2);
+    case FieldKind::Eui64:
+        return hex_groups(field, '-', 8, 2);
+    case FieldKind::Locator64:
+        return hex_groups(field, ':', 4, 4);
+    case FieldKind::NsapRest: {
+        const Token& token = *SIGNET_TRY(take(field));
+        std::string_view text = token.text;
+        if (text.size() < 3 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+            return fail(bad(token, field, "expected '0x' and hex digits"));
+        std::string digits;
+        for (char c : text.substr(2)) {
+            if (c != '.')
+                digits.push_back(c);
+        }
+        HexDecoder stream;
+        if (text.back() == '.' || !stream.feed(digits, out_) || !stream.finish() || digits.empty())
+            return fail(bad(token, field, "expected '0x' and an even number of hex digits, '.' between them"));
+        return {};
+    }
+    case FieldKind::AtmaRest: {
+        const Token& token = *SIGNET_TRY(take(field));
+        std::string_view text = token.text;
+        if (!text.empty() && text[0] == '+') {
+            // E.164: format 1, the digits as ASCII.
+            text.remove_prefix(1);
+            if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                return fail(bad(token, field, "an E.164 address is '+' and decimal digits"));
+            out_.push_back('\1');
+            out_ += text;
+            return {};
+        }
+        // NSAP: format 0, hex digits with optional '.' between them.
+        out_.push_back('\0');
+        std::string digits;
+        for (char c : text) {
+            if (c != '.')
+                digits.push_back(c);
+        }
+        HexDecoder stream;
+        if (digits.empty() || text.back() == '.' || !stream.feed(digits, out_) || !stream.finish())
+            return fail(bad(token, field, "expected '+' and E.164 digits, or an NSAP address in hex"));
+        return {};
+    }
+    case FieldKind::DType: {
+        const Token& d = *SIGNET_TRY(take(field));
+        if (d.text != "0" && d.text != "1")
+            return fail(bad(d, field, "the D bit is 0 or 1"));
+        const Token& token = *SIGNET_TRY(take(field));
+        auto type = parse_decimal(token.text, 127);
+        if (!type)
+            return fail(bad(token, field, "expected a relay type from 0 to 127"));
+        out_.push_back(static_cast<char>((d.text == "1" ? 0x80 : 0) | *type));
+        return {};
+    }
+    case FieldKind::Gateway:
+        return gateway(field);
+    case FieldKind::Base64OptRest:
+        if (next_ < tokens_.size())
+            return base64_rest(tokens_[next_++], field);
+        return {};
+    case FieldKind::Base64DashRest: {
+        const Token& token = *SIGNET_TRY(take(field));
+        if (token.text == "-" && next_ == tokens_.size())
+            return {};
+        return base64_rest(token, field);
+    }
     }
     return fail(parse_error("internal error: unhandled RDATA field kind"));
 }
@@ -561,12 +755,23 @@ Result<Bytes> rdata_from_text(RRType type, std::span<const Token> tokens, NameVi
 Result<void> rdata_from_text(RRType type, std::span<const Token> tokens, NameView origin, Bytes& out)
 {
     out.clear();
+    // RFC 1035 §3.3.4 and §3.3.5: "The recommended policy for dealing with
+    // MD [and MF] RRs found in a master file is to reject them, or to convert
+    // them to MX RRs" (as BIND does, in either form).
+    if (type == RRType::MD || type == RRType::MF) {
+        std::string message = fmt::format("type {} is obsolete and refused in master files (RFC 1035 §3.3.{}): "
+                                          "write 'MX {} <host>' instead",
+                                          type_to_text(type), type == RRType::MD ? 4 : 5, type == RRType::MD ? 0 : 10);
+        if (tokens.empty())
+            return fail(parse_error(std::move(message)));
+        return fail(token_error(tokens[0], std::move(message)));
+    }
     if (!tokens.empty() && !tokens[0].quoted && tokens[0].text == "\\#")
         return generic_from_text(type, tokens, out);
     const Layout* layout = find_layout(type);
     if (!layout) {
         std::string message = fmt::format(
-            "type {} has no presentation format Signet knows; write its RDATA in the RFC 3597 form '\\# <length> <hex>'",
+            "type {} has no presentation format (none is defined); write its RDATA in the RFC 3597 form '\\# <length> <hex>'",
             type_to_text(type));
         if (tokens.empty())
             return fail(parse_error(std::move(message)));

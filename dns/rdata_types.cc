@@ -15,37 +15,37 @@ namespace {
 struct Mnemonic {
     std::string_view name;
     uint16_t value;
-    // Printed by type_to_text. Mnemonics that some checker in use (BIND,
-    // NSD, Knot) may not know are read but written as TYPEnnn (RFC 3597 §5),
-    // which every one of them accepts.
-    bool print;
+    // Written in master files: every reader Signet writes for (BIND 9.18,
+    // Knot 3.2, NSD 4.6, ldns 1.8) reads the mnemonic and, where Signet has
+    // one, the presentation format. The others are written as TYPEnnn with
+    // RFC 3597 RDATA (§5), which every one of them reads; they are still
+    // read, and messages name them.
+    bool portable;
 };
 
 // IANA "Resource Record (RR) TYPEs", sorted by value.
 constexpr Mnemonic type_names[] = {
-    { "A", 1, true }, { "NS", 2, true }, { "MD", 3, true }, { "MF", 4, true },
-    { "CNAME", 5, true }, { "SOA", 6, true }, { "MB", 7, true }, { "MG", 8, true },
-    { "MR", 9, true }, { "NULL", 10, true }, { "WKS", 11, true }, { "PTR", 12, true },
-    { "HINFO", 13, true }, { "MINFO", 14, true }, { "MX", 15, true }, { "TXT", 16, true },
-    { "RP", 17, true }, { "AFSDB", 18, true }, { "X25", 19, false }, { "ISDN", 20, false },
-    { "RT", 21, true }, { "NSAP", 22, false }, { "NSAP-PTR", 23, false }, { "SIG", 24, true },
-    { "KEY", 25, true }, { "PX", 26, false }, { "GPOS", 27, false }, { "AAAA", 28, true },
-    { "LOC", 29, true }, { "NXT", 30, false }, { "EID", 31, false }, { "NIMLOC", 32, false },
-    { "SRV", 33, true }, { "ATMA", 34, false }, { "NAPTR", 35, true }, { "KX", 36, true },
-    { "CERT", 37, true }, { "A6", 38, false }, { "DNAME", 39, true }, { "SINK", 40, false },
-    { "OPT", 41, false }, { "APL", 42, true }, { "DS", 43, true }, { "SSHFP", 44, true },
+    { "A", 1, true }, { "NS", 2, true }, { "MD", 3, false }, { "MF", 4, false }, { "CNAME", 5, true },
+    { "SOA", 6, true }, { "MB", 7, false }, { "MG", 8, false }, { "MR", 9, false }, { "NULL", 10, false },
+    { "WKS", 11, false }, { "PTR", 12, true }, { "HINFO", 13, true }, { "MINFO", 14, true }, { "MX", 15, true },
+    { "TXT", 16, true }, { "RP", 17, true }, { "AFSDB", 18, true }, { "X25", 19, false }, { "ISDN", 20, false },
+    { "RT", 21, true }, { "NSAP", 22, false }, { "NSAP-PTR", 23, false }, { "SIG", 24, false }, { "KEY", 25, true },
+    { "PX", 26, false }, { "GPOS", 27, false }, { "AAAA", 28, true }, { "LOC", 29, true }, { "NXT", 30, false },
+    { "EID", 31, false }, { "NIMLOC", 32, false }, { "SRV", 33, true }, { "ATMA", 34, false },
+    { "NAPTR", 35, true }, { "KX", 36, true }, { "CERT", 37, true }, { "A6", 38, false }, { "DNAME", 39, true },
+    { "SINK", 40, false }, { "OPT", 41, false }, { "APL", 42, true }, { "DS", 43, true }, { "SSHFP", 44, true },
     { "IPSECKEY", 45, true }, { "RRSIG", 46, true }, { "NSEC", 47, true }, { "DNSKEY", 48, true },
     { "DHCID", 49, true }, { "NSEC3", 50, true }, { "NSEC3PARAM", 51, true }, { "TLSA", 52, true },
     { "SMIMEA", 53, true }, { "HIP", 55, false }, { "NINFO", 56, false }, { "RKEY", 57, false },
     { "TALINK", 58, false }, { "CDS", 59, true }, { "CDNSKEY", 60, true }, { "OPENPGPKEY", 61, true },
     { "CSYNC", 62, true }, { "ZONEMD", 63, true }, { "SVCB", 64, true }, { "HTTPS", 65, true },
-    { "SPF", 99, true }, { "UINFO", 100, false }, { "UID", 101, false }, { "GID", 102, false },
-    { "UNSPEC", 103, false }, { "NID", 104, true }, { "L32", 105, true }, { "L64", 106, true },
-    { "LP", 107, true }, { "EUI48", 108, true }, { "EUI64", 109, true }, { "TKEY", 249, true },
-    { "TSIG", 250, true }, { "IXFR", 251, true }, { "AXFR", 252, true }, { "MAILB", 253, true },
-    { "MAILA", 254, true }, { "ANY", 255, true }, { "URI", 256, true }, { "CAA", 257, true },
-    { "AVC", 258, false }, { "DOA", 259, false }, { "AMTRELAY", 260, false }, { "RESINFO", 261, false },
-    { "WALLET", 262, false }, { "TA", 32768, false }, { "DLV", 32769, false },
+    { "DSYNC", 66, false }, { "SPF", 99, true }, { "UINFO", 100, false }, { "UID", 101, false },
+    { "GID", 102, false }, { "UNSPEC", 103, false }, { "NID", 104, true }, { "L32", 105, true },
+    { "L64", 106, true }, { "LP", 107, true }, { "EUI48", 108, true }, { "EUI64", 109, true },
+    { "TKEY", 249, true }, { "TSIG", 250, true }, { "IXFR", 251, true }, { "AXFR", 252, true },
+    { "MAILB", 253, true }, { "MAILA", 254, true }, { "ANY", 255, true }, { "URI", 256, true },
+    { "CAA", 257, true }, { "AVC", 258, false }, { "DOA", 259, false }, { "AMTRELAY", 260, false },
+    { "RESINFO", 261, false }, { "WALLET", 262, false }, { "TA", 32768, false }, { "DLV", 32769, false },
 };
 
 constexpr bool sorted_by_value()
@@ -145,9 +145,15 @@ const Mnemonic* type_entry(uint16_t value)
 
 std::string type_to_text(RRType type)
 {
-    std::string out;
-    detail::append_type_text(out, static_cast<uint16_t>(type));
-    return out;
+    if (const Mnemonic* entry = type_entry(static_cast<uint16_t>(type)))
+        return std::string(entry->name);
+    return fmt::format("TYPE{}", static_cast<uint16_t>(type));
+}
+
+bool type_is_portable(RRType type)
+{
+    const Mnemonic* entry = type_entry(static_cast<uint16_t>(type));
+    return entry && entry->portable;
 }
 
 std::optional<RRType> type_from_text(std::string_view text)
@@ -246,7 +252,7 @@ std::optional<uint16_t> cert_type_from_text(std::string_view text)
 void append_type_text(std::string& out, uint16_t type)
 {
     const Mnemonic* entry = type_entry(type);
-    if (entry && entry->print) {
+    if (entry && entry->portable) {
         out += entry->name;
         return;
     }

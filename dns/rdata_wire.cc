@@ -115,6 +115,76 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
             walk.representable = false;
         return wire.size();
     }
+    case FieldKind::OptCharString:
+        return left == 0 ? pos : prefixed(0);
+    case FieldKind::X25Address: {
+        size_t end = SIGNET_TRY(prefixed(0));
+        if (!is_x25_address(wire.substr(pos + 1, end - pos - 1)))
+            return fail(parse_error("X25 PSDN address is not at least 4 decimal digits (RFC 1183 §3.1)"));
+        return end;
+    }
+    case FieldKind::Decimal: {
+        size_t end = SIGNET_TRY(prefixed(0));
+        if (!is_decimal_number(wire.substr(pos + 1, end - pos - 1)))
+            return fail(parse_error(fmt::format("{} field '{}' is not a decimal number", type_to_text(walk.type),
+                                                field.name)));
+        return end;
+    }
+    case FieldKind::Eui48:
+        return fixed(6);
+    case FieldKind::Eui64:
+    case FieldKind::Locator64:
+        return fixed(8);
+    case FieldKind::NsapRest:
+        if (left == 0)
+            return fail(too_short(walk, field));
+        return wire.size();
+    case FieldKind::AtmaRest: {
+        // A format octet and at least one octet of address; E.164 (format
+        // 1) is decimal digits. Other formats have no presentation form.
+        if (left < 2)
+            return fail(too_short(walk, field));
+        std::string_view address = wire.substr(pos + 1);
+        uint8_t format = get_u8(wire, pos);
+        if (format == 1 && !std::all_of(address.begin(), address.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return fail(parse_error("ATMA E.164 address has characters other than digits"));
+        if (format > 1)
+            walk.representable = false;
+        return wire.size();
+    }
+    case FieldKind::DType:
+        return fixed(1);
+    case FieldKind::Gateway: {
+        if (pos < 2)
+            return fail(parse_error("internal error: a gateway field before its type"));
+        switch (gateway_type(walk.type, get_u8(wire, 1))) {
+        case 0:
+            return pos;
+        case 1:
+            return fixed(4);
+        case 2:
+            return fixed(16);
+        case 3: {
+            size_t end = pos;
+            auto name = NameView::from_wire(wire, end);
+            if (!name)
+                return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
+                                                    name.error().message())));
+            return end;
+        }
+        default:
+            return fail(parse_error(fmt::format("{} gateway type {} is not defined (types are 0 to 3)",
+                                                type_to_text(walk.type), gateway_type(walk.type, get_u8(wire, 1)))));
+        }
+    }
+    case FieldKind::Base64OptRest:
+        // Read from text when the tokens end before it, but BIND, Knot and
+        // NSD do not all read a record without it: written generically.
+        if (left == 0)
+            walk.representable = false;
+        return wire.size();
+    case FieldKind::Base64DashRest:
+        return wire.size();
     }
     return fail(parse_error("internal error: unhandled RDATA field kind"));
 }
@@ -164,7 +234,8 @@ void append_time_text(std::string& out, uint32_t value)
     append_digits(out, seconds % 60, 2);
 }
 
-void append_field_text(const Field& field, std::string_view wire, size_t pos, size_t end, std::string& out)
+void append_field_text(const Field& field, RRType type, std::string_view wire, size_t pos, size_t end,
+                       std::string& out)
 {
     std::string_view data = wire.substr(pos, end - pos);
     switch (field.kind) {
@@ -239,6 +310,76 @@ void append_field_text(const Field& field, std::string_view wire, size_t pos, si
         }
         return;
     }
+    case FieldKind::OptCharString:
+        if (!data.empty())
+            append_quoted(out, data.substr(1));
+        return;
+    case FieldKind::X25Address:
+    case FieldKind::Decimal:
+        append_quoted(out, data.substr(1));
+        return;
+    case FieldKind::Eui48:
+    case FieldKind::Eui64:
+        for (size_t i = 0; i < data.size(); ++i) {
+            if (i > 0)
+                out.push_back('-');
+            signet::append_hex(out, data.substr(i, 1), HexCase::Lower);
+        }
+        return;
+    case FieldKind::Locator64:
+        for (size_t i = 0; i < data.size(); i += 2) {
+            if (i > 0)
+                out.push_back(':');
+            signet::append_hex(out, data.substr(i, 2), HexCase::Lower);
+        }
+        return;
+    case FieldKind::NsapRest:
+        out += "0x";
+        signet::append_hex(out, data, HexCase::Upper);
+        return;
+    case FieldKind::AtmaRest:
+        if (get_u8(data, 0) == 1) {
+            out.push_back('+');
+            out += data.substr(1);
+        } else {
+            signet::append_hex(out, data.substr(1), HexCase::Upper);
+        }
+        return;
+    case FieldKind::DType:
+        out += (get_u8(data, 0) & 0x80) ? "1 " : "0 ";
+        append_number(out, get_u8(data, 0) & 0x7f);
+        return;
+    case FieldKind::Gateway:
+        switch (data.size()) {
+        case 0:
+            out.push_back('.');
+            return;
+        case 4:
+            if (gateway_type(type, get_u8(wire, 1)) == 1) {
+                append_ipv4_text(out, data);
+                return;
+            }
+            break;
+        case 16:
+            if (gateway_type(type, get_u8(wire, 1)) == 2) {
+                append_ipv6_text(out, data);
+                return;
+            }
+            break;
+        default:
+            break;
+        }
+        NameView::from_valid_wire(data).append_text(out);
+        return;
+    case FieldKind::Base64OptRest:
+        append_base64(out, data);
+        return;
+    case FieldKind::Base64DashRest:
+        if (data.empty())
+            out.push_back('-');
+        else
+            append_base64(out, data);
+        return;
     }
 }
 
@@ -286,15 +427,32 @@ void append_rdata_text(std::string& out, RRType type, std::string_view wire)
     bool first = true;
     for (const Field& field : layout->fields) {
         size_t end = *field_end(field, wire, pos, walk);
-        // An empty type bitmap (an NSEC3 for an empty non-terminal) adds no
-        // token, and so no separator.
-        bool empty_bitmap = field.kind == FieldKind::TypeBitmapRest && end == pos;
-        if (!first && !empty_bitmap)
+        // An empty optional rest (the type bitmap of an NSEC3 for an empty
+        // non-terminal, an ISDN address without subaddress) adds no token,
+        // and so no separator.
+        bool no_token = end == pos
+            && (field.kind == FieldKind::TypeBitmapRest || field.kind == FieldKind::OptCharString
+                || field.kind == FieldKind::Base64OptRest);
+        if (!first && !no_token)
             out.push_back(' ');
         first = false;
-        append_field_text(field, wire, pos, end, out);
+        append_field_text(field, type, wire, pos, end, out);
         pos = end;
     }
+}
+
+void append_type_and_rdata_text(std::string& out, RRType type, std::string_view wire)
+{
+    append_type_text(out, static_cast<uint16_t>(type));
+    out.push_back(' ');
+    const size_t start = out.size();
+    if (type_is_portable(type))
+        append_rdata_text(out, type, wire);
+    else
+        append_generic(out, wire);
+    // An empty APL has no RDATA text: no space after its type either.
+    if (out.size() == start)
+        out.pop_back();
 }
 
 std::string rdata_to_text(RRType type, std::string_view wire)

@@ -19,9 +19,7 @@ void append_after_owner(std::string& out, uint32_t ttl, RRType type, std::string
     char digits[10];
     out.append(digits, std::to_chars(digits, digits + sizeof digits, ttl).ptr);
     out += " IN ";
-    out += type_to_text(type);
-    out += ' ';
-    append_rdata_text(out, type, rdata);
+    append_type_and_rdata_text(out, type, rdata);
     out += '\n';
 }
 

@@ -42,6 +42,18 @@ enum class FieldKind : uint8_t {
     TypeCovered, // 16-bit type, written as a mnemonic
     Algorithm, // DNSSEC algorithm: number or mnemonic (RFC 4034 Appendix A.1)
     CertType, // CERT type: number or mnemonic (RFC 4398 §2.1)
+    OptCharString, // rest: none or one <character-string> (ISDN subaddress)
+    X25Address, // <character-string> of at least 4 decimal digits (RFC 1183 §3.1)
+    Decimal, // <character-string> holding a decimal number (GPOS, RFC 1712 §3)
+    Eui48, // 6 octets as xx-xx-xx-xx-xx-xx (RFC 7043 §3.2)
+    Eui64, // 8 octets as xx-xx-xx-xx-xx-xx-xx-xx (RFC 7043 §4.2)
+    Locator64, // 8 octets as four colon-separated 16-bit hex groups (RFC 6742 §2.1)
+    NsapRest, // rest: "0x" then hex, dots allowed between digits (RFC 1706 §5)
+    AtmaRest, // rest: format octet and address; "+digits" (E.164) or hex (NSAP) (ATM Forum AF-DANS-0152.000)
+    DType, // two tokens, the D bit and a 7-bit type, in one octet (AMTRELAY, RFC 8777 §4.2)
+    Gateway, // by the type in octet 1: none ".", IPv4, IPv6 or a name (RFC 4025 §2.5, RFC 8777 §4.2.4)
+    Base64OptRest, // rest: base64 over any number of tokens, or nothing
+    Base64DashRest, // rest: base64, or "-" for none (DOA, RFC draft-durand-doa-over-dns §3)
 };
 
 // Fields that take the rest of the wire data; a layout may have only one,
@@ -54,6 +66,11 @@ constexpr bool is_rest(FieldKind kind)
     case FieldKind::Base64Rest:
     case FieldKind::HexRest:
     case FieldKind::TypeBitmapRest:
+    case FieldKind::OptCharString:
+    case FieldKind::NsapRest:
+    case FieldKind::AtmaRest:
+    case FieldKind::Base64OptRest:
+    case FieldKind::Base64DashRest:
         return true;
     default:
         return false;
@@ -84,9 +101,18 @@ struct Layout {
     const CustomCodec* custom = nullptr;
 };
 
-// RFC 1876 LOC (rdata_loc.cc) and RFC 9460 SVCB/HTTPS (rdata_svcb.cc).
+// RFC 1876 LOC (rdata_loc.cc), RFC 9460 SVCB/HTTPS (rdata_svcb.cc), and
+// APL, A6, HIP and WKS (rdata_lists.cc).
 extern const CustomCodec loc_codec;
 extern const CustomCodec svcb_codec;
+extern const CustomCodec apl_codec;
+extern const CustomCodec a6_codec;
+extern const CustomCodec hip_codec;
+extern const CustomCodec wks_codec;
+
+// The gateway type an IPSECKEY or AMTRELAY record keeps in its second octet
+// (AMTRELAY shares that octet with the D bit).
+inline uint8_t gateway_type(RRType type, uint8_t octet) { return type == RRType::AMTRELAY ? octet & 0x7f : octet; }
 
 // The layout of a type with a dedicated codec, or nullptr.
 const Layout* find_layout(RRType type);
@@ -108,6 +134,13 @@ std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max);
 // Dotted quad, four decimal parts without leading zeros.
 bool parse_ipv4(std::string_view text, uint8_t* out);
 bool parse_ipv6(std::string_view text, uint8_t* out);
+// 0..15, or -1 for a character that is not a hex digit.
+int hex_digit_value(char c);
+// RFC 1183 §3.1: a PSDN address is decimal digits, starting with a 4-digit
+// DNIC.
+bool is_x25_address(std::string_view text);
+// An optional sign, decimal digits and at most one '.' (GPOS, RFC 1712 §3).
+bool is_decimal_number(std::string_view text);
 // Decodes "\DDD" and "\X" escapes (RFC 1035 §5.1), appending the octets.
 // False on a malformed escape.
 bool decode_escapes(std::string_view text, Bytes& out);

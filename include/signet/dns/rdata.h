@@ -22,42 +22,94 @@ namespace signet::dns {
 enum class RRType : uint16_t {
     A = 1,
     NS = 2,
+    MD = 3,
+    MF = 4,
     CNAME = 5,
     SOA = 6,
+    MB = 7,
+    MG = 8,
+    MR = 9,
+    WKS = 11,
     PTR = 12,
     HINFO = 13,
+    MINFO = 14,
     MX = 15,
     TXT = 16,
     RP = 17,
+    AFSDB = 18,
+    X25 = 19,
+    ISDN = 20,
+    RT = 21,
+    NSAP = 22,
+    NSAP_PTR = 23,
+    SIG = 24,
+    KEY = 25,
+    PX = 26,
+    GPOS = 27,
     AAAA = 28,
     LOC = 29,
+    EID = 31,
+    NIMLOC = 32,
     SRV = 33,
+    ATMA = 34,
     NAPTR = 35,
+    KX = 36,
     CERT = 37,
+    A6 = 38,
     DNAME = 39,
+    SINK = 40,
+    APL = 42,
     DS = 43,
     SSHFP = 44,
+    IPSECKEY = 45,
     RRSIG = 46,
     NSEC = 47,
     DNSKEY = 48,
+    DHCID = 49,
     NSEC3 = 50,
     NSEC3PARAM = 51,
     TLSA = 52,
     SMIMEA = 53,
+    HIP = 55,
+    NINFO = 56,
+    RKEY = 57,
+    TALINK = 58,
     CDS = 59,
     CDNSKEY = 60,
     OPENPGPKEY = 61,
+    CSYNC = 62,
     ZONEMD = 63,
     SVCB = 64,
     HTTPS = 65,
+    DSYNC = 66,
     SPF = 99,
+    NID = 104,
+    L32 = 105,
+    L64 = 106,
+    LP = 107,
+    EUI48 = 108,
+    EUI64 = 109,
     ANY = 255,
     URI = 256,
     CAA = 257,
+    AVC = 258,
+    DOA = 259,
+    AMTRELAY = 260,
+    RESINFO = 261,
+    WALLET = 262,
+    TA = 32768,
+    DLV = 32769,
 };
 
-// "A", "NSEC3", or "TYPE65534" for types without a mnemonic.
+// "A", "NSEC3", "WALLET", or "TYPE65534" for types without a mnemonic: the
+// name for messages and reports.
 std::string type_to_text(RRType type);
+// True when every zone reader Signet's output is meant for (BIND 9.18,
+// Knot 3.2, NSD 4.6, ldns 1.8) reads this type's mnemonic and, where Signet
+// has one, its presentation format. Master files Signet writes name other
+// types TYPEnnn and give their RDATA in the RFC 3597 form, which all of them
+// read.
+bool type_is_portable(RRType type);
 // Accepts mnemonics (any case) and "TYPEnnn".
 std::optional<RRType> type_from_text(std::string_view text);
 // True for the types whose RDATA has a dedicated codec here.
@@ -90,6 +142,10 @@ Result<void> rdata_check_wire(RRType type, std::string_view wire);
 // absolute. Unknown types use the generic "\# len hex" form.
 std::string rdata_to_text(RRType type, std::string_view wire);
 void append_rdata_text(std::string& out, RRType type, std::string_view wire);
+// "TYPE RDATA" as master files Signet writes them: the mnemonic and
+// presentation format for a portable type (type_is_portable), else
+// "TYPEnnn \# <length> <hex>".
+void append_type_and_rdata_text(std::string& out, RRType type, std::string_view wire);
 
 // Canonical RDATA (RFC 4034 §6.2 as amended by RFC 6840 §5.1): embedded names
 // lower-cased only for NS, CNAME, SOA, PTR, MX, RP, SRV, NAPTR, DNAME and RRSIG
