@@ -588,8 +588,8 @@ TEST(Rdata, SvcbRfc9460Vectors)
                       "1 foo.example.com. ipv6hint=2001:db8::1,2001:db8::53:1");
     expect_round_trip(RRType::HTTPS, "1 . alpn=h2,h3 no-default-alpn port=8443 ipv4hint=192.0.2.1,192.0.2.2 ech=AEj+CgBE",
                       R"(1 . alpn="h2,h3" no-default-alpn port=8443 ipv4hint=192.0.2.1,192.0.2.2 ech=AEj+CgBE)");
-    expect_round_trip(RRType::HTTPS, "1 svc key65535 dohpath=\"/q{?dns}\" ohttp KEY9",
-                      R"(1 svc.example.com. key7="/q{?dns}" key8 key9 key65535)");
+    expect_round_trip(RRType::HTTPS, "1 svc key65535 dohpath=\"/q{?dns}\" ohttp key9",
+                      R"(1 svc.example.com. dohpath="/q{?dns}" ohttp key9 key65535)");
 }
 
 TEST(Rdata, SvcbRfc9460FailureCases)
@@ -834,6 +834,7 @@ TEST(Rdata, EveryKnownTypeRoundTrips)
         { RRType::ZONEMD, "1 1 240 000102030405060708090A0B" },
         { RRType::SVCB, R"(1 . mandatory=alpn alpn="h2" port=443)" },
         { RRType::HTTPS, "0 ." },
+        { RRType::SVCB, R"(1 doh.example.net. mandatory=dohpath alpn="h2,h3" port=0 dohpath="/q{?dns}" ohttp key9="\001")" },
         { RRType::HTTPS, R"(1 svc.example.com. mandatory=alpn,ipv4hint alpn="h2,h\\,3" no-default-alpn port=443 )"
                          R"(ipv4hint=192.0.2.1 ech=AQID ipv6hint=2001:db8::1 key999="x\000")" },
         { RRType::SPF, R"("v=spf1 -all")" },
