@@ -1,11 +1,14 @@
 #include "detail/zone_checks.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include <signet/base/excerpt.h>
+
+#include "detail/svcb.h"
 
 namespace signet::dns::detail {
 
@@ -47,6 +50,39 @@ bool has_address(const Zone& zone, size_t ns_index, NameView target, std::unorde
     if (added)
         it->second = zone.find(target, RRType::A) || zone.find(target, RRType::AAAA);
     return it->second;
+}
+
+bool same_label(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+               return lower(x) == lower(y);
+           });
+}
+
+// RFC 9461 §2: a DNS server's SVCB records are at "_dns.<name>", or at
+// "_<port>._dns.<name>" for a port other than the default.
+bool names_dns_server(NameView owner)
+{
+    if (owner.label_count() < 2)
+        return false;
+    std::string_view first = owner.first_label();
+    if (same_label(first, "_dns"))
+        return true;
+    if (first.size() < 2 || first[0] != '_' || owner.label_count() < 3)
+        return false;
+    if (!std::all_of(first.begin() + 1, first.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    return same_label(owner.parent().first_label(), "_dns");
+}
+
+// Whether an alpn value names an HTTP version, which makes the endpoint a
+// DNS-over-HTTPS one (RFC 9461 §5).
+bool alpn_has_http(std::string_view alpn)
+{
+    bool http = false;
+    for_each_alpn_id(alpn, [&](std::string_view id) { http |= id == "h2" || id == "h3" || id == "http/1.1"; });
+    return http;
 }
 
 } // namespace
@@ -241,6 +277,51 @@ void ZoneChecks::ds_rrset(NameView owner, RRsetView rrset, RecordPlace where)
                                                            shown(owner), why),
                              diag_.where(where.file, where.line)));
     }
+}
+
+void ZoneChecks::svcb_rrset(NameView owner, RRsetView rrset, RecordPlace where)
+{
+    const std::string type = type_to_text(rrset.type());
+    const bool dns_server = rrset.type() == RRType::SVCB && names_dns_server(owner);
+    auto warn = [&](std::string message) {
+        diag_.warn(Error(ErrorCode::Parse, std::move(message), diag_.where(where.file, where.line)));
+    };
+    bool alias = false, service = false;
+    for (std::string_view rdata : rrset.rdatas()) {
+        const uint16_t priority = svcb_priority(rdata);
+        auto record = [&] {
+            return fmt::format("{} {} {} of {}", type, priority, shown(svcb_target(rdata)), shown(owner));
+        };
+        if (priority == 0) {
+            alias = true;
+            if (svcb_has_params(rdata))
+                warn(fmt::format("{} is in AliasMode but has SvcParams, which clients ignore (RFC 9460 §2.4.2)",
+                                 record()));
+            continue;
+        }
+        service = true;
+        if (!dns_server)
+            continue;
+        auto alpn = svcb_param(rdata, key_alpn);
+        if (!alpn) {
+            error(where, fmt::format("{} has no alpn: a DNS server has no default protocol, so its ServiceMode "
+                                     "records must list theirs (RFC 9461 §4.1)",
+                                     record()));
+            continue;
+        }
+        if (alpn_has_http(*alpn) && !svcb_param(rdata, key_dohpath))
+            error(where, fmt::format("{} lists HTTP in its alpn, so it is a DNS-over-HTTPS endpoint, which must "
+                                     "have a dohpath (RFC 9461 §5)",
+                                     record()));
+        if (svcb_param(rdata, key_no_default_alpn))
+            warn(fmt::format("{} has no-default-alpn, which does not apply to DNS servers: they have no default "
+                             "protocol (RFC 9461 §4.1)",
+                             record()));
+    }
+    if (alias && service)
+        warn(fmt::format("{} {} mixes AliasMode and ServiceMode records; clients ignore the ServiceMode ones "
+                         "(RFC 9460 §2.4.2)",
+                         shown(owner), type));
 }
 
 void ZoneChecks::finish(const Zone& zone)

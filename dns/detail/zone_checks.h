@@ -78,6 +78,15 @@ public:
     // (SHA-1, GOST; RSAMD5, DSA, RSASHA1, GOST). The zone still signs: the
     // child's keys are the child's.
     void ds_rrset(NameView owner, RRsetView rrset, RecordPlace where);
+    // The RDATA of an SVCB or HTTPS RRset (not occluded), against the rules
+    // that depend on the RRset rather than on one record, which the codec
+    // has checked already. Warnings, since RFC 9460 §2.4.2 says SHOULD: an
+    // AliasMode record with SvcParams, and an RRset that mixes AliasMode
+    // and ServiceMode. For SVCB at "_dns" or "_<port>._dns", a DNS server
+    // (RFC 9461 §2), in ServiceMode: an error without alpn (§4.1) or with
+    // an HTTP alpn but no dohpath (§5); a warning for no-default-alpn, which
+    // does not apply there (§4.1).
+    void svcb_rrset(NameView owner, RRsetView rrset, RecordPlace where);
     // An NS RRset whose targets must be checked once the whole zone is
     // known (its owner stays in `zone`): see finish().
     void ns_rrset(size_t index, RecordPlace where) { ns_rrsets_.push_back({ index, where }); }

@@ -1,6 +1,8 @@
 // SVCB and HTTPS as a zone file gives them: every registered SvcParamKey
-// checked and written in its own format (RFC 9460, RFC 9461, RFC 9540), and
-// the same rules for wire data. The RFC 9460 test vectors are in
+// checked and written in its own format (RFC 9460, RFC 9461, RFC 9540), the
+// same rules for wire data, and the rules that depend on the owner name
+// (DNS servers under "_dns", RFC 9461) or on the whole RRset (AliasMode,
+// RFC 9460 §2.4.2) in the zone checks. The RFC 9460 test vectors are in
 // rdata_test.cc.
 #include <gtest/gtest.h>
 
@@ -230,6 +232,79 @@ TEST(Svcb, WireChecksApplyTheSameRules)
     const Bytes keys = head + hex("0008 0000 0009 0002 ffff");
     EXPECT_TRUE(rdata_check_wire(RRType::SVCB, keys));
     EXPECT_EQ(rdata_to_text(RRType::SVCB, keys), R"(1 . ohttp key9="\255\255")");
+}
+
+std::vector<std::string> lines_of(const std::vector<Error>& errors)
+{
+    std::vector<std::string> out;
+    for (const Error& error : errors)
+        out.push_back(error.to_string());
+    return out;
+}
+
+// RFC 9461: what a DNS server's ServiceMode SVCB records must hold. MUST
+// is an error that refuses the zone; "does not apply" a warning.
+TEST(Svcb, DnsServerRecordsFollowRfc9461)
+{
+    Diagnostics diag;
+    EXPECT_FALSE(load("_dns SVCB 1 dot.example.net. port=853\n"
+                      "_dns.doh SVCB 1 doh.example.net. alpn=dot,h2\n"
+                      "_8443._DNS.alt SVCB 1 doh.example.net. alpn=h3 port=8443\n",
+                      diag));
+    EXPECT_EQ(lines_of(diag.errors),
+              (std::vector<std::string> {
+                  "<text>:5: SVCB 1 dot.example.net. of _dns.example. has no alpn: a DNS server has no default "
+                  "protocol, so its ServiceMode records must list theirs (RFC 9461 §4.1)",
+                  "<text>:7: SVCB 1 doh.example.net. of _8443._DNS.alt.example. lists HTTP in its alpn, so it is a "
+                  "DNS-over-HTTPS endpoint, which must have a dohpath (RFC 9461 §5)",
+                  "<text>:6: SVCB 1 doh.example.net. of _dns.doh.example. lists HTTP in its alpn, so it is a "
+                  "DNS-over-HTTPS endpoint, which must have a dohpath (RFC 9461 §5)",
+              }));
+
+    // Valid: DoT and DoQ need no dohpath, DoH has one; AliasMode needs no
+    // alpn; HTTPS records and names that only look like "_dns" are not DNS
+    // servers' SVCB.
+    Diagnostics good;
+    EXPECT_TRUE(load("_dns SVCB 1 dot.example.net. alpn=dot,doq\n"
+                     "_dns SVCB 2 doh.example.net. alpn=h2,h3 dohpath=/dns-query{?dns}\n"
+                     "_dns.alias SVCB 0 dns.example.net.\n"
+                     "_dns.web HTTPS 1 . port=443\n"
+                     "_dnsx SVCB 1 . port=53\n"
+                     "x._dns.sub SVCB 1 . port=53\n"
+                     "_x._dns.sub SVCB 1 . port=53\n",
+                     good));
+    EXPECT_EQ(lines_of(good.errors), std::vector<std::string>());
+    EXPECT_EQ(lines_of(good.warnings), std::vector<std::string>());
+
+    // RFC 9461 §4.1: no-default-alpn "does not apply".
+    Diagnostics warned;
+    EXPECT_TRUE(load("_53._dns SVCB 1 dot.example.net. alpn=dot no-default-alpn\n", warned));
+    EXPECT_EQ(lines_of(warned.warnings),
+              (std::vector<std::string> { "<text>:5: SVCB 1 dot.example.net. of _53._dns.example. has "
+                                          "no-default-alpn, which does not apply to DNS servers: they have no "
+                                          "default protocol (RFC 9461 §4.1)" }));
+}
+
+// RFC 9460 §2.4.2 says SHOULD: warnings, and the zone still loads.
+TEST(Svcb, AliasModeWithParamsAndMixedModesAreWarnings)
+{
+    Diagnostics diag;
+    EXPECT_TRUE(load("www HTTPS 0 pool.example.net. alpn=h2\n"
+                     "mixed HTTPS 0 pool.example.net.\n"
+                     "mixed HTTPS 1 . alpn=h2\n"
+                     "ok HTTPS 0 pool.example.net.\n"
+                     "occluded NS ns.example.net.\n"
+                     "x.occluded HTTPS 0 . port=1\n",
+                     diag));
+    EXPECT_EQ(lines_of(diag.warnings),
+              (std::vector<std::string> {
+                  "<text>:6: mixed.example. HTTPS mixes AliasMode and ServiceMode records; clients ignore the "
+                  "ServiceMode ones (RFC 9460 §2.4.2)",
+                  "<text>:5: HTTPS 0 pool.example.net. of www.example. is in AliasMode but has SvcParams, which "
+                  "clients ignore (RFC 9460 §2.4.2)",
+                  "<text>:10: x.occluded.example. HTTPS is occluded by the delegation at 'occluded.example.' and "
+                  "will not be served or signed",
+              }));
 }
 
 } // namespace
