@@ -48,6 +48,14 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
             return fail(too_short(walk, field));
         return pos + 1 + length;
     };
+    auto name_end = [&]() -> Result<size_t> {
+        size_t end = pos;
+        auto name = NameView::from_wire(wire, end);
+        if (!name)
+            return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
+                                                name.error().message())));
+        return end;
+    };
 
     switch (field.kind) {
     case FieldKind::U8:
@@ -64,14 +72,8 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
         return fixed(4);
     case FieldKind::IPv6:
         return fixed(16);
-    case FieldKind::Name: {
-        size_t end = pos;
-        auto name = NameView::from_wire(wire, end);
-        if (!name)
-            return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
-                                                name.error().message())));
-        return end;
-    }
+    case FieldKind::Name:
+        return name_end();
     case FieldKind::CharString:
     case FieldKind::Salt:
         return prefixed(0);
@@ -164,14 +166,8 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
             return fixed(4);
         case 2:
             return fixed(16);
-        case 3: {
-            size_t end = pos;
-            auto name = NameView::from_wire(wire, end);
-            if (!name)
-                return fail(parse_error(fmt::format("{} field '{}': {}", type_to_text(walk.type), field.name,
-                                                    name.error().message())));
-            return end;
-        }
+        case 3:
+            return name_end();
         default:
             return fail(parse_error(fmt::format("{} gateway type {} is not defined (types are 0 to 3)",
                                                 type_to_text(walk.type), gateway_type(walk.type, get_u8(wire, 1)))));
