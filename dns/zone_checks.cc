@@ -208,7 +208,11 @@ ZoneChecks::assign_roles(NameView owner, bool apex, bool has_ns, std::span<Owner
         auto type = static_cast<RRType>(rrset.type);
         bool address = type == RRType::A || type == RRType::AAAA;
         Role role = Role::Authoritative;
-        if (below_dname)
+        // The NSEC3 chain lives at hashed names one label below the apex
+        // (RFC 5155 §3): not data, and not occluded by a DNAME at the apex.
+        bool nsec3_chain = type == RRType::NSEC3
+            || (type == RRType::RRSIG && static_cast<RRType>(rrset.covers) == RRType::NSEC3);
+        if (below_dname && !nsec3_chain)
             role = Role::Occluded;
         else if (below_cut)
             role = address ? Role::Glue : Role::Occluded;

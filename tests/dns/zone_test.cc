@@ -253,6 +253,30 @@ TEST(Zone, DataBelowCutsAndDnamesIsOccluded)
     EXPECT_EQ(diag.warnings.size(), 3u);
 }
 
+// With a DNAME at the apex every name below it is occluded, but for the
+// zone's own NSEC3 chain at its hashed owners (as Knot writes such a zone).
+TEST(Zone, AnApexDnameDoesNotOccludeTheNsec3Chain)
+{
+    Diagnostics diag;
+    Zone zone = load(std::string(head) + "@ DNAME elsewhere.net.\nx A 192.0.2.4\n"
+                                         "q04jkcevqvmu85r014c7dkba38o0ji5r NSEC3 1 0 0 - Q04JKCEVQVMU85R014C7DKBA38O0JI5R A\n"
+                                         "q04jkcevqvmu85r014c7dkba38o0ji5r RRSIG NSEC3 13 2 300 1 0 1 example. AAAA\n",
+                     diag);
+    auto hashed = *Name::from_text("q04jkcevqvmu85r014c7dkba38o0ji5r.example.");
+    ASSERT_TRUE(zone.find(hashed, RRType::NSEC3));
+    EXPECT_EQ(zone.find(hashed, RRType::NSEC3)->role(), Role::Authoritative);
+    EXPECT_EQ(zone.find(*Name::from_text("x.example."), RRType::A)->role(), Role::Occluded);
+    size_t rrsigs = 0;
+    for (size_t i = 0; i < zone.size(); ++i) {
+        if (zone[i].owner() == hashed.view() && zone[i].type() == RRType::RRSIG) {
+            EXPECT_EQ(zone[i].role(), Role::Authoritative);
+            ++rrsigs;
+        }
+    }
+    EXPECT_EQ(rrsigs, 1u);
+    EXPECT_EQ(diag.warnings.size(), 2u); // the A records of x and ns, occluded
+}
+
 TEST(Zone, AnRRsetNoMessageCanCarryIsAnError)
 {
     // Each RR of 250 octets of text takes 263 octets in an answer (2 for a
