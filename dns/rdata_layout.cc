@@ -136,7 +136,9 @@ constexpr Field dhcid_fields[] = { { Base64Rest, "digest" } };
 // RFC 7477 §2
 constexpr Field csync_fields[] = { { U32, "SOA serial" }, { U16, "flags" }, { TypeBitmapRest, "type bit map" } };
 // RFC 9859 §2
-constexpr Field dsync_fields[] = { { TypeCovered, "RRtype" }, { U8, "scheme" }, { U16, "port" }, { Name, "target" } };
+constexpr Field dsync_fields[] = {
+    { TypeCovered, "RRtype" }, { DsyncScheme, "scheme" }, { U16, "port" }, { Name, "target" },
+};
 // RFC 6742 §2.1 (NID, L64), §2.2 (L32), §2.4 (LP)
 constexpr Field nid_fields[] = { { U16, "preference" }, { Locator64, "node ID" } };
 constexpr Field l32_fields[] = { { U16, "preference" }, { IPv4, "locator32" } };
@@ -192,6 +194,15 @@ Result<void> check_zonemd_digest(std::string_view wire)
     if (actual != expected)
         return fail(parse_error(fmt::format("ZONEMD digest for hash algorithm {} must be {} octets, not {}",
                                             get_u8(wire, 5), expected, actual)));
+    return {};
+}
+
+// RFC 2535 §3.1.2 (kept by RFC 3445 §3): a KEY without key data is one
+// whose flags say so, both bits of "no key" (0xC000) set.
+Result<void> check_key(std::string_view wire)
+{
+    if (wire.size() == 4 && (get_u16(wire, 0) & 0xc000) != 0xc000)
+        return fail(parse_error("KEY without a public key must have the no-key flags 0xC000 (RFC 2535 §3.1.2)"));
     return {};
 }
 
@@ -256,7 +267,7 @@ constexpr Layout nsap_layout { nsap_fields, keep };
 constexpr Layout nsap_ptr_layout { nsap_ptr_fields, keep };
 constexpr Layout px_layout { px_fields, lower };
 constexpr Layout gpos_layout { gpos_fields, keep, check_gpos };
-constexpr Layout key_layout { key_fields, keep };
+constexpr Layout key_layout { key_fields, keep, check_key };
 constexpr Layout nimrod_layout { nimrod_fields, keep };
 constexpr Layout atma_layout { atma_fields, keep };
 constexpr Layout sink_layout { sink_fields, keep };

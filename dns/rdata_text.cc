@@ -696,6 +696,20 @@ Result<void> FieldParser::parse(const Field& field)
         if (next_ < tokens_.size())
             return base64_rest(tokens_[next_++], field);
         return {};
+    case FieldKind::DsyncScheme: {
+        const Token& token = *SIGNET_TRY(take(field));
+        constexpr std::string_view notify = "notify";
+        if (std::equal(token.text.begin(), token.text.end(), notify.begin(), notify.end(),
+                       [](char a, char b) { return (a | 0x20) == b; })) {
+            out_.push_back('\1');
+            return {};
+        }
+        auto scheme = parse_decimal(token.text, 255);
+        if (!scheme)
+            return fail(bad(token, field, "expected 0 to 255 or NOTIFY"));
+        out_.push_back(static_cast<char>(*scheme));
+        return {};
+    }
     case FieldKind::Base64DashRest: {
         const Token& token = *SIGNET_TRY(take(field));
         if (token.text == "-" && next_ == tokens_.size())

@@ -60,6 +60,7 @@ Result<size_t> field_end(const Field& field, std::string_view wire, size_t pos, 
     switch (field.kind) {
     case FieldKind::U8:
     case FieldKind::Algorithm:
+    case FieldKind::DsyncScheme:
         return fixed(1);
     case FieldKind::U16:
     case FieldKind::TypeCovered:
@@ -237,6 +238,7 @@ void append_field_text(const Field& field, RRType type, std::string_view wire, s
     switch (field.kind) {
     case FieldKind::U8:
     case FieldKind::Algorithm:
+    case FieldKind::DsyncScheme:
         append_number(out, get_u8(wire, pos));
         return;
     case FieldKind::U16:

@@ -54,6 +54,7 @@ enum class FieldKind : uint8_t {
     Gateway, // by the type in octet 1: none ".", IPv4, IPv6 or a name (RFC 4025 §2.5, RFC 8777 §4.2.4)
     Base64OptRest, // rest: base64 over any number of tokens, or nothing
     Base64DashRest, // rest: base64, or "-" for none (DOA, RFC draft-durand-doa-over-dns §3)
+    DsyncScheme, // 8-bit scheme: a number or NOTIFY (RFC 9859 §2.1)
 };
 
 // Fields that take the rest of the wire data; a layout may have only one,

@@ -998,6 +998,7 @@ TEST(Rdata, ObsoleteExperimentalAndNewerTypes)
         { RRType::HIP, "2 2001AB AQID rvs.x.", octets({ 3, 2 }) + u16(3) + hex("2001ab") + key + name("rvs.x.") },
         { RRType::CSYNC, "66 3 A NS AAAA", u32(66) + u16(3) + octets({ 0, 4, 0x60, 0, 0, 0x08 }) },
         { RRType::DSYNC, "CDS 1 5359 s.x.", u16(59) + octets({ 1 }) + u16(5359) + name("s.x.") },
+        { RRType::DSYNC, "CSYNC Notify 53 s.x.", u16(62) + octets({ 1 }) + u16(53) + name("s.x.") },
         { RRType::NID, "10 1:2:3:4", u16(10) + hex("0001000200030004") },
         { RRType::L32, "10 10.1.2.0", u16(10) + octets({ 10, 1, 2, 0 }) },
         { RRType::L64, "10 2001:0db8:1140:1000", u16(10) + hex("20010db811401000") },
@@ -1093,6 +1094,8 @@ TEST(Rdata, ObsoleteExperimentalAndNewerTypes)
         { RRType::WKS, "192.0.2.1 6 nosuchservice" },
         { RRType::WKS, "192.0.2.1" },
         { RRType::SINK, "1 0 256" },
+        { RRType::KEY, "256 3 8" }, // no key, yet the flags do not say so
+        { RRType::DSYNC, "CDS NOTIFYX 53 s.x." },
         { RRType::TA, "1 8 1 0102" }, // a SHA-1 digest is 20 octets
     };
     for (const auto& [type, text] : bad)
