@@ -433,17 +433,29 @@ private:
             bool optional;
         };
         std::vector<Expected> expected;
-        std::unordered_set<Bytes> seen_ents;
+        std::unordered_map<Bytes, size_t> ents; // lower-cased wire -> index in `expected`
         for (const auto& range : ranges) {
             if (!range.served || range.nsec3_only)
                 continue;
             dns::NameView name = sets[range.first].owner();
             bool optional = range.delegation && !range.has_ds;
             expected.push_back(Expected { hasher.hash(name), name, &range, optional });
+            // RFC 5155 §7.1: an empty non-terminal may go without an NSEC3
+            // only when every name below it is an insecure delegation; one
+            // name below it that is not makes it required, whichever of its
+            // descendants came first.
             for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
-                if (owns_data(up) || !seen_ents.insert(up.lowercased().wire()).second)
+                if (owns_data(up))
                     break;
-                expected.push_back(Expected { hasher.hash(up), up, nullptr, optional });
+                auto [at, added] = ents.try_emplace(up.lowercased().wire(), expected.size());
+                if (added) {
+                    expected.push_back(Expected { hasher.hash(up), up, nullptr, optional });
+                    continue;
+                }
+                // Seen before, and so were the names above it.
+                if (optional || !expected[at->second].optional)
+                    break;
+                expected[at->second].optional = false;
             }
         }
         std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) { return a.hash < b.hash; });
@@ -452,11 +464,17 @@ private:
             while (r < records.size() && records[r].hash < want.hash)
                 ++r;
             if (r == records.size() || records[r].hash != want.hash) {
-                if (!want.optional)
+                const bool opt_out = (r == 0 ? records.back() : records[r - 1]).opt_out;
+                if (want.optional && !opt_out)
+                    error(fmt::format("{} {} has no NSEC3 record and no opt-out covers it",
+                                      want.range ? "unsigned delegation" : "empty non-terminal", want.name.to_text()));
+                else if (!want.optional && !want.range)
+                    error(fmt::format("empty non-terminal {} has no NSEC3 record{}", want.name.to_text(),
+                                      opt_out ? "; opt-out cannot leave it out, for a name below it is not an insecure "
+                                                "delegation (RFC 5155 §7.1)"
+                                              : ""));
+                else if (!want.optional)
                     error(fmt::format("{} has no NSEC3 record", want.name.to_text()));
-                else if (!(r == 0 ? records.back() : records[r - 1]).opt_out)
-                    error(fmt::format("unsigned delegation {} has no NSEC3 record and no opt-out covers it",
-                                      want.name.to_text()));
                 continue;
             }
             Nsec3Record& record = records[r];

@@ -1,11 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <set>
 
+#include <fmt/format.h>
+
 #include <signet/crypto/dnssec.h>
+#include <signet/dns/rdata.h>
 #include <signet/dns/zone.h>
 #include <signet/dns/zone_writer.h>
 #include <signet/signer/signer.h>
@@ -309,6 +315,133 @@ TEST(Verify, FindsEachDefectOfAnNsec3Chain)
     line.replace(line.find(" IN NSEC3 1 0 0 - "), 18, " IN NSEC3 1 0 0 AB ");
     errors = check(salted);
     EXPECT_TRUE(contains(errors, "does not match the NSEC3PARAM")) << errors;
+}
+
+std::vector<std::string> split_lines(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+std::vector<std::string> fields(const std::string& line)
+{
+    std::vector<std::string> out;
+    std::istringstream in(line);
+    for (std::string field; in >> field;)
+        out.push_back(field);
+    return out;
+}
+
+std::string lower(std::string text)
+{
+    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string all_errors(const VerifyReport& report)
+{
+    std::string all;
+    for (const auto& error : report.errors)
+        all += error + "\n";
+    return all;
+}
+
+bool mentions(const VerifyReport& report, std::string_view what)
+{
+    return std::ranges::any_of(report.errors, [&](const std::string& e) { return e.find(what) != e.npos; });
+}
+
+// The text of a signed zone without the NSEC3 record of `name` and its
+// signature, and with its predecessor linked to its successor: a whole
+// chain that lacks that one name.
+std::string without_nsec3_of(const std::string& text, const Name& name, const Nsec3Params& params)
+{
+    crypto::Nsec3Hasher hasher(params.salt, params.iterations);
+    const std::string hash = lower(dns::to_base32hex(hasher.hash(name).view()));
+    auto lines = split_lines(text);
+    std::string next;
+    for (const auto& line : lines) {
+        auto f = fields(line);
+        if (f.size() > 8 && f[3] == "NSEC3" && lower(f[0]).starts_with(hash + "."))
+            next = f[8];
+    }
+    EXPECT_FALSE(next.empty()) << name.to_text() << " has no NSEC3 record to take away";
+    std::string out;
+    for (const auto& line : lines) {
+        auto f = fields(line);
+        if (f.size() > 4 && lower(f[0]).starts_with(hash + ".")
+            && (f[3] == "NSEC3" || (f[3] == "RRSIG" && f[4] == "NSEC3")))
+            continue;
+        if (f.size() > 8 && f[3] == "NSEC3" && lower(f[8]) == hash) {
+            f[8] = next;
+            std::string joined;
+            for (const auto& field : f)
+                joined += (joined.empty() ? "" : " ") + field;
+            out += joined + "\n";
+            continue;
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+// RFC 5155 §7.1: opt-out lets an insecure delegation go without an NSEC3
+// record, and an empty non-terminal that leads to nothing else; an empty
+// non-terminal above a name with its own NSEC3 has one, opt-out or not.
+TEST(Verify, OptOutLeavesOutOnlyEmptyNonTerminalsAboveInsecureDelegations)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params { 0, "", true };
+    // b: above signed data only; e: above an insecure delegation only; f:
+    // above an insecure delegation (first in canonical order) and signed data.
+    const Signed result = sign_text("@ 3600 SOA ns hostmaster 1 7200 3600 1209600 300\n"
+                                    "@ 3600 NS ns\n"
+                                    "ns 3600 A 192.0.2.1\n"
+                                    "a.b 3600 A 192.0.2.2\n"
+                                    "x.e 3600 NS ns.other.test.\n"
+                                    "a.f 3600 NS ns.other.test.\n"
+                                    "c.f 3600 A 192.0.2.3\n",
+                                    name("example."), plan);
+    auto report = verify_zone(reload(result, name("example.")), now);
+    EXPECT_TRUE(report.ok()) << all_errors(report);
+    crypto::Nsec3Hasher hasher("", 0);
+    auto has_nsec3 = [&](std::string_view owner) {
+        return lower(result.text).find(lower(dns::to_base32hex(hasher.hash(name(owner)).view())) + ".example. ")
+               != std::string::npos;
+    };
+    EXPECT_FALSE(has_nsec3("e.example.")) << "opt-out leaves it out";
+    EXPECT_TRUE(has_nsec3("b.example."));
+    EXPECT_TRUE(has_nsec3("f.example."));
+
+    for (std::string_view ent : { "b.example.", "f.example." }) {
+        const std::string text = without_nsec3_of(result.text, name(ent), *plan.nsec3);
+        // Only that rule is broken: the chain is whole.
+        auto structural = verify_zone(reload(Signed { text, {} }, name("example.")), now, { .signatures = false });
+        EXPECT_EQ(structural.error_count, 1u) << ent << "\n" << all_errors(structural);
+        const std::string said = fmt::format("empty non-terminal {} has no NSEC3 record; opt-out cannot leave it out",
+                                             ent);
+        EXPECT_TRUE(mentions(structural, said)) << all_errors(structural);
+        // With signatures: the relinked predecessor's signature is broken too.
+        auto full = verify_zone(reload(Signed { text, {} }, name("example.")), now);
+        EXPECT_FALSE(full.ok());
+        EXPECT_TRUE(mentions(full, said)) << all_errors(full);
+    }
+
+    // The same on the RFC 5155 zone, whose w.example is an empty
+    // non-terminal above signed names.
+    plan.nsec3 = Nsec3Params { 12, "\xaa\xbb\xcc\xdd", true };
+    const Signed rfc = sign_text(rfc5155_zone(), name("example."), plan);
+    ASSERT_TRUE(verify_zone(reload(rfc, name("example.")), now).ok());
+    const std::string text = without_nsec3_of(rfc.text, name("w.example."), *plan.nsec3);
+    auto structural = verify_zone(reload(Signed { text, {} }, name("example.")), now, { .signatures = false });
+    EXPECT_EQ(structural.error_count, 1u) << all_errors(structural);
+    EXPECT_TRUE(mentions(structural, "empty non-terminal w.example. has no NSEC3 record; opt-out cannot leave it out"))
+        << all_errors(structural);
 }
 
 TEST(Signer, InputDnssecRecordsAreReplaced)
