@@ -30,8 +30,15 @@ Bytes digest(const EVP_MD* md, std::string_view data)
     return Bytes(reinterpret_cast<const char*>(out), length);
 }
 
+bool is_rsasha1(uint8_t algorithm)
+{
+    return algorithm == algorithm_rsasha1 || algorithm == algorithm_rsasha1_nsec3_sha1;
+}
+
 const EVP_MD* signature_digest(Algorithm algorithm)
 {
+    if (is_rsasha1(static_cast<uint8_t>(algorithm)))
+        return EVP_sha1();
     switch (algorithm) {
     case Algorithm::RSASHA256:
     case Algorithm::ECDSAP256SHA256: return EVP_sha256();
@@ -150,6 +157,11 @@ Result<DnskeyFields> parse_dnskey(std::string_view rdata)
 
 uint16_t key_tag(std::string_view rdata)
 {
+    // RFC 4034 Appendix B.1: RSA/MD5 keys are tagged by the modulus' third
+    // and second octets from its end, which ends the RDATA.
+    if (rdata.size() >= 7 && rdata[3] == 1)
+        return static_cast<uint16_t>((static_cast<uint8_t>(rdata[rdata.size() - 3]) << 8)
+                                     | static_cast<uint8_t>(rdata[rdata.size() - 2]));
     uint32_t sum = 0;
     for (size_t i = 0; i < rdata.size(); ++i)
         sum += (i & 1) ? static_cast<uint8_t>(rdata[i]) : static_cast<uint32_t>(static_cast<uint8_t>(rdata[i])) << 8;
@@ -183,6 +195,21 @@ Bytes sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 Bytes sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 Bytes sha384(std::string_view data) { return digest(EVP_sha384(), data); }
 
+bool can_verify(uint8_t algorithm)
+{
+    if (is_rsasha1(algorithm))
+        return true;
+    switch (static_cast<Algorithm>(algorithm)) {
+    case Algorithm::RSASHA256:
+    case Algorithm::RSASHA512:
+    case Algorithm::ECDSAP256SHA256:
+    case Algorithm::ECDSAP384SHA384:
+    case Algorithm::ED25519:
+    case Algorithm::ED448: return true;
+    }
+    return false;
+}
+
 Result<PublicKey> PublicKey::from_dnskey(std::string_view rdata)
 {
     auto fields = SIGNET_TRY(parse_dnskey(rdata));
@@ -190,6 +217,8 @@ Result<PublicKey> PublicKey::from_dnskey(std::string_view rdata)
         return fail(ErrorCode::Dnssec, fmt::format("DNSKEY protocol {} is not 3", fields.protocol));
     auto algorithm = static_cast<Algorithm>(fields.algorithm);
     Result<ossl::Pkey> key = fail(ErrorCode::Dnssec, fmt::format("unsupported DNSKEY algorithm {}", fields.algorithm));
+    if (is_rsasha1(fields.algorithm))
+        key = rsa_key(fields.public_key);
     switch (algorithm) {
     case Algorithm::RSASHA256:
     case Algorithm::RSASHA512: key = rsa_key(fields.public_key); break;

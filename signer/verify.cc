@@ -32,7 +32,7 @@ constexpr size_t max_messages = 20;
 struct Key {
     uint16_t tag;
     uint8_t algorithm;
-    crypto::PublicKey key;
+    std::optional<crypto::PublicKey> key; // none: an algorithm Signet cannot verify
 };
 
 class Verifier {
@@ -84,6 +84,13 @@ private:
             if (!fields || !(fields->flags & crypto::dnskey_flag_zone) || (fields->flags & crypto::dnskey_flag_revoke))
                 continue;
             algorithms_.insert(fields->algorithm);
+            // RFC 6840 §5.11: a validator ignores what it cannot verify.
+            // Its signatures are still looked for, and their windows checked.
+            if (!crypto::can_verify(fields->algorithm)) {
+                unverified_.insert(fields->algorithm);
+                keys_.push_back(Key { crypto::key_tag(rdata), fields->algorithm, std::nullopt });
+                continue;
+            }
             auto key = crypto::PublicKey::from_dnskey(rdata);
             if (!key) {
                 error(fmt::format("DNSKEY {} cannot be used: {}", crypto::key_tag(rdata), key.error().message()));
@@ -95,6 +102,8 @@ private:
             error("the DNSKEY RRset has no usable zone key");
             return false;
         }
+        report_.unverified_algorithms.assign(unverified_.begin(), unverified_.end());
+        report_.unjudged = options_.signatures && std::ranges::none_of(keys_, [](const Key& k) { return k.key.has_value(); });
         return true;
     }
 
@@ -199,13 +208,13 @@ private:
                 if (k.tag != sig->key_tag || k.algorithm != sig->algorithm)
                     continue;
                 matched = true;
-                if (!options_.signatures) {
+                if (!options_.signatures || !k.key) {
                     key = &k;
                     break;
                 }
                 Bytes data(rdata.substr(0, sig->prefix_size));
                 append_signed_rrs(data, owner, rrset.type(), rrset.ttl(), rdatas);
-                if (k.key.verify(data, sig->signature)) {
+                if (k.key->verify(data, sig->signature)) {
                     key = &k;
                     ++verified;
                     break;
@@ -502,6 +511,7 @@ private:
     std::vector<Key> keys_;
     std::unordered_set<uint32_t> published_; // key tag << 8 | algorithm of every DNSKEY, revoked ones too
     std::set<uint8_t> algorithms_;
+    std::set<uint8_t> unverified_; // algorithms of zone keys that Signet cannot verify
     std::mutex mutex_;
     size_t error_count_ = 0;
     VerifyReport report_;

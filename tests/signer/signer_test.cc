@@ -444,6 +444,124 @@ TEST(Verify, OptOutLeavesOutOnlyEmptyNonTerminalsAboveInsecureDelegations)
         << all_errors(structural);
 }
 
+// A signed zone's text with every key of `keys` given another algorithm
+// number: the DNSKEY records, and the algorithm and key tag of each RRSIG.
+std::string with_algorithm(const std::string& text, const Keys& keys, uint8_t algorithm)
+{
+    std::map<std::string, std::string> tags;
+    for (const auto* key : { &keys.ksk, &keys.zsk }) {
+        dns::Bytes renumbered = key->dnskey;
+        renumbered[3] = static_cast<char>(algorithm);
+        tags[std::to_string(crypto::key_tag(key->dnskey))] = std::to_string(crypto::key_tag(renumbered));
+    }
+    std::string out;
+    for (const auto& line : split_lines(text)) {
+        auto f = fields(line);
+        if (f.size() > 6 && f[3] == "DNSKEY")
+            f[6] = std::to_string(algorithm);
+        if (f.size() > 10 && f[3] == "RRSIG" && tags.contains(f[10])) {
+            f[5] = std::to_string(algorithm);
+            f[10] = tags[f[10]];
+        }
+        std::string joined;
+        for (const auto& field : f)
+            joined += (joined.empty() ? "" : " ") + field;
+        out += joined + "\n";
+    }
+    return out;
+}
+
+// A zone whose keys are all of algorithms Signet cannot verify is neither
+// good nor bad: "cannot judge", with the structure still checked.
+TEST(Verify, CannotJudgeAZoneSignedOnlyWithAlgorithmsItCannotVerify)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params {};
+    const Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    // RSAMD5, DSA, DSA-NSEC3-SHA1, GOST.
+    for (uint8_t algorithm : { 1, 3, 6, 12 }) {
+        const std::string text = with_algorithm(result.text, keys, algorithm);
+        auto report = verify_zone(reload(Signed { text, {} }, name("example.")), now);
+        EXPECT_EQ(report.verdict(), Verdict::CannotJudge) << int(algorithm) << "\n" << all_errors(report);
+        EXPECT_FALSE(report.ok());
+        EXPECT_TRUE(report.unjudged);
+        EXPECT_EQ(report.error_count, 0u);
+        EXPECT_EQ(report.signatures_checked, 0u);
+        EXPECT_EQ(report.unverified_algorithms, std::vector<uint8_t> { algorithm });
+        // Structure only: there is nothing to judge, and so it verifies.
+        EXPECT_EQ(verify_zone(reload(Signed { text, {} }, name("example.")), now, { .signatures = false }).verdict(),
+                  Verdict::Verifies);
+        // What the structure shows is still a definite problem.
+        auto expired = verify_zone(reload(Signed { text, {} }, name("example.")), now + std::chrono::days(30));
+        EXPECT_EQ(expired.verdict(), Verdict::DoesNotVerify);
+        auto gap = verify_zone(reload(Signed { text + "new.example. 3600 IN A 192.0.2.77\n", {} }, name("example.")), now);
+        EXPECT_EQ(gap.verdict(), Verdict::DoesNotVerify);
+        EXPECT_TRUE(mentions(gap, "new.example. A has no RRSIG")) << all_errors(gap);
+    }
+}
+
+// Beside an algorithm Signet verifies, signatures of one it cannot are left
+// alone (RFC 6840 §5.11), though each RRset must still have one (RFC 4035
+// §2.2).
+TEST(Verify, SkipsSignaturesOfAnAlgorithmItCannotVerifyBesideOneItCan)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    PlannedKey dsa = keys.zsk;
+    dsa.dnskey[3] = 3;
+    dsa.signs_zone = false;
+    dsa.publish = true;
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk, dsa };
+    const Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    // Every signature of the ZSK or KSK, copied as one of the DSA key
+    // (whose signature bytes are not a DSA signature: nobody checks them).
+    const std::string zsk_tag = std::to_string(crypto::key_tag(keys.zsk.dnskey));
+    const std::string ksk_tag = std::to_string(crypto::key_tag(keys.ksk.dnskey));
+    std::string text = result.text;
+    for (const auto& line : split_lines(result.text)) {
+        auto f = fields(line);
+        if (f.size() > 10 && f[3] == "RRSIG" && (f[10] == zsk_tag || (f[10] == ksk_tag && f[4] == "DNSKEY"))) {
+            f[5] = "3";
+            f[10] = std::to_string(crypto::key_tag(dsa.dnskey));
+            std::string joined;
+            for (const auto& field : f)
+                joined += (joined.empty() ? "" : " ") + field;
+            text += joined + "\n";
+        }
+    }
+    auto report = verify_zone(reload(Signed { text, {} }, name("example.")), now);
+    EXPECT_EQ(report.verdict(), Verdict::Verifies) << all_errors(report);
+    EXPECT_EQ(report.unverified_algorithms, std::vector<uint8_t> { 3 });
+    EXPECT_GT(report.signatures_checked, 10u);
+    // Without them, the RRsets lack a signature of an algorithm of the
+    // DNSKEY RRset.
+    auto missing = verify_zone(reload(result, name("example.")), now);
+    EXPECT_TRUE(mentions(missing, "has no valid RRSIG with algorithm 3")) << all_errors(missing);
+}
+
+// RSA/SHA-1 (5, and 7 with NSEC3) is verified, not judged unknowable: zones
+// ldns-signzone signed (tests/data/zones/rsasha1*.signed).
+TEST(Verify, VerifiesRsaSha1ZonesOfOtherSigners)
+{
+    for (std::string_view file : { "rsasha1.signed", "rsasha1-nsec3.signed" }) {
+        std::ifstream in(std::string(SIGNET_TEST_DATA) + "/zones/" + std::string(file));
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        auto report = verify_zone(reload(Signed { buffer.str(), {} }, name("example.")), now);
+        EXPECT_EQ(report.verdict(), Verdict::Verifies) << file << "\n" << all_errors(report);
+        EXPECT_GT(report.signatures_checked, 5u) << file;
+        EXPECT_TRUE(report.unverified_algorithms.empty());
+        // A changed address no longer verifies.
+        std::string tampered = buffer.str();
+        tampered.replace(tampered.find("192.0.2.80"), 10, "192.0.2.81");
+        auto bad = verify_zone(reload(Signed { tampered, {} }, name("example.")), now);
+        EXPECT_EQ(bad.verdict(), Verdict::DoesNotVerify) << file;
+        EXPECT_TRUE(mentions(bad, "www.example. A has no valid RRSIG")) << all_errors(bad);
+    }
+}
+
 TEST(Signer, InputDnssecRecordsAreReplaced)
 {
     Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);

@@ -89,6 +89,10 @@ when a zone's published signatures are near or past their expiry
 .TP
 .B 2
 a usage error: an unknown command or option, a missing argument
+.TP
+.B 3
+\fBverify\fR only: cannot judge. Every key of the zone has an algorithm Signet cannot verify (it verifies
+5, 7, 8, 10, 13, 14, 15 and 16), so no signature was checked; nothing else was found wrong
 .PP
 \fBsignet health\fR follows the monitoring plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 )";

@@ -1,6 +1,9 @@
 // signet verify --origin NAME FILE: checks any signed zone file, ours or
-// another signer's, with OpenSSL and nothing else.
+// another signer's, with OpenSSL and nothing else. Exit status 0: it
+// verifies; 1: it does not; 3: Signet cannot judge its signatures (every
+// key's algorithm is one it cannot verify) and found nothing else wrong.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <signet/signer/verify.h>
@@ -10,6 +13,29 @@
 namespace signet::cli {
 
 namespace {
+
+// Not 2, which is a usage error for every command.
+constexpr int exit_cannot_judge = 3;
+
+std::string_view verdict_text(signer::Verdict verdict)
+{
+    switch (verdict) {
+    case signer::Verdict::Verifies: return "verifies";
+    case signer::Verdict::DoesNotVerify: return "does not verify";
+    case signer::Verdict::CannotJudge: return "cannot judge";
+    }
+    return "?";
+}
+
+int exit_status(signer::Verdict verdict)
+{
+    switch (verdict) {
+    case signer::Verdict::Verifies: return 0;
+    case signer::Verdict::DoesNotVerify: return 1;
+    case signer::Verdict::CannotJudge: return exit_cannot_judge;
+    }
+    return 1;
+}
 
 struct VerifyCommand {
     std::string origin;
@@ -24,11 +50,14 @@ Result<int> verify(const Globals& globals, const VerifyCommand& command)
     auto clock = SIGNET_TRY(globals.clock());
     auto zone = SIGNET_TRY(load_zone_reporting(command.file, origin));
     auto report = signer::verify_zone(zone, clock->now(), { !command.structural, command.threads });
+    const signer::Verdict verdict = report.verdict();
     if (globals.json) {
         nlohmann::json out = {
             { "zone", origin.to_text() },
             { "file", command.file },
             { "ok", report.ok() },
+            { "verdict", verdict_text(verdict) },
+            { "unverified_algorithms", report.unverified_algorithms },
             { "denial", report.denial },
             { "rrsets_checked", report.rrsets_checked },
             { "signatures_verified", report.signatures_checked },
@@ -36,19 +65,31 @@ Result<int> verify(const Globals& globals, const VerifyCommand& command)
             { "errors", report.errors },
         };
         fmt::print("{}\n", out.dump(2));
-        return report.ok() ? 0 : 1;
+        return exit_status(verdict);
     }
     for (const auto& error : report.errors)
         fmt::print(stderr, "{}: {}\n", command.file, error);
-    if (!report.ok()) {
+    if (verdict == signer::Verdict::DoesNotVerify) {
         fmt::print(stderr, "{}: zone {} does not verify: {} problem{}{}\n", command.file, origin.to_text(),
                    report.error_count, report.error_count == 1 ? "" : "s",
                    report.error_count > report.errors.size() ? " (first ones shown)" : "");
-        return 1;
+        return exit_status(verdict);
     }
-    fmt::print("{}: zone {} verifies: {} RRsets signed, {} signatures checked, {} chain complete\n", command.file,
-               origin.to_text(), report.rrsets_checked, report.signatures_checked, report.denial);
-    return 0;
+    if (verdict == signer::Verdict::CannotJudge) {
+        fmt::print(stderr,
+                   "{}: zone {}: cannot judge: Signet cannot verify signatures of algorithm {}, the only ones of its "
+                   "keys; {} RRsets signed, {} chain complete\n",
+                   command.file, origin.to_text(), fmt::join(report.unverified_algorithms, ", "),
+                   report.rrsets_checked, report.denial);
+        return exit_status(verdict);
+    }
+    fmt::print("{}: zone {} verifies: {} RRsets signed, {} signatures checked, {} chain complete{}\n", command.file,
+               origin.to_text(), report.rrsets_checked, report.signatures_checked, report.denial,
+               report.unverified_algorithms.empty() || command.structural
+                   ? std::string()
+                   : fmt::format(" (signatures of algorithm {} not checked: Signet cannot verify them)",
+                                 fmt::join(report.unverified_algorithms, ", ")));
+    return exit_status(verdict);
 }
 
 } // namespace

@@ -98,11 +98,22 @@ private:
     ossl::Md md_;
 };
 
+// Algorithms Signet verifies but never signs with: RSA/SHA-1 (RFC 3110) and
+// its NSEC3 alias (RFC 5155 §2), which zones signed elsewhere still use and
+// validators must still check (RFC 8624 §3.1).
+inline constexpr uint8_t algorithm_rsasha1 = 5;
+inline constexpr uint8_t algorithm_rsasha1_nsec3_sha1 = 7;
+
+// Whether PublicKey can verify signatures of DNSKEY algorithm `algorithm`:
+// the algorithms Signet signs with, and the two above.
+bool can_verify(uint8_t algorithm);
+
 // A public key taken from DNSKEY RDATA, ready to verify RRSIG signatures.
 class PublicKey {
 public:
     static Result<PublicKey> from_dnskey(std::string_view dnskey_rdata);
 
+    // One of Algorithm's, or one of the verify-only numbers above.
     Algorithm algorithm() const { return algorithm_; }
     // Signature in DNSSEC wire form (RFC 3110, RFC 6605 r|s, RFC 8080).
     bool verify(std::string_view data, std::string_view signature) const;

@@ -5,6 +5,7 @@
 // NSEC3 chain covers every name and closes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,33 @@ struct VerifyOptions {
     unsigned threads = 0; // 0: one per core
 };
 
+enum class Verdict {
+    Verifies,
+    DoesNotVerify, // a problem was found
+    // No problem found, but no zone key has an algorithm Signet can verify
+    // (crypto::can_verify), so no signature was checked: neither good nor bad.
+    CannotJudge,
+};
+
 struct VerifyReport {
     size_t rrsets_checked = 0;
     size_t signatures_checked = 0; // cryptographically verified
     std::string denial; // "NSEC", "NSEC3" or "none"
     std::vector<std::string> errors; // the first few problems found
     size_t error_count = 0;
-    bool ok() const { return error_count == 0; }
+    // Algorithms of the zone keys that Signet cannot verify: their
+    // signatures are checked for presence and validity window only (a
+    // validator ignores them, RFC 6840 §5.11).
+    std::vector<uint8_t> unverified_algorithms;
+    // Signatures were to be verified, but every zone key is of such an
+    // algorithm.
+    bool unjudged = false;
+
+    Verdict verdict() const
+    {
+        return error_count != 0 ? Verdict::DoesNotVerify : unjudged ? Verdict::CannotJudge : Verdict::Verifies;
+    }
+    bool ok() const { return verdict() == Verdict::Verifies; }
 };
 
 VerifyReport verify_zone(const dns::Zone& zone, TimePoint now, const VerifyOptions& options = {});
