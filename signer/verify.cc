@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <signet/crypto/dnssec.h>
+#include <signet/dns/rdata.h>
 #include <signet/signer/plan.h>
 #include <signet/signer/signer.h>
 
@@ -35,6 +36,31 @@ struct Key {
     std::optional<crypto::PublicKey> key; // none: an algorithm Signet cannot verify
 };
 
+// RFC 8078 §4: the CDS and CDNSKEY that ask the parent to remove every DS,
+// "0 0 0 00" and "0 3 0 AA==".
+constexpr std::string_view cds_delete { "\0\0\0\0\0", 5 };
+constexpr std::string_view cdnskey_delete { "\0\0\3\0\0", 5 };
+
+bool label_is(std::string_view label, std::string_view lower)
+{
+    return std::ranges::equal(label, lower, [](char a, char b) {
+        return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+    });
+}
+
+// RFC 9615 §2: _dsboot.<child>._signal.<name server>, where a name server's
+// operator publishes copies of a child's CDS and CDNSKEY.
+bool is_signaling_name(dns::NameView name)
+{
+    if (name.is_root() || !label_is(name.first_label(), "_dsboot"))
+        return false;
+    for (dns::NameView up = name.parent(); !up.is_root(); up = up.parent()) {
+        if (label_is(up.first_label(), "_signal"))
+            return true;
+    }
+    return false;
+}
+
 class Verifier {
 public:
     Verifier(const dns::Zone& zone, TimePoint now, const VerifyOptions& options)
@@ -49,6 +75,7 @@ public:
     {
         if (load_keys()) {
             check_signed_what_may_be();
+            check_cds();
             check_signatures();
             check_denial();
         }
@@ -143,6 +170,91 @@ private:
         case Role::Glue: misplaced(": glue is not signed (RFC 4035 §2.2)"); break;
         case Role::Occluded: misplaced(": the data is occluded by a delegation or DNAME and is not signed"); break;
         }
+    }
+
+    // CDS and CDNSKEY (RFC 7344, RFC 8078): what a parent that polls them
+    // would do to the delegation. They live at the apex, or as copies at an
+    // RFC 9615 signaling name; a delete request is exactly the RFC 8078 form
+    // and alone; and at the apex both are there and each names a key of the
+    // DNSKEY RRset, since a parent that takes them must keep the zone secure.
+    void check_cds()
+    {
+        for (dns::RRsetView rrset : zone_) {
+            if ((rrset.type() != RRType::CDS && rrset.type() != RRType::CDNSKEY) || rrset.role() != Role::Authoritative)
+                continue;
+            if (!(rrset.owner() == apex_) && !is_signaling_name(rrset.owner())) {
+                error(fmt::format("{}: CDS and CDNSKEY belong at the zone's apex (RFC 7344 §3), or at an RFC 9615 "
+                                  "signaling name",
+                                  rrset_name(rrset)));
+                continue;
+            }
+            check_delete_form(rrset);
+        }
+        auto cds = zone_.find(apex_, RRType::CDS);
+        auto cdnskey = zone_.find(apex_, RRType::CDNSKEY);
+        if (cds.has_value() != cdnskey.has_value())
+            error(fmt::format("{} has a {} RRset but no {} RRset: a parent may poll either, so both are published "
+                              "(RFC 7344 §4)",
+                              apex_.to_text(), cds ? "CDS" : "CDNSKEY", cds ? "CDNSKEY" : "CDS"));
+        auto dnskeys = zone_.find(apex_, RRType::DNSKEY);
+        if (!dnskeys)
+            return;
+        if (cds) {
+            for (std::string_view rdata : cds->rdatas()) {
+                if (rdata.size() < 4 || rdata[2] == 0)
+                    continue;
+                if (!std::ranges::any_of(dnskeys->rdatas(), [&](std::string_view key) { return cds_names(rdata, key); }))
+                    error(fmt::format("{} CDS {} matches no key of the DNSKEY RRset: the parent would publish a DS "
+                                      "that no key of the zone answers to",
+                                      apex_.to_text(), dns::rdata_to_text(RRType::CDS, rdata)));
+            }
+        }
+        if (cdnskey) {
+            for (std::string_view rdata : cdnskey->rdatas()) {
+                if (rdata.size() < 4 || rdata[3] == 0)
+                    continue;
+                if (!std::ranges::any_of(dnskeys->rdatas(), [&](std::string_view key) { return key == rdata; }))
+                    error(fmt::format("{} CDNSKEY of key {} (algorithm {}) is not in the DNSKEY RRset", apex_.to_text(),
+                                      crypto::key_tag(rdata), static_cast<uint8_t>(rdata[3])));
+            }
+        }
+    }
+
+    // Whether the CDS RDATA `cds` is a DS of DNSKEY RDATA `dnskey` at the
+    // apex. A digest type Signet cannot compute is matched on the key tag
+    // and algorithm alone.
+    bool cds_names(std::string_view cds, std::string_view dnskey) const
+    {
+        auto fields = crypto::parse_dnskey(dnskey);
+        if (!fields || read_u16(cds, 0) != crypto::key_tag(dnskey) || static_cast<uint8_t>(cds[2]) != fields->algorithm)
+            return false;
+        auto ds = crypto::make_ds_rdata(apex_, dnskey, static_cast<crypto::DigestType>(cds[3]));
+        return !ds || *ds == cds;
+    }
+
+    // RFC 8078 §4: algorithm 0 means "remove every DS", in one exact form,
+    // and such a request cannot stand beside keys the parent is to keep.
+    void check_delete_form(dns::RRsetView rrset)
+    {
+        const bool is_cds = rrset.type() == RRType::CDS;
+        const std::string_view form = is_cds ? cds_delete : cdnskey_delete;
+        const std::string_view form_text = is_cds ? "0 0 0 00" : "0 3 0 AA==";
+        bool deletes = false;
+        for (std::string_view rdata : rrset.rdatas()) {
+            if (rdata.size() < 4)
+                continue; // the reader refuses these
+            if (rdata[is_cds ? 2 : 3] != 0)
+                continue;
+            if (rdata == form)
+                deletes = true;
+            else
+                error(fmt::format("{} {} has algorithm 0 but is not the delete request '{}' (RFC 8078 §4)",
+                                  rrset_name(rrset), dns::rdata_to_text(rrset.type(), rdata), form_text));
+        }
+        if (deletes && rrset.size() > 1)
+            error(fmt::format("{} holds the delete request '{}' beside other records: the parent cannot both remove "
+                              "every DS and keep some (RFC 8078 §4)",
+                              rrset_name(rrset), form_text));
     }
 
     // The RRSIG RRset covering RRset `index`: at the same owner, before or

@@ -444,6 +444,93 @@ TEST(Verify, OptOutLeavesOutOnlyEmptyNonTerminalsAboveInsecureDelegations)
         << all_errors(structural);
 }
 
+// RFC 7344, RFC 8078 §4: CDS and CDNSKEY are at the apex, both, each naming
+// a key of the DNSKEY RRset, and a delete request is exactly that and alone.
+// Each case is a zone the signer signed correctly with CDS/CDNSKEY that
+// break one rule; then the same break made in the text of a signed zone.
+TEST(Verify, RefusesCdsAndCdnskeyAParentCouldNotAct)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    const Name apex = name("example.");
+    const dns::Bytes ds = *crypto::make_ds_rdata(apex, keys.ksk.dnskey, crypto::DigestType::SHA256);
+    const dns::Bytes cds_delete { '\0', '\0', '\0', '\0', '\0' };
+    const dns::Bytes cdnskey_delete { '\0', '\0', '\3', '\0', '\0' };
+    dns::Bytes wrong_digest = ds;
+    wrong_digest.back() ^= 1;
+    dns::Bytes other_key = keys.ksk.dnskey;
+    other_key.back() ^= 1;
+    const std::string small = "@ 3600 SOA ns hostmaster 1 7200 3600 1209600 300\n@ 3600 NS ns\nns 3600 A 192.0.2.1\n";
+    const std::string ds_text = dns::rdata_to_text(RRType::CDS, ds);
+    struct Case {
+        std::vector<dns::Bytes> cds, cdnskey;
+        std::string extra; // zone text
+        std::string_view said; // empty: accepted
+    };
+    const Case cases[] = {
+        { { ds }, { keys.ksk.dnskey }, "", "" },
+        { { cds_delete }, { cdnskey_delete }, "", "" },
+        { {}, {}, "_dsboot.child.test._signal.ns 3600 CDS " + ds_text + "\n", "" },
+        { { wrong_digest }, { keys.ksk.dnskey }, "", "matches no key of the DNSKEY RRset" },
+        { { ds }, { other_key }, "", "CDNSKEY of key" },
+        { { ds }, {}, "", "has a CDS RRset but no CDNSKEY RRset" },
+        { {}, { keys.ksk.dnskey }, "", "has a CDNSKEY RRset but no CDS RRset" },
+        { { cds_delete, ds }, { keys.ksk.dnskey }, "", "CDS holds the delete request '0 0 0 00' beside other records" },
+        { { ds }, { keys.ksk.dnskey, cdnskey_delete }, "", "CDNSKEY holds the delete request '0 3 0 AA==' beside" },
+        { { { '\0', '\0', '\0', '\0', '\1' } }, { cdnskey_delete }, "", "has algorithm 0 but is not the delete request" },
+        { { cds_delete }, { { '\1', '\1', '\3', '\0', '\0' } }, "", "has algorithm 0 but is not the delete request" },
+        { { ds }, { keys.ksk.dnskey }, "www 3600 CDS " + ds_text + "\n", "www.example. CDS: CDS and CDNSKEY belong at" },
+        { { ds }, { keys.ksk.dnskey }, "www 3600 CDNSKEY 0 3 0 AA==\n", "www.example. CDNSKEY: CDS and CDNSKEY belong" },
+    };
+    for (const Case& c : cases) {
+        SigningPlan plan;
+        plan.keys = { keys.ksk, keys.zsk };
+        plan.cds = c.cds;
+        plan.cdnskey = c.cdnskey;
+        const Signed result = sign_text(small + c.extra, apex, plan);
+        auto report = verify_zone(reload(result, apex), now);
+        if (c.said.empty()) {
+            EXPECT_TRUE(report.ok()) << result.text << all_errors(report);
+            continue;
+        }
+        EXPECT_EQ(report.error_count, 1u) << c.said << "\n" << all_errors(report);
+        EXPECT_TRUE(mentions(report, c.said)) << c.said << " not in:\n" << all_errors(report);
+    }
+
+    // The same breaks in the text of the RFC 5155 zone signed with CDS and
+    // CDNSKEY: an edit after signing, so only the structure is checked.
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.cds = { ds };
+    plan.cdnskey = { keys.ksk.dnskey };
+    const Signed rfc = sign_text(rfc5155_zone(), apex, plan);
+    ASSERT_TRUE(verify_zone(reload(rfc, apex), now).ok());
+    std::string without_cdnskey;
+    for (const auto& line : split_lines(rfc.text)) {
+        auto f = fields(line);
+        if (f[3] != "CDNSKEY" && !(f[3] == "RRSIG" && f[4] == "CDNSKEY"))
+            without_cdnskey += line + "\n";
+    }
+    std::string wrong = rfc.text;
+    const std::string digest_text = ds_text.substr(ds_text.rfind(' ') + 1);
+    ASSERT_NE(wrong.find(digest_text), std::string::npos);
+    wrong.replace(wrong.find(digest_text), 1, digest_text[0] == '0' ? "1" : "0");
+    struct Edit {
+        std::string text;
+        std::string_view said;
+    };
+    for (const Edit& e : { Edit { without_cdnskey, "has a CDS RRset but no CDNSKEY RRset" },
+                           Edit { wrong, "matches no key of the DNSKEY RRset" },
+                           Edit { rfc.text + "example. 3600 IN CDS 0 0 0 00\n", "CDS holds the delete request" },
+                           Edit { rfc.text + "example. 3600 IN CDNSKEY 0 3 0 AQ==\n", "is not the delete request" },
+                           Edit { rfc.text + "xx.example. 3600 IN CDS " + ds_text + "\n", "CDS and CDNSKEY belong at" } }) {
+        for (bool signatures : { false, true }) {
+            auto report = verify_zone(reload(Signed { e.text, {} }, apex), now, { .signatures = signatures });
+            EXPECT_FALSE(report.ok());
+            EXPECT_TRUE(mentions(report, e.said)) << e.said << " not in:\n" << all_errors(report);
+        }
+    }
+}
+
 // A signed zone's text with every key of `keys` given another algorithm
 // number: the DNSKEY records, and the algorithm and key tag of each RRSIG.
 std::string with_algorithm(const std::string& text, const Keys& keys, uint8_t algorithm)

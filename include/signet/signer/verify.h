@@ -1,8 +1,9 @@
 // Verification of a signed zone, ours or another signer's, with nothing but
 // the zone itself and OpenSSL: every RRset that must be signed has a valid
 // signature by a key of the apex DNSKEY RRset, the DNSKEY RRset is signed by
-// a SEP key, signatures are inside their validity window, and the NSEC or
-// NSEC3 chain covers every name and closes.
+// a SEP key, signatures are inside their validity window, the NSEC or
+// NSEC3 chain covers every name and closes, and CDS/CDNSKEY say what the
+// parent may act on.
 #pragma once
 
 #include <cstdint>
