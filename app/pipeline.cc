@@ -395,7 +395,10 @@ signer::SigningPlan make_plan(const enforcer::Policy& policy, const enforcer::Zo
         planned.signs_zone = shown(key.zrrsig);
         if (planned.publish || planned.signs_keyset || planned.signs_zone)
             plan.keys.push_back(planned);
-        if (policy.cds && shown(key.ds)) {
+        // Only for a published DNSKEY: a CDS or CDNSKEY naming a key the zone
+        // does not publish would have the parent hold a DS nothing answers
+        // to, and the self-check refuses it.
+        if (policy.cds && shown(key.ds) && planned.publish) {
             if (auto ds = crypto::make_ds_rdata(apex, key.dnskey_rdata, policy.cds_digest))
                 plan.cds.push_back(*ds);
             plan.cdnskey.push_back(key.dnskey_rdata);
