@@ -480,6 +480,9 @@ private:
         bool used = false;
     };
 
+    static const crypto::Nsec3Hash& hash_of(const Nsec3Record& record) { return record.hash; }
+    static const crypto::Nsec3Hash& hash_of(const crypto::Nsec3Hash& hash) { return hash; }
+
     // Whether `name` owns data other than NSEC3 records and their signatures.
     bool owns_data(dns::NameView name) const
     {
@@ -560,11 +563,17 @@ private:
                 continue;
             dns::NameView name = sets[range.first].owner();
             bool optional = range.delegation && !range.has_ds;
-            expected.push_back(Expected { hasher.hash(name), name, &range, optional });
+            crypto::Nsec3Hash hash = hasher.hash(name);
+            expected.push_back(Expected { hash, name, &range, optional });
             // RFC 5155 §7.1: an empty non-terminal may go without an NSEC3
-            // only when every name below it is an insecure delegation; one
-            // name below it that is not makes it required, whichever of its
-            // descendants came first.
+            // only when it is "derived from an insecure delegation covered
+            // by an Opt-Out NSEC3": every name below it is an insecure
+            // delegation without an NSEC3 of its own. One name below it
+            // that is not makes it required, whichever came first.
+            const bool covered = optional
+                && !std::binary_search(records.begin(), records.end(), hash,
+                                       [](const auto& a, const auto& b) { return hash_of(a) < hash_of(b); });
+            optional = covered;
             for (dns::NameView up = name.parent(); !(up == apex_) && up.is_subdomain_of(apex_); up = up.parent()) {
                 if (owns_data(up))
                     break;
@@ -591,8 +600,8 @@ private:
                                       want.range ? "unsigned delegation" : "empty non-terminal", want.name.to_text()));
                 else if (!want.optional && !want.range)
                     error(fmt::format("empty non-terminal {} has no NSEC3 record{}", want.name.to_text(),
-                                      opt_out ? "; opt-out cannot leave it out, for a name below it is not an insecure "
-                                                "delegation (RFC 5155 §7.1)"
+                                      opt_out ? "; opt-out cannot leave it out, for a name below it is not an insecure delegation "
+                                                "that opt-out leaves out (RFC 5155 §7.1)"
                                               : ""));
                 else if (!want.optional)
                     error(fmt::format("{} has no NSEC3 record", want.name.to_text()));

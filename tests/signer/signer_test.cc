@@ -444,6 +444,41 @@ TEST(Verify, OptOutLeavesOutOnlyEmptyNonTerminalsAboveInsecureDelegations)
         << all_errors(structural);
 }
 
+// An insecure delegation that has an NSEC3 of its own is not "covered by an
+// Opt-Out NSEC3" (RFC 5155 §7.1): the empty non-terminal above it needs an
+// NSEC3 too (as in Knot's nsec3_optout_ent.invalid).
+TEST(Verify, AnInsecureDelegationWithItsOwnNsec3NeedsItsEmptyNonTerminals)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    plan.nsec3 = Nsec3Params { 0, "", false }; // every delegation gets its NSEC3
+    const Signed result = sign_text("@ 3600 SOA ns hostmaster 1 7200 3600 1209600 300\n"
+                                    "@ 3600 NS ns\n"
+                                    "ns 3600 A 192.0.2.1\n"
+                                    "x.e 3600 NS ns.other.test.\n",
+                                    name("example."), plan);
+    ASSERT_TRUE(verify_zone(reload(result, name("example.")), now).ok());
+    // Every NSEC3 marked opt-out, and the one of e.example. taken away.
+    std::string text;
+    for (const auto& line : split_lines(without_nsec3_of(result.text, name("e.example."), *plan.nsec3))) {
+        auto f = fields(line);
+        if (f.size() > 5 && f[3] == "NSEC3") {
+            f[5] = "1";
+            std::string joined;
+            for (const auto& field : f)
+                joined += (joined.empty() ? "" : " ") + field;
+            text += joined + "\n";
+        } else {
+            text += line + "\n";
+        }
+    }
+    auto structural = verify_zone(reload(Signed { text, {} }, name("example.")), now, { .signatures = false });
+    EXPECT_EQ(structural.error_count, 1u) << all_errors(structural);
+    EXPECT_TRUE(mentions(structural, "empty non-terminal e.example. has no NSEC3 record; opt-out cannot leave it out"))
+        << all_errors(structural);
+}
+
 // RFC 7344, RFC 8078 §4: CDS and CDNSKEY are at the apex, both, each naming
 // a key of the DNSKEY RRset, and a delete request is exactly that and alone.
 // Each case is a zone the signer signed correctly with CDS/CDNSKEY that
