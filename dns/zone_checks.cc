@@ -110,6 +110,7 @@ void ZoneChecks::differing_ttl(NameView owner, uint16_t type, uint16_t covers, u
 {
     if (static_cast<RRType>(type) == RRType::RRSIG)
         return;
+    ++diag_.differing_ttls;
     diag_.warn(Error(ErrorCode::Parse,
                      fmt::format("TTL {} differs from TTL {} of the RRset {}; using {} (RFC 2181 §5.2)", ttl,
                                  rrset_ttl, rrset_text(owner, type, covers), rrset_ttl),

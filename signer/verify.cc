@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <bitset>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -29,6 +30,9 @@ using namespace detail;
 namespace {
 
 constexpr size_t max_messages = 20;
+// Keys of one tag and algorithm a validator can be expected to try (Knot
+// refuses a fourth).
+constexpr size_t max_keys_per_tag = 3;
 
 struct Key {
     uint16_t tag;
@@ -128,6 +132,16 @@ private:
         if (keys_.empty()) {
             error("the DNSKEY RRset has no usable zone key");
             return false;
+        }
+        // A validator tries each key whose tag and algorithm match a
+        // signature's, and since CVE-2023-50387 (KeyTrap) gives up after a
+        // few: with this many alike, the right one may never be tried.
+        std::map<uint32_t, size_t> alike;
+        for (const Key& key : keys_) {
+            if (++alike[(static_cast<uint32_t>(key.tag) << 8) | key.algorithm] == max_keys_per_tag + 1)
+                error(fmt::format("more than {} keys of the DNSKEY RRset have key tag {} and algorithm {}: "
+                                  "validators stop trying keys before that (CVE-2023-50387)",
+                                  max_keys_per_tag, key.tag, key.algorithm));
         }
         report_.unverified_algorithms.assign(unverified_.begin(), unverified_.end());
         report_.unjudged = options_.signatures && std::ranges::none_of(keys_, [](const Key& k) { return k.key.has_value(); });

@@ -624,6 +624,38 @@ TEST(Verify, CannotJudgeAZoneSignedOnlyWithAlgorithmsItCannotVerify)
     }
 }
 
+// Four keys of one tag and algorithm: validators give up before the last
+// (CVE-2023-50387), and Knot refuses such a zone; so does verify. Three pass.
+TEST(Verify, RefusesMoreThanThreeKeysOfOneTag)
+{
+    Keys keys = make_keys(crypto::Algorithm::ECDSAP256SHA256);
+    SigningPlan plan;
+    plan.keys = { keys.ksk, keys.zsk };
+    const Signed result = sign_text(rfc5155_zone(), name("example."), plan);
+    // Keys of an algorithm (DSA) whose key data is not parsed: the last two
+    // 16-bit words moved by the same amount each way keep the tag.
+    auto alike = [](int count) {
+        std::string text;
+        dns::Bytes base { '\x01', '\x00', '\x03', '\x03' };
+        for (int i = 0; i < 20; ++i)
+            base.push_back(static_cast<char>(0x40 + i));
+        const uint16_t tag = crypto::key_tag(base);
+        for (int i = 0; i < count; ++i) {
+            dns::Bytes rdata = base;
+            rdata[21] = static_cast<char>(rdata[21] - i);
+            rdata[23] = static_cast<char>(rdata[23] + i);
+            EXPECT_EQ(crypto::key_tag(rdata), tag);
+            text += "example. 3600 IN DNSKEY " + dns::rdata_to_text(RRType::DNSKEY, rdata) + "\n";
+        }
+        return text;
+    };
+    const std::string said = "keys of the DNSKEY RRset have key tag";
+    auto four = verify_zone(reload(Signed { result.text + alike(4), {} }, name("example.")), now, { .signatures = false });
+    EXPECT_TRUE(mentions(four, said)) << all_errors(four);
+    auto three = verify_zone(reload(Signed { result.text + alike(3), {} }, name("example.")), now, { .signatures = false });
+    EXPECT_FALSE(mentions(three, said)) << all_errors(three);
+}
+
 // Beside an algorithm Signet verifies, signatures of one it cannot are left
 // alone (RFC 6840 §5.11), though each RRset must still have one (RFC 4035
 // §2.2).

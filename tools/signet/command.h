@@ -72,9 +72,14 @@ nlohmann::json key_json(const enforcer::KeyEntry& key);
 
 // A zone name given on the command line (absolute with or without the dot).
 Result<dns::Name> parse_zone_name(std::string_view text, std::string_view what);
+// What load_zone_reporting saw beyond the zone.
+struct LoadSummary {
+    size_t warnings = 0;
+    size_t differing_ttls = 0; // see dns::Diagnostics
+};
 // Loads a zone file, printing its warnings and errors ("file:line:col: …")
 // to stderr; the error returned sums them up.
 Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const dns::Name& origin,
-                                      size_t* warnings = nullptr);
+                                      LoadSummary* summary = nullptr);
 
 } // namespace signet::cli

@@ -18,7 +18,7 @@ Result<dns::Name> parse_zone_name(std::string_view text, std::string_view what)
     return name;
 }
 
-Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const dns::Name& origin, size_t* warnings)
+Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const dns::Name& origin, LoadSummary* summary)
 {
     dns::Diagnostics diagnostics;
     auto zone = dns::load_zone_file(file, origin, diagnostics);
@@ -26,8 +26,8 @@ Result<dns::Zone> load_zone_reporting(const std::filesystem::path& file, const d
         fmt::print(stderr, "{}\n", Error(warning).with_context("warning").to_string());
     if (diagnostics.omitted_warnings > 0)
         fmt::print(stderr, "{}: warning: {} more warnings not shown\n", file.string(), diagnostics.omitted_warnings);
-    if (warnings)
-        *warnings = diagnostics.warnings.size() + diagnostics.omitted_warnings;
+    if (summary)
+        *summary = { diagnostics.warnings.size() + diagnostics.omitted_warnings, diagnostics.differing_ttls };
     if (!zone) {
         for (const auto& error : diagnostics.errors)
             fmt::print(stderr, "{}\n", error.to_string());

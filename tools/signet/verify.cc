@@ -48,8 +48,18 @@ Result<int> verify(const Globals& globals, const VerifyCommand& command)
 {
     auto origin = SIGNET_TRY(parse_zone_name(command.origin, "--origin"));
     auto clock = SIGNET_TRY(globals.clock());
-    auto zone = SIGNET_TRY(load_zone_reporting(command.file, origin));
+    LoadSummary loaded;
+    auto zone = SIGNET_TRY(load_zone_reporting(command.file, origin, &loaded));
     auto report = signer::verify_zone(zone, clock->now(), { !command.structural, command.threads });
+    // The reader gave such an RRset one TTL; a server may give it another,
+    // and a validator then computes other signed data (RFC 4034 §3.1.8.1).
+    if (loaded.differing_ttls > 0) {
+        report.errors.insert(report.errors.begin(),
+                             fmt::format("{} record{} with a TTL other than their RRset's (RFC 2181 §5.2): the "
+                                         "RRset a server gives out is not the one signed",
+                                         loaded.differing_ttls, loaded.differing_ttls == 1 ? "" : "s"));
+        ++report.error_count;
+    }
     const signer::Verdict verdict = report.verdict();
     if (globals.json) {
         nlohmann::json out = {

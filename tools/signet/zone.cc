@@ -90,8 +90,9 @@ Summary summarise(const dns::Zone& zone)
 Result<int> check(const Globals& globals, const CheckOptions& options)
 {
     auto origin = SIGNET_TRY(parse_zone_name(options.origin, "--origin"));
-    size_t warnings = 0;
-    auto zone = SIGNET_TRY(load_zone_reporting(options.file, origin, &warnings));
+    LoadSummary loaded;
+    auto zone = SIGNET_TRY(load_zone_reporting(options.file, origin, &loaded));
+    const size_t warnings = loaded.warnings;
     if (!options.write.empty()) {
         // The file is replaced, never written through: a symbolic link
         // would be replaced by a file (or, followed, lead anywhere, and

@@ -46,6 +46,10 @@ struct Diagnostics {
     // of millions of duplicates would otherwise keep millions of messages).
     size_t max_warnings = 1000;
     size_t omitted_warnings = 0;
+    // Records whose TTL differed from their RRset's and was replaced by it
+    // (RFC 2181 §5.2), all counted, warned of or not. In a signed zone such
+    // an RRset is not what was signed, whatever TTL a server picks.
+    size_t differing_ttls = 0;
 
     // $INCLUDE reads only regular files below the directory of the file
     // being read at the top (compared as real paths, so neither ".." nor a
