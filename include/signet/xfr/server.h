@@ -1,0 +1,111 @@
+// Answering the queries a primary gets: SOA for a served zone, AXFR (RFC
+// 5936) and IXFR (RFC 1995, answered with the whole zone for now, which §4
+// permits), with TSIG (RFC 8945) and per-zone transfer rules.
+//
+// No sockets here: the daemon hands in a query's octets, who sent it and
+// how, and takes out the messages to send. What is served is a Catalog, an
+// immutable value: a new signed version makes a new catalog, and a transfer
+// under way keeps the one it started with.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <signet/base/clock.h>
+#include <signet/dns/name.h>
+#include <signet/dns/zone.h>
+#include <signet/xfr/message.h>
+#include <signet/xfr/tsig.h>
+
+namespace signet::xfr {
+
+// An IPv4 or IPv6 address; IPv4 is held as an IPv4-mapped IPv6 address
+// (RFC 4291 §2.5.5.2), so that a dual-stack socket's peers compare equal to
+// the configured IPv4 address.
+struct Address {
+    std::array<uint8_t, 16> octets {};
+
+    static std::optional<Address> from_text(std::string_view text); // "192.0.2.1", "2001:db8::1"
+    static Address from_ipv4(const std::array<uint8_t, 4>& octets);
+    std::string to_text() const;
+    bool operator==(const Address&) const = default;
+};
+
+// A peer a zone may be transferred to: its address (any source port) and,
+// when it has one, the TSIG key its requests must be signed with.
+struct Peer {
+    std::string name; // [remote.NAME], for the log
+    Address address;
+    std::optional<dns::Name> key;
+};
+
+struct ServedZone {
+    std::shared_ptr<const dns::Zone> zone;
+    std::vector<Peer> allow_transfer;
+};
+
+// Every zone served and every TSIG key known, at one moment.
+struct Catalog {
+    std::map<dns::Name, ServedZone> zones; // by apex, in canonical order
+    std::vector<TsigKey> keys;
+};
+
+enum class Transport { Udp, Tcp };
+
+struct Client {
+    Address address;
+    Transport transport = Transport::Udp;
+};
+
+// The answer to one query: nothing (a message that is no query is not
+// answered), one message, or the messages of a transfer, made one at a time
+// as they are sent, so that a large zone is never all in memory twice.
+class Answer {
+public:
+    // The next message to send; nothing when all were.
+    std::optional<std::string> next(TimePoint now);
+    // For the log: what was asked, by whom, and how it was answered. Says
+    // nothing of keys but their names.
+    const std::string& summary() const { return summary_; }
+    uint16_t rcode() const { return rcode_; }
+
+private:
+    friend Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view query, const Client& client,
+                               TimePoint now);
+    Result<std::string> transfer_message(TimePoint now);
+    Result<std::string> sign(std::string message, TimePoint now);
+
+    std::shared_ptr<const Catalog> catalog_;
+    std::optional<std::string> single_; // a one-message answer not yet taken
+    bool done_ = false;
+    std::string summary_;
+    uint16_t rcode_ = 0;
+
+    // A transfer in progress.
+    const dns::Zone* zone_ = nullptr;
+    Header header_;
+    std::optional<Question> question_;
+    std::optional<Edns> edns_;
+    const TsigKey* tsig_key_ = nullptr; // in catalog_
+    std::optional<TsigSigner> signer_;
+    size_t rrset_ = 0; // the RRset whose RRs go next
+    dns::RdataRange::iterator rdata_ {}, rdata_end_ {};
+    enum class Step { FirstSoa, Body, LastSoa, Done } step_ = Step::FirstSoa;
+    size_t messages_ = 0;
+    size_t records_ = 0;
+};
+
+// Answers one query from `client`. `now` checks the TSIG time.
+Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view query, const Client& client,
+                    TimePoint now);
+
+// RFC 1982 serial number arithmetic: whether `a` comes before `b`.
+bool serial_before(uint32_t a, uint32_t b);
+
+} // namespace signet::xfr
