@@ -12,8 +12,13 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/crypto.h>
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <signet/base/regular_file.h>
+#include <signet/dns/rdata.h>
 
 namespace signet::app {
 
@@ -319,6 +324,30 @@ const std::array section_keys {
                  "ADDRESS:PORT ([ADDRESS]:PORT for IPv6) where signetd serves Prometheus metrics at /metrics; "
                  "empty: none",
                  { "statistics-channels (XML and JSON)", "none", "none" } },
+    SectionKey { "daemon", "listen", [] { return std::string("[]"); },
+                 "ADDRESS:PORT strings ([ADDRESS]:PORT for IPv6) where signetd answers DNS over UDP and TCP: SOA "
+                 "queries for the zones it signs (from the last signed version) and zone transfers (AXFR; IXFR is "
+                 "answered with the whole zone) to the remotes a zone allows (signet zone add --allow-transfer); "
+                 "other queries are refused. Empty: no DNS",
+                 { "listen-on, listen-on-v6", "server listen", "none (its signer writes files; a name server transfers them)" } },
+    SectionKey { "tsig.NAME", "algorithm", [] { return quote("hmac-sha256"); },
+                 "a TSIG key (RFC 8945) named NAME on the wire, as its peers name it: hmac-sha1, hmac-sha256, "
+                 "hmac-sha384 or hmac-sha512",
+                 { "key NAME { algorithm }", "key id, algorithm", "none" } },
+    SectionKey { "tsig.NAME", "secret-file", [] { return quote("tsig/NAME.key"); },
+                 "the file holding the key's secret in base64, relative to the state directory, mode 0600 or "
+                 "stricter; by default tsig/NAME.key with the table's NAME. The secret is never written in signet.toml, on a command line or "
+                 "in a log",
+                 { "key NAME { secret } (in an included file)", "key secret", "none" } },
+    SectionKey { "remote.NAME", "address", [] { return quote(""); },
+                 "required: ADDRESS:PORT ([ADDRESS]:PORT for IPv6; ADDRESS alone: port 53) of another server, a "
+                 "secondary that may transfer zones. Requests from it are known by the address, whatever their "
+                 "source port",
+                 { "primaries/allow-transfer address lists", "remote address", "none" } },
+    SectionKey { "remote.NAME", "tsig", [] { return quote(""); },
+                 "the name of a [tsig.NAME] table: the remote's requests must be signed with that key, and what "
+                 "signetd answers it is signed with it; empty: none (the address alone)",
+                 { "key in an address list", "remote key", "none" } },
     SectionKey { "health", "ds-grace", [] { return quote(format_duration(HealthConfig {}.ds_grace)); },
                  "a DS submission or removal not confirmed (signet key ds-seen, ds-gone) for longer is a warning",
                  { "none", "none", "none" } },
@@ -365,6 +394,8 @@ private:
     Result<HsmConfig> read_hsm(const toml::table& table) const;
     Result<ZonesConfig> read_zones(const toml::table& table) const;
     Result<DaemonConfig> read_daemon(const toml::table& table) const;
+    Result<TsigConfig> read_tsig(const toml::table& table, std::string_view name) const;
+    Result<RemoteConfig> read_remote(const toml::table& table, std::string_view name) const;
     Result<HealthConfig> read_health(const toml::table& table) const;
     Result<Policy> read_policy(const toml::table& table, std::string_view name) const;
     Result<void> read_policy_key(const PolicyKey& key, const toml::node& node, Policy& policy) const;
@@ -426,9 +457,43 @@ Result<Config> Reader::read(std::string_view text)
                                                 type_name(policy_node.type())));
                 config.policies[std::string(name.str())] = SIGNET_TRY(read_policy(*table, name.str()));
             }
+        } else if (key == "tsig" || key == "remote") {
+            auto* tables = node.as_table();
+            if (!tables)
+                return error_at(node.source(),
+                                fmt::format("{} must be a table, not {}", key.str(), type_name(node.type())));
+            for (auto&& [name, entry] : *tables) {
+                auto* table = entry.as_table();
+                if (!table)
+                    return error_at(entry.source(), fmt::format("{}.{} must be a table, not {}", key.str(),
+                                                                name.str(), type_name(entry.type())));
+                if (key == "tsig") {
+                    config.tsig_keys[std::string(name.str())] = SIGNET_TRY(read_tsig(*table, name.str()));
+                } else {
+                    if (!is_bare_key(name.str()))
+                        return error_at(name.source(), fmt::format("bad remote name '{}': use letters, digits, '-' "
+                                                                   "and '_'",
+                                                                   name.str()));
+                    config.remotes[std::string(name.str())] = SIGNET_TRY(read_remote(*table, name.str()));
+                }
+            }
         } else {
             return error_at(key.source(),
-                            fmt::format("unknown key '{}': expected [hsm], [zones], [daemon], [health] or [policy.NAME]", key.str()));
+                            fmt::format("unknown key '{}': expected [hsm], [zones], [daemon], [health], [tsig.NAME], "
+                                        "[remote.NAME] or [policy.NAME]",
+                                        key.str()));
+        }
+    }
+    // A remote's key must exist: checked once every table is read, since
+    // TOML tables come in any order.
+    if (auto* remotes = root["remote"].as_table()) {
+        for (auto&& [name, entry] : *remotes) {
+            const auto& remote = config.remotes[std::string(name.str())];
+            if (remote.tsig && !config.tsig_keys.contains(*remote.tsig)) {
+                const toml::node* node = entry.as_table()->get("tsig");
+                return error_at(node->source(), fmt::format("remote '{}': no [tsig.{}] table for its key",
+                                                            name.str(), *remote.tsig));
+            }
         }
     }
     if (!config.policies.contains("default"))
@@ -492,6 +557,23 @@ Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
     for (auto&& [key, node] : table) {
         if (!section_accepts("daemon", key.str()))
             return unknown_key(key, "daemon");
+        if (key == "listen") {
+            auto* array = node.as_array();
+            if (!array)
+                return error_at(node.source(), fmt::format("listen must be an array of \"ADDRESS:PORT\" strings, not {}",
+                                                           type_name(node.type())));
+            for (const auto& element : *array) {
+                auto value = SIGNET_TRY(string_value(element, "listen"));
+                if (!parse_host_port(value))
+                    return error_at(element.source(), fmt::format("listen: '{}' is not ADDRESS:PORT (IPv6: "
+                                                                  "[ADDRESS]:PORT)",
+                                                                  value));
+                if (std::ranges::find(daemon.listen, value) != daemon.listen.end())
+                    return error_at(element.source(), fmt::format("listen: '{}' twice", value));
+                daemon.listen.push_back(std::move(value));
+            }
+            continue;
+        }
         auto value = SIGNET_TRY(string_value(node, key.str()));
         if (key == "control") {
             if (value.empty())
@@ -516,6 +598,69 @@ Result<DaemonConfig> Reader::read_daemon(const toml::table& table) const
         }
     }
     return daemon;
+}
+
+Result<TsigConfig> Reader::read_tsig(const toml::table& table, std::string_view name) const
+{
+    TsigConfig key;
+    auto dns_name = dns::Name::from_text(name.ends_with('.') ? std::string(name) : fmt::format("{}.", name));
+    if (!dns_name || dns_name->is_root())
+        return error_at(table.source(), fmt::format("tsig.{}: the key's name must be a domain name", name));
+    key.name = std::move(*dns_name);
+    key.secret_file = state_dir_ / "tsig" / fmt::format("{}.key", name);
+    key.where = where(table.source());
+    for (auto&& [k, node] : table) {
+        if (!section_accepts("tsig.NAME", k.str()))
+            return unknown_key(k, fmt::format("tsig.{}", name));
+        auto value = SIGNET_TRY(string_value(node, k.str()));
+        if (k == "algorithm") {
+            auto algorithm = xfr::tsig_algorithm_from_text(value);
+            if (!algorithm)
+                return error_at(node.source(), fmt::format("algorithm: unknown value '{}'; use hmac-sha1, hmac-sha256, "
+                                                           "hmac-sha384 or hmac-sha512",
+                                                           value));
+            key.algorithm = *algorithm;
+        } else {
+            if (value.empty())
+                return error_at(node.source(), "secret-file must not be empty");
+            key.secret_file = state_dir_ / value;
+            key.where = where(node.source());
+        }
+    }
+    return key;
+}
+
+Result<RemoteConfig> Reader::read_remote(const toml::table& table, std::string_view name) const
+{
+    RemoteConfig remote;
+    remote.name = std::string(name);
+    bool has_address = false;
+    for (auto&& [k, node] : table) {
+        if (!section_accepts("remote.NAME", k.str()))
+            return unknown_key(k, fmt::format("remote.{}", name));
+        auto value = SIGNET_TRY(string_value(node, k.str()));
+        if (k == "address") {
+            // An address alone is port 53.
+            auto host_port = parse_host_port(value);
+            if (!host_port) {
+                std::string with_port = value.find(':') != std::string::npos ? fmt::format("[{}]:53", value)
+                                                                             : fmt::format("{}:53", value);
+                host_port = parse_host_port(with_port);
+            }
+            if (!host_port)
+                return error_at(node.source(), fmt::format("address: '{}' is not ADDRESS or ADDRESS:PORT (IPv6: "
+                                                           "[ADDRESS]:PORT)",
+                                                           value));
+            remote.address = host_port->address;
+            remote.port = host_port->port;
+            has_address = true;
+        } else if (!value.empty()) {
+            remote.tsig = std::move(value);
+        }
+    }
+    if (!has_address)
+        return error_at(table.source(), fmt::format("remote.{} needs an address", name));
+    return remote;
 }
 
 Result<HealthConfig> Reader::read_health(const toml::table& table) const
@@ -758,6 +903,43 @@ std::filesystem::path absolute_dir(const std::filesystem::path& dir)
 }
 
 } // namespace
+
+Result<xfr::TsigKey> load_tsig_key(const TsigConfig& key)
+{
+    auto refuse = [&](std::string message) {
+        Error error(ErrorCode::Config, fmt::format("TSIG key {}: {}: {}", key.name.to_text(),
+                                                   key.secret_file.string(), std::move(message)),
+                    key.where);
+        return fail(std::move(error));
+    };
+    auto file = open_regular_file(key.secret_file);
+    if (!file)
+        return refuse(file.error().message());
+    // A secret others can read is no secret (BIND's and Knot's key files
+    // are 0600 too).
+    if (file->mode & 077)
+        return refuse(fmt::format("mode {:04o}: readable or writable by others than its owner; chmod 600 it",
+                                  file->mode & 07777));
+    auto text = read_capped(*file, 4096);
+    if (!text)
+        return refuse(text.error().message());
+    std::string base64;
+    for (char c : *text) {
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            base64 += c;
+    }
+    OPENSSL_cleanse(text->data(), text->size());
+    auto secret = dns::from_base64(base64);
+    OPENSSL_cleanse(base64.data(), base64.size());
+    // The decoder's message could quote the text: not passed on.
+    if (!secret)
+        return refuse("not a base64 secret");
+    if (secret->empty())
+        return refuse("the secret is empty");
+    xfr::TsigKey out(key.name, key.algorithm, std::move(*secret));
+    OPENSSL_cleanse(secret->data(), secret->size());
+    return out;
+}
 
 crypto::p11::TokenConfig HsmConfig::token_config() const
 {

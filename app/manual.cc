@@ -252,6 +252,15 @@ constexpr TableText table_texts[] = {
     { "daemon", "[daemon]",
       "signetd(8). It reads this table when it starts and again on SIGHUP." },
     { "health", "[health]", "What signet health calls a problem." },
+    { "tsig.NAME", "[tsig.NAME]",
+      "A TSIG key (RFC 8945) that signetd shares with another server, named NAME on the wire (as dig -y, BIND's "
+      "key statement and Knot's key id name it). signetd reads its secret when it starts and on SIGHUP; a file "
+      "that is missing, open to others or not base64 keeps it from starting, or keeps the configuration in use." },
+    { "remote.NAME", "[remote.NAME]",
+      "Another DNS server: a secondary that may transfer the zones that name it (signet zone add "
+      "--allow-transfer NAME,...). A request from a remote matches it on the address alone (the source port is "
+      "ignored) and, when the remote names a key, on the key too: an unsigned request from that address is "
+      "refused. A zone names remotes that must exist here; signetd refuses transfers to a remote removed since." },
     { "policy.NAME", "[policy.NAME]",
       "A DNSSEC policy: keys, their rollovers, signatures, denial of existence, the SOA serial, the parent's DS, "
       "hooks, and the limits put on an unsigned zone file. Zones name their policy (signet zone add --policy; "

@@ -491,11 +491,18 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
             problem(wanted, policy.error().code(), policy.error().message());
             continue;
         }
+        if (auto unknown = std::ranges::find_if(wanted.allow_transfer,
+                                                [&](const std::string& r) { return !context.config.remotes.contains(r); });
+            unknown != wanted.allow_transfer.end()) {
+            problem(wanted, ErrorCode::Usage, fmt::format("no [remote.{}] in {}", *unknown, context.config.path.string()));
+            continue;
+        }
         enforcer::ZoneEntry zone;
         zone.name = *name;
         zone.input = wanted.input;
         zone.output = wanted.output;
         zone.policy = wanted.policy;
+        zone.allow_transfer = wanted.allow_transfer;
         zone.created = now;
         if (auto it = stored_by_name.find(zone.name); it != stored_by_name.end()) {
             const enforcer::ZoneEntry& known = *it->second;
@@ -550,6 +557,28 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
     for (const auto& zone : adding)
         report.added.push_back(zone.name);
     return report;
+}
+
+Result<std::vector<std::string>> parse_remote_names(const Config& config, std::string_view text)
+{
+    std::vector<std::string> names;
+    while (!text.empty()) {
+        size_t comma = text.find(',');
+        std::string name(text.substr(0, comma));
+        if (name.empty())
+            return fail(ErrorCode::Usage, "--allow-transfer: an empty remote name; give NAME,NAME,...");
+        if (!config.remotes.contains(name))
+            return fail(ErrorCode::Usage, fmt::format("--allow-transfer: no [remote.{}] in {}", excerpt(name),
+                                                      config.path.string()));
+        if (std::ranges::find(names, name) == names.end())
+            names.push_back(std::move(name));
+        if (comma == std::string_view::npos)
+            break;
+        text.remove_prefix(comma + 1);
+        if (text.empty())
+            return fail(ErrorCode::Usage, "--allow-transfer: an empty remote name; give NAME,NAME,...");
+    }
+    return names;
 }
 
 bool is_named_conf(std::string_view text)

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <signet/app/config.h>
 
 #include "../fixtures/temp_dir.h"
@@ -186,6 +188,69 @@ TEST(Config, UnknownKeyIsAnErrorAtTheKey)
     EXPECT_TRUE(starts_with(error_of("verbose = true\n"), "signet.toml:1:1: unknown key 'verbose'"));
 }
 
+TEST(Config, TsigAndRemoteTables)
+{
+    auto config = parsed("[tsig.xfr-key]\nalgorithm = \"hmac-sha512\"\nsecret-file = \"/etc/signet/xfr.key\"\n"
+                         "[tsig.other]\n"
+                         "[remote.ns2]\naddress = \"192.0.2.2\"\ntsig = \"xfr-key\"\n"
+                         "[remote.ns3]\naddress = \"[2001:db8::3]:5353\"\n");
+    ASSERT_EQ(config.tsig_keys.size(), 2u);
+    const auto& key = config.tsig_keys.at("xfr-key");
+    EXPECT_EQ(key.name.to_text(), "xfr-key.");
+    EXPECT_EQ(key.algorithm, xfr::TsigAlgorithm::HmacSha512);
+    EXPECT_EQ(key.secret_file, "/etc/signet/xfr.key");
+    EXPECT_EQ(key.where.line, 3u);
+    EXPECT_EQ(config.tsig_keys.at("other").secret_file, state / "tsig/other.key");
+    EXPECT_EQ(config.tsig_keys.at("other").algorithm, xfr::TsigAlgorithm::HmacSha256);
+    const auto& ns2 = config.remotes.at("ns2");
+    EXPECT_EQ(ns2.address, "192.0.2.2");
+    EXPECT_EQ(ns2.port, 53);
+    EXPECT_EQ(ns2.tsig, "xfr-key");
+    EXPECT_EQ(config.remotes.at("ns3").address, "2001:db8::3");
+    EXPECT_EQ(config.remotes.at("ns3").port, 5353);
+    EXPECT_FALSE(config.remotes.at("ns3").tsig);
+
+    // A remote's key must exist, wherever its table is.
+    EXPECT_EQ(error_of("[remote.ns2]\naddress = \"192.0.2.2\"\ntsig = \"nokey\"\n[tsig.key]\n"),
+              "signet.toml:3:8: remote 'ns2': no [tsig.nokey] table for its key");
+    EXPECT_TRUE(starts_with(error_of("[remote.ns2]\ntsig = \"\"\n"), "signet.toml:1:1: remote.ns2 needs an address"));
+    EXPECT_TRUE(starts_with(error_of("[remote.ns2]\naddress = \"ns2.example\"\n"), "signet.toml:2:11: address: "));
+    EXPECT_TRUE(starts_with(error_of("[tsig.k]\nalgorithm = \"hmac-md5\"\n"), "signet.toml:2:13: algorithm: unknown value"));
+    EXPECT_TRUE(starts_with(error_of("[tsig.k]\nsecret = \"c2VjcmV0\"\n"), "signet.toml:2:1: unknown key 'secret' in [tsig.k]"));
+    EXPECT_TRUE(starts_with(error_of("[remote.k]\naddress = \"192.0.2.1\"\nport = 53\n"), "signet.toml:3:1: unknown key 'port'"));
+}
+
+TEST(Config, TsigSecretFiles)
+{
+    auto dir = std::filesystem::temp_directory_path() / fmt::format("signet-tsig-{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    auto write = [&](const std::string& file, const std::string& text, std::filesystem::perms mode) {
+        std::ofstream(dir / file) << text;
+        std::filesystem::permissions(dir / file, mode);
+    };
+    using std::filesystem::perms;
+    write("good.key", "c2VjcmV0LXNl\nY3JldA==\n", perms::owner_read | perms::owner_write);
+    write("open.key", "c2VjcmV0", perms::owner_read | perms::group_read | perms::others_read);
+    write("bad.key", "not base64!", perms::owner_read);
+    TsigConfig config { *dns::Name::from_text("k."), xfr::TsigAlgorithm::HmacSha256, dir / "good.key", { "signet.toml", 4, 1 } };
+    auto key = load_tsig_key(config);
+    ASSERT_TRUE(key) << key.error().to_string();
+    EXPECT_EQ(key->secret(), "secret-secret");
+    EXPECT_EQ(key->name().to_text(), "k.");
+    config.secret_file = dir / "open.key";
+    auto open = load_tsig_key(config);
+    ASSERT_FALSE(open);
+    EXPECT_TRUE(starts_with(open.error().to_string(), "signet.toml:4:1: TSIG key k.: ")) << open.error().to_string();
+    EXPECT_NE(open.error().to_string().find("chmod 600"), std::string::npos);
+    config.secret_file = dir / "bad.key";
+    auto bad = load_tsig_key(config);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().to_string().find("base64!"), std::string::npos); // the file's text is not repeated
+    config.secret_file = dir / "missing.key";
+    EXPECT_FALSE(load_tsig_key(config));
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Config, DaemonTable)
 {
     // The control socket lives in the state dir unless placed elsewhere.
@@ -195,7 +260,13 @@ TEST(Config, DaemonTable)
     EXPECT_EQ(config.daemon.control_group, "dns-admin");
     EXPECT_EQ(parsed("[daemon]\ncontrol = \"ctl.sock\"\n").daemon.control, state / "ctl.sock");
 
-    EXPECT_EQ(error_of("[daemon]\nlisten = [\"127.0.0.1:53\"]\n"), "signet.toml:2:1: unknown key 'listen' in [daemon]");
+    EXPECT_EQ(parsed("[daemon]\nlisten = [\"127.0.0.1:53\", \"[::1]:5353\"]\n").daemon.listen,
+              (std::vector<std::string> { "127.0.0.1:53", "[::1]:5353" }));
+    EXPECT_TRUE(parsed("").daemon.listen.empty());
+    EXPECT_TRUE(starts_with(error_of("[daemon]\nlisten = \"127.0.0.1:53\"\n"), "signet.toml:2:10: listen must be an array"));
+    EXPECT_TRUE(starts_with(error_of("[daemon]\nlisten = [\"127.0.0.1\"]\n"), "signet.toml:2:11: listen: '127.0.0.1' is not"));
+    EXPECT_TRUE(starts_with(error_of("[daemon]\nlisten = [\"::1:53\"]\n"), "signet.toml:2:11: listen: '::1:53' is not"));
+    EXPECT_NE(error_of("[daemon]\nlisten = [\"127.0.0.1:53\", \"127.0.0.1:53\"]\n").find("twice"), std::string::npos);
     EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol = \"\"\n"), "signet.toml:2:11: control must not be empty"));
     EXPECT_TRUE(starts_with(error_of("[daemon]\ncontrol = \"/" + std::string(120, 'x') + "\"\n"),
                             "signet.toml:2:11: control socket path"));

@@ -147,6 +147,7 @@ struct AddCommand {
     std::optional<std::string> policy;
     std::optional<std::string> from; // a list of zones or a BIND configuration; "-": standard input
     std::optional<std::string> output_dir; // for the zones of a BIND configuration
+    std::optional<std::string> allow_transfer; // "REMOTE,..."
 };
 
 // The largest list `zone add --from` reads: 100 bytes a zone for a million.
@@ -195,6 +196,11 @@ Result<int> add(const Globals& globals, const AddCommand& command)
         zones.zones.push_back(std::move(zone));
     }
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
+    if (command.allow_transfer) {
+        auto remotes = SIGNET_TRY(app::parse_remote_names(context.config, *command.allow_transfer));
+        for (auto& zone : zones.zones)
+            zone.allow_transfer = remotes;
+    }
     auto clock = SIGNET_TRY(globals.clock());
     auto report = SIGNET_TRY(app::add_zones(context, zones, clock->now()));
     if (globals.json) {
@@ -248,7 +254,16 @@ struct SetCommand {
     std::optional<std::string> input;
     std::optional<std::string> output;
     std::optional<std::string> policy;
+    std::optional<std::string> allow_transfer;
 };
+
+std::string remote_list_text(const std::vector<std::string>& remotes)
+{
+    std::string out;
+    for (const auto& remote : remotes)
+        out += (out.empty() ? "" : ",") + remote;
+    return out.empty() ? "none" : out;
+}
 
 // signet zone set: another input, output or policy for a registered zone.
 // A new policy takes effect through the enforcer at the next sign or
@@ -256,8 +271,8 @@ struct SetCommand {
 // by the rollover the model allows, never at once.
 Result<int> set(const Globals& globals, const SetCommand& command)
 {
-    if (!command.input && !command.output && !command.policy)
-        return fail(ErrorCode::Usage, "nothing to change: give --input, --output or --policy");
+    if (!command.input && !command.output && !command.policy && !command.allow_transfer)
+        return fail(ErrorCode::Usage, "nothing to change: give --input, --output, --policy or --allow-transfer");
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
     enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(command.name));
@@ -273,6 +288,8 @@ Result<int> set(const Globals& globals, const SetCommand& command)
     }
     if (command.output)
         zone.output = std::filesystem::absolute(*command.output);
+    if (command.allow_transfer)
+        zone.allow_transfer = SIGNET_TRY(app::parse_remote_names(context.config, *command.allow_transfer));
     SIGNET_TRY(app::check_zone_paths(context, zone, app::Neighbours::Checked));
     std::vector<std::string> changes;
     if (zone.policy != before.policy)
@@ -284,6 +301,9 @@ Result<int> set(const Globals& globals, const SetCommand& command)
         // The new file is not the one the store last committed.
         zone.output_id.clear();
     }
+    if (zone.allow_transfer != before.allow_transfer)
+        changes.push_back(fmt::format("allow-transfer {} -> {}", remote_list_text(before.allow_transfer),
+                                      remote_list_text(zone.allow_transfer)));
     if (changes.empty()) {
         fmt::print("zone {}: nothing changed\n", zone.name);
         return 0;
@@ -330,6 +350,7 @@ Result<int> list(const Globals& globals)
                             { "policy", z.policy },
                             { "input", z.input.string() },
                             { "output", z.output.string() },
+                            { "allow_transfer", z.allow_transfer },
                             { "serial", z.serial ? nlohmann::json(*z.serial) : nlohmann::json(nullptr) },
                             { "signed", z.signed_at ? nlohmann::json(format_time(*z.signed_at)) : nlohmann::json(nullptr) },
                             { "expires", time_json(z.expires) },
@@ -612,17 +633,24 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--output-dir", add_command->output_dir,
                         "with --from named.conf: where the signed zones are written (NAME.signed)")
         ->needs(add_from);
+    add_cmd->add_option("--allow-transfer", add_command->allow_transfer,
+                        "REMOTE,...: [remote.NAME] tables of signet.toml that may transfer the signed zone from "
+                        "signetd (AXFR); each matches on its address and, if it names one, its TSIG key");
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
     });
 
     auto set_command = std::make_shared<SetCommand>();
-    auto* set_cmd = zone->add_subcommand("set", "change a zone's input, output or policy (a new policy rolls keys safely)");
+    auto* set_cmd = zone->add_subcommand("set", "change a zone's input, output, policy (a new policy rolls keys safely) "
+                                                "or the remotes that may transfer it");
     set_cmd->add_option("name", set_command->name, "the zone")->required();
     set_cmd->add_option("--input", set_command->input, "the unsigned zone file");
     set_cmd->add_option("--output", set_command->output, "where the signed zone is written");
     set_cmd->add_option("--policy", set_command->policy, "policy from signet.toml");
+    set_cmd->add_option("--allow-transfer", set_command->allow_transfer,
+                        "REMOTE,...: the remotes that may transfer the zone from now on, in place of those before; "
+                        "\"\" for none");
     changes_state(set_cmd, globals);
     set_cmd->callback([&globals, &chosen, set_command] {
         chosen = [&globals, set_command] { return set(globals, *set_command); };

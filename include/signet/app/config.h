@@ -12,7 +12,9 @@
 
 #include <signet/base/error.h>
 #include <signet/crypto/p11.h>
+#include <signet/dns/name.h>
 #include <signet/enforcer/policy.h>
+#include <signet/xfr/tsig.h>
 
 namespace signet::app {
 
@@ -51,6 +53,34 @@ struct DaemonConfig {
     // "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6) of the Prometheus metrics;
     // empty: none.
     std::string metrics;
+    // "ADDRESS:PORT" each, where signetd answers DNS over UDP and TCP: SOA
+    // queries and zone transfers of the zones it signs; empty: none.
+    std::vector<std::string> listen;
+};
+
+// [tsig.NAME]: a TSIG key (RFC 8945) shared with a secondary or primary.
+// NAME is the key's name on the wire, as the peer names it.
+struct TsigConfig {
+    dns::Name name;
+    xfr::TsigAlgorithm algorithm = xfr::TsigAlgorithm::HmacSha256;
+    // The base64 secret's file; absolute once loaded (a relative path is
+    // relative to the state dir). Read by load_tsig_key, never by
+    // load_config, so that commands that need no key never touch it.
+    std::filesystem::path secret_file;
+    SourceLocation where; // of secret-file, for errors about the file
+
+    bool operator==(const TsigConfig&) const = default;
+};
+
+// [remote.NAME]: a server signetd talks DNS with: a secondary that may
+// transfer zones (`zone add --allow-transfer NAME`).
+struct RemoteConfig {
+    std::string name;
+    std::string address; // the address alone, without the port
+    uint16_t port = 53;
+    std::optional<std::string> tsig; // the name of a [tsig.NAME] table
+
+    bool operator==(const RemoteConfig&) const = default;
 };
 
 // [health]: what `signet health` calls a problem.
@@ -73,7 +103,16 @@ struct Config {
     // By name; "default" is always there, from the built-in defaults when the
     // file does not define it.
     std::map<std::string, enforcer::Policy> policies;
+    // By the name of their table.
+    std::map<std::string, TsigConfig> tsig_keys;
+    std::map<std::string, RemoteConfig> remotes;
 };
+
+// The key of a [tsig.NAME] table with its secret, read from its
+// secret-file: base64 (blanks and line ends ignored), the file a regular
+// file of at most 4 KiB, not readable or writable by group or others
+// (mode 0600 or stricter). Errors name the file, never the secret.
+Result<xfr::TsigKey> load_tsig_key(const TsigConfig& key);
 
 struct HostPort {
     std::string address; // an IPv4 or IPv6 literal, without brackets
@@ -101,7 +140,7 @@ struct Counterparts {
 
 // One key load_config accepts, as signet.toml(5) describes it.
 struct ConfigKeyDoc {
-    std::string table; // "hsm", "zones", "daemon", "health" or "policy.NAME"
+    std::string table; // "hsm", "zones", "daemon", "health", "tsig.NAME", "remote.NAME" or "policy.NAME"
     std::string_view name;
     std::string default_value; // as signet.toml would hold it
     std::string_view description;

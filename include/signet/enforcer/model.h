@@ -95,6 +95,9 @@ struct ZoneEntry {
     std::string output_id; // "dev:inode" of the published output file; "" when unknown
     std::optional<TimePoint> unsign_started; // `signet zone unsign`: the zone is going insecure
     std::optional<TimePoint> insecure_since; // the unsigned zone is published (the keys are gone)
+    // Names of remotes ([remote.NAME] in signet.toml) that may transfer the
+    // signed zone from signetd; none: no one.
+    std::vector<std::string> allow_transfer;
 
     bool operator==(const ZoneEntry&) const = default;
 };
