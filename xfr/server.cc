@@ -322,6 +322,7 @@ Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view que
         }
         reply(&request, 0, records, &tsig,
               fmt::format("{} {}{}: serial {}", asked, from, signer_text, zone.serial()));
+        answer.routine_ = true;
         return answer;
     }
     if (question.type != type_axfr && question.type != type_ixfr) {

@@ -17,6 +17,7 @@
 
 #include <signet/app/enforce.h>
 #include <signet/app/health.h>
+#include <signet/app/signed_state.h>
 #include <signet/base/clock.h>
 #include <signet/base/excerpt.h>
 #include <signet/base/process.h>
@@ -118,14 +119,26 @@ Result<void> Daemon::start()
         observed = &metrics_;
         crypto::p11::observe_signatures([](std::chrono::nanoseconds took) { observed->observe_token_signature(took); });
     }
+    if (!config_.daemon.listen.empty()) {
+        tsig_keys_ = SIGNET_TRY(load_tsig_keys(config_));
+        std::vector<app::HostPort> where;
+        for (const auto& text : config_.daemon.listen)
+            where.push_back(app::parse_host_port(text).value_or(app::HostPort {})); // checked when read
+        dns_server_ = SIGNET_TRY(DnsServer::start(where, [this](int priority, const std::string& text) {
+            log(priority, text);
+        }));
+    }
     acceptor_.emplace(io_, local(), listening.release());
     watch_.emplace(SIGNET_TRY(InputWatch::open()));
     watch_stream_.emplace(io_, ::fcntl(watch_->fd(), F_DUPFD_CLOEXEC, 0));
 
     // Ready: clients may send commands from now on, before any signing.
     sd_notify(0, "READY=1\nSTATUS=starting: signing what changed while signetd was not running");
-    log(info_priority, fmt::format("started on {} (pid {}), control socket {}", dir.string(), ::getpid(),
-                                   config_.daemon.control.string()));
+    std::string dns;
+    for (const auto& where : config_.daemon.listen)
+        dns += (dns.empty() ? ", DNS on " : " and ") + where;
+    log(info_priority, fmt::format("started on {} (pid {}), control socket {}{}", dir.string(), ::getpid(),
+                                   config_.daemon.control.string(), dns));
     accept();
     watch_inputs();
 
@@ -185,8 +198,67 @@ Result<void> Daemon::refresh_zones()
     known_ = std::move(seen);
     for (const auto& warning : watch_->watch(inputs))
         log(warning_priority, warning);
+    serve_zones();
     arm_timer();
     return {};
+}
+
+Result<std::vector<xfr::TsigKey>> Daemon::load_tsig_keys(const app::Config& config) const
+{
+    std::vector<xfr::TsigKey> keys;
+    for (const auto& [name, key] : config.tsig_keys)
+        keys.push_back(SIGNET_TRY(app::load_tsig_key(key)));
+    return keys;
+}
+
+void Daemon::serve_zones()
+{
+    if (!dns_server_)
+        return;
+    auto catalog = std::make_shared<xfr::Catalog>();
+    catalog->keys = tsig_keys_;
+    std::map<std::string, Served> served;
+    for (const auto& [name, known] : known_) {
+        const auto& entry = known.zone;
+        Served current { entry.id, entry.serial, entry.output_id, entry.signed_at, nullptr };
+        if (auto it = served_.find(name); it != served_.end() && it->second.id == current.id
+            && it->second.serial == current.serial && it->second.output_id == current.output_id
+            && it->second.signed_at == current.signed_at) {
+            current.zone = it->second.zone;
+        } else if (entry.serial) {
+            auto apex = dns::Name::from_text(entry.name);
+            auto zone = apex ? app::load_signed_state(options_.state_dir, entry, *apex)
+                             : Result<dns::Zone>(std::unexpected(apex.error()));
+            if (zone)
+                current.zone = std::make_shared<const dns::Zone>(std::move(*zone));
+            else
+                log(warning_priority, fmt::format("zone '{}' is not served over DNS until it is signed again: {}",
+                                                  name, zone.error().to_string()));
+        }
+        if (current.zone) {
+            xfr::ServedZone zone;
+            zone.zone = current.zone;
+            for (const auto& remote_name : entry.allow_transfer) {
+                auto remote = config_.remotes.find(remote_name);
+                if (remote == config_.remotes.end()) {
+                    log(warning_priority, fmt::format("zone '{}': no [remote.{}] in the configuration; it gets no "
+                                                      "transfers",
+                                                      name, remote_name));
+                    continue;
+                }
+                xfr::Peer peer;
+                peer.name = remote_name;
+                peer.address = xfr::Address::from_text(remote->second.address).value_or(xfr::Address {});
+                if (remote->second.tsig)
+                    peer.key = config_.tsig_keys.at(*remote->second.tsig).name;
+                zone.allow_transfer.push_back(std::move(peer));
+            }
+            catalog->zones.emplace(current.zone->origin(), std::move(zone));
+        }
+        served.emplace(name, std::move(current));
+    }
+    served_ = std::move(served);
+    dns_server_->publish(std::move(catalog));
 }
 
 void Daemon::sign(const std::string& name)
@@ -282,6 +354,7 @@ void Daemon::sign(const std::string& name)
     }
     metrics_.count_signing(name, report.stats.signatures, report.stats.signatures_reused,
                            report.input_error.has_value());
+    serve_zones();
 }
 
 void Daemon::update_metrics(const std::string& zone, const Known& known)
@@ -466,7 +539,16 @@ void Daemon::reload()
             log(warning_priority, "the control socket's path and group change at the next start, not at a reload");
         if (config->daemon.metrics != config_.daemon.metrics)
             log(warning_priority, "the metrics address changes at the next start, not at a reload");
-        config->daemon = config_.daemon; // the socket and the metrics stay as they are until a restart
+        if (config->daemon.listen != config_.daemon.listen)
+            log(warning_priority, "the DNS listen addresses change at the next start, not at a reload");
+        auto keys = load_tsig_keys(*config);
+        if (!keys) {
+            log(error_priority, fmt::format("not reloaded, the configuration in use stays: {}", keys.error().to_string()));
+            sd_notify(0, "READY=1");
+            return;
+        }
+        tsig_keys_ = std::move(*keys);
+        config->daemon = config_.daemon; // the sockets and the metrics stay as they are until a restart
         config_ = std::move(*config);
         drop_context();
         if (auto refreshed = refresh_zones(); !refreshed)

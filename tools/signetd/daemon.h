@@ -25,6 +25,7 @@
 #include <signet/app/schedule.h>
 #include <signet/enforcer/model.h>
 
+#include "dns_server.h"
 #include "metrics_server.h"
 #include "watch.h"
 
@@ -75,6 +76,12 @@ private:
     void log(int priority, const std::string& text) const;
     // The zone's figures for the metrics, from what the store says now.
     void update_metrics(const std::string& zone, const Known& known);
+    // The TSIG keys of the configuration, their secrets read.
+    Result<std::vector<xfr::TsigKey>> load_tsig_keys(const app::Config& config) const;
+    // Publishes what the DNS server serves: every zone's last signed
+    // version (loaded again only when the store says another is
+    // published), who may transfer it, and the keys.
+    void serve_zones();
 
     Options options_;
     boost::asio::io_context io_;
@@ -89,6 +96,17 @@ private:
     app::Schedule schedule_;
     app::Metrics metrics_;
     std::unique_ptr<MetricsServer> metrics_server_;
+    std::unique_ptr<DnsServer> dns_server_;
+    std::vector<xfr::TsigKey> tsig_keys_;
+    // The signed versions served, by zone, with what identifies them.
+    struct Served {
+        int64_t id = 0;
+        std::optional<uint32_t> serial;
+        std::string output_id;
+        std::optional<TimePoint> signed_at;
+        std::shared_ptr<const dns::Zone> zone;
+    };
+    std::map<std::string, Served> served_;
     std::map<std::string, Known> known_;
     bool work_posted_ = false;
     bool stopping_ = false;

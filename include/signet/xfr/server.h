@@ -74,6 +74,9 @@ public:
     // nothing of keys but their names.
     const std::string& summary() const { return summary_; }
     uint16_t rcode() const { return rcode_; }
+    // An SOA query answered: what secondaries ask every refresh interval,
+    // not worth a log line each.
+    bool routine() const { return routine_; }
 
 private:
     friend Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view query, const Client& client,
@@ -86,6 +89,7 @@ private:
     bool done_ = false;
     std::string summary_;
     uint16_t rcode_ = 0;
+    bool routine_ = false;
 
     // A transfer in progress.
     const dns::Zone* zone_ = nullptr;
