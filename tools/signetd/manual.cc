@@ -23,6 +23,16 @@ signetd runs them with the \fBsignet\fR program installed beside it (or in \fI..
 configuration, and the client prints what it would print without the daemon.
 Read\-only commands run beside it.
 With \fB[daemon] metrics\fR set it serves Prometheus metrics at \fI/metrics\fR.
+.PP
+With \fB[daemon] listen\fR set it is a primary name server for the zones it signs, over UDP and TCP on each
+address: it answers SOA queries from the last signed version, and zone transfers (AXFR; IXFR is answered
+with the whole zone) to the remotes each zone allows (\fBsignet zone add\fR or \fBzone set\fR
+\fB\-\-allow\-transfer\fR), each a \fB[remote.NAME]\fR of \fBsignet.toml\fR(5) matched on its address and, if
+it names a \fB[tsig.NAME]\fR key, on that key (RFC 8945); every message of a transfer is signed when the
+request was.
+Other queries are refused (REFUSED), a bad TSIG gets NOTAUTH with the TSIG error.
+Transfers and refusals are logged, SOA queries are not; a secret is never logged.
+The addresses change at the next start; keys and remotes at \fBSIGHUP\fR too.
 )";
 
 constexpr std::string_view signals = R"(.TP
@@ -53,6 +63,9 @@ held while signetd runs: its pid
 .TP
 .I STATE/signetd.sock
 the control socket (\fB[daemon] control\fR)
+.TP
+.I STATE/tsig/NAME.key
+the secret of TSIG key NAME (\fB[tsig.NAME] secret\-file\fR), base64, mode 0600
 .TP
 .I /lib/systemd/system/signetd.service
 the systemd unit: \fBsystemctl enable \-\-now signetd\fR, \fBsystemctl reload signetd\fR
