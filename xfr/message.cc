@@ -403,7 +403,7 @@ std::string rcode_to_text(uint16_t rcode)
     case 5: return "REFUSED";
     case 9: return "NOTAUTH";
     case 10: return "NOTZONE";
-    case 16: return "BADVERS/BADSIG";
+    case 16: return "BADVERS"; // in a header with EDNS; as a TSIG error BADSIG (tsig_error_to_text)
     case 17: return "BADKEY";
     case 18: return "BADTIME";
     case 22: return "BADTRUNC";
