@@ -326,8 +326,8 @@ const std::array section_keys {
                  { "statistics-channels (XML and JSON)", "none", "none" } },
     SectionKey { "daemon", "listen", [] { return std::string("[]"); },
                  "ADDRESS:PORT strings ([ADDRESS]:PORT for IPv6) where signetd answers DNS over UDP and TCP: SOA "
-                 "queries for the zones it signs (from the last signed version) and zone transfers (AXFR; IXFR is "
-                 "answered with the whole zone) to the remotes a zone allows (signet zone add --allow-transfer); "
+                 "queries for the zones it signs (from the last signed version) and zone transfers (AXFR, and IXFR "
+                 "from the journal) to the remotes a zone allows (signet zone add --allow-transfer); "
                  "other queries are refused. Empty: no DNS",
                  { "listen-on, listen-on-v6", "server listen", "none (its signer writes files; a name server transfers them)" } },
     SectionKey { "tsig.NAME", "algorithm", [] { return quote("hmac-sha256"); },

@@ -57,6 +57,13 @@ uint32_t soa_serial(std::string_view rdata)
     return serial;
 }
 
+uint32_t serial_of(const dns::Zone& zone)
+{
+    return soa_serial(zone.find(zone.origin(), dns::RRType::SOA)->rdata(0));
+}
+
+bool has_soa(const dns::Zone& zone) { return zone.find(zone.origin(), dns::RRType::SOA).has_value(); }
+
 } // namespace
 
 std::optional<Address> Address::from_text(std::string_view text)
@@ -97,6 +104,34 @@ std::string Address::to_text() const
     return text;
 }
 
+// The parts of an incremental answer from `serial` to the zone's, or none
+// when the journal does not lead there version by version.
+std::vector<Answer::Part> Answer::incremental_parts(const dns::Zone& zone, const std::vector<VersionDiff>* journal,
+                                                    uint32_t serial)
+{
+    if (!journal)
+        return {};
+    auto first = std::ranges::find(*journal, serial, &VersionDiff::serial_from);
+    if (first == journal->end())
+        return {};
+    std::vector<Answer::Part> parts { { &zone, true } };
+    uint32_t at = serial;
+    for (auto it = first; it != journal->end(); ++it) {
+        if (it->serial_from != at || !has_soa(it->removed) || !has_soa(it->added) || serial_of(it->removed) != at
+            || serial_of(it->added) != it->serial_to)
+            return {};
+        parts.push_back({ &it->removed, true });
+        parts.push_back({ &it->removed, false });
+        parts.push_back({ &it->added, true });
+        parts.push_back({ &it->added, false });
+        at = it->serial_to;
+    }
+    if (at != zone.serial())
+        return {};
+    parts.push_back({ &zone, true });
+    return parts;
+}
+
 bool serial_before(uint32_t a, uint32_t b)
 {
     return a != b && static_cast<uint32_t>(b - a) < 0x80000000u;
@@ -117,7 +152,7 @@ std::optional<std::string> Answer::next(TimePoint now)
         done_ = true;
         return out;
     }
-    if (done_ || !zone_ || step_ == Step::Done)
+    if (done_ || part_ >= parts_.size())
         return std::nullopt;
     auto message = transfer_message(now);
     if (!message) {
@@ -143,8 +178,6 @@ Result<std::string> Answer::transfer_message(TimePoint now)
     // leave it out.
     if (messages_ == 0 && question_)
         builder.add_question(*question_);
-    const dns::RRsetView soa = zone_->soa();
-    const size_t soa_index = soa.index();
     auto full = [&] { return builder.size() >= transfer_message_target; };
     auto add = [&](dns::RRsetView rrset, std::string_view rdata) {
         if (!builder.add_record(Section::Answer, rrset.owner(), rrset.type(), class_in, rrset.ttl(), rdata))
@@ -152,26 +185,36 @@ Result<std::string> Answer::transfer_message(TimePoint now)
         ++records_;
         return true;
     };
-    while (step_ != Step::Done && !full()) {
-        if (step_ == Step::FirstSoa || step_ == Step::LastSoa) {
+    while (part_ < parts_.size() && !full()) {
+        const Part& part = parts_[part_];
+        const dns::Zone& zone = *part.zone;
+        if (part.soa) {
+            // Checked when the parts were chosen: every zone here has one.
+            auto soa = *zone.find(zone.origin(), dns::RRType::SOA);
             if (!add(soa, soa.rdata(0)))
                 break;
-            step_ = step_ == Step::FirstSoa ? Step::Body : Step::Done;
+            ++part_;
             continue;
+        }
+        if (!in_body_) {
+            in_body_ = true;
+            rrset_ = 0;
+            rdata_ = rdata_end_ = {};
         }
         if (rdata_ == rdata_end_) {
             // The next RRset, the apex SOA aside (it opens and closes).
-            if (rrset_ == soa_index)
+            while (rrset_ < zone.size() && zone[rrset_].type() == dns::RRType::SOA && zone[rrset_].owner() == zone.origin())
                 ++rrset_;
-            if (rrset_ >= zone_->size()) {
-                step_ = Step::LastSoa;
+            if (rrset_ >= zone.size()) {
+                in_body_ = false;
+                ++part_;
                 continue;
             }
-            auto range = zone_->rrset(rrset_).rdatas();
+            auto range = zone.rrset(rrset_).rdatas();
             rdata_ = range.begin();
             rdata_end_ = range.end();
         }
-        if (!add(zone_->rrset(rrset_), *rdata_))
+        if (!add(zone.rrset(rrset_), *rdata_))
             break;
         if (++rdata_ == rdata_end_)
             ++rrset_;
@@ -183,7 +226,7 @@ Result<std::string> Answer::transfer_message(TimePoint now)
         builder.add_edns(answer_edns(*edns_));
     }
     ++messages_;
-    if (step_ == Step::Done)
+    if (part_ >= parts_.size())
         summary_ += fmt::format(": {} records in {} messages", records_, messages_);
     return sign(builder.finish(), now);
 }
@@ -344,6 +387,7 @@ Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view que
         refuse(Rcode::FormErr, "AXFR is over TCP only (RFC 5936 §4.2)");
         return answer;
     }
+    std::string incremental;
     if (question.type == type_ixfr) {
         // RFC 1995 §3: the client's version is the SOA in the authority
         // section.
@@ -361,8 +405,11 @@ Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view que
                               their_serial));
             return answer;
         }
+        answer.parts_ = Answer::incremental_parts(zone, served->second.journal.get(), their_serial);
+        incremental = fmt::format(" from {}{}", their_serial, answer.parts_.empty() ? " (not in the journal: the whole zone)" : "");
     }
-    answer.zone_ = served->second.zone.get();
+    if (answer.parts_.empty())
+        answer.parts_ = { { &zone, true }, { &zone, false }, { &zone, true } };
     answer.header_ = answer_header(request.header);
     answer.header_.aa = true;
     answer.question_ = question;
@@ -371,7 +418,8 @@ Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view que
         answer.tsig_key_ = tsig.key;
         answer.signer_.emplace(*tsig.key, tsig.request_mac, tsig.original_id);
     }
-    answer.summary_ = fmt::format("{} {}{} ({}): serial {}", asked, from, signer_text, peer->name, zone.serial());
+    answer.summary_ = fmt::format("{} {}{} ({}): serial {}{}", asked, from, signer_text, peer->name, zone.serial(),
+                                  incremental);
     return answer;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include <signet/dns/zone.h>
+#include <signet/dns/zone_assembler.h>
 #include <signet/xfr/server.h>
 
 namespace signet::xfr::server_test {
@@ -243,6 +244,68 @@ TEST(Server, IxfrAnswersSoaOrTheWholeZone)
     auto udp = all(answer_query(c, query("example.", type_ixfr, std::nullopt, serial - 1), { secondary, Transport::Udp }, now));
     ASSERT_EQ(udp.size(), 1u);
     EXPECT_EQ(parsed(udp[0]).answers.size(), 1u);
+}
+
+dns::Zone version(uint32_t serial, std::string_view extra)
+{
+    dns::Diagnostics diagnostics;
+    auto zone = dns::load_zone_text(fmt::format("$TTL 300\n@ SOA ns1 hostmaster {} 3600 900 604800 300\n@ NS ns1\n"
+                                                "ns1 A 192.0.2.1\n{}",
+                                                serial, extra),
+                                    name("example."), diagnostics);
+    EXPECT_TRUE(zone) << zone.error().to_string();
+    return std::move(*zone);
+}
+
+uint32_t serial_in(const Record& soa)
+{
+    size_t at = 0;
+    for (int names = 0; names < 2; ++names) {
+        while (soa.rdata[at] != 0)
+            at += 1 + static_cast<uint8_t>(soa.rdata[at]);
+        ++at;
+    }
+    return (uint32_t { static_cast<uint8_t>(soa.rdata[at]) } << 24) | (static_cast<uint8_t>(soa.rdata[at + 1]) << 16)
+        | (static_cast<uint8_t>(soa.rdata[at + 2]) << 8) | static_cast<uint8_t>(soa.rdata[at + 3]);
+}
+
+TEST(Server, IxfrFromTheJournal)
+{
+    // Three versions: 10 -> 11 removes b and adds c, 11 -> 12 adds d.
+    dns::Zone v10 = version(10, "a A 10.0.0.1\nb A 10.0.0.2\n");
+    dns::Zone v11 = version(11, "a A 10.0.0.1\nc A 10.0.0.3\n");
+    auto v12 = std::make_shared<const dns::Zone>(version(12, "a A 10.0.0.1\nc A 10.0.0.3\nd A 10.0.0.4\n"));
+    auto journal = std::make_shared<std::vector<VersionDiff>>();
+    for (auto [from, to] : { std::pair<const dns::Zone*, const dns::Zone*> { &v10, &v11 }, { &v11, v12.get() } }) {
+        auto diff = dns::diff_zones(*from, *to, 1000);
+        ASSERT_TRUE(diff);
+        journal->push_back({ from->serial(), to->serial(), std::move(diff->removed), std::move(diff->added) });
+    }
+    auto c = std::make_shared<Catalog>();
+    ServedZone served { v12, journal, { Peer { "secondary", secondary, std::nullopt } } };
+    c->zones.emplace(name("example."), std::move(served));
+
+    auto records_of = [&](uint32_t from) {
+        std::vector<Record> records;
+        for (const auto& m : all(answer_query(c, query("example.", type_ixfr, std::nullopt, from),
+                                              { secondary, Transport::Tcp }, now)))
+            for (auto& r : parsed(m).answers)
+                records.push_back(std::move(r));
+        return records;
+    };
+    // RFC 1995 §4: new SOA, then per version the old SOA, what it removed,
+    // the new SOA, what it added; the new SOA last.
+    auto records = records_of(10);
+    std::vector<std::string> shape;
+    for (const auto& r : records)
+        shape.push_back(r.type == dns::RRType::SOA ? fmt::format("SOA {}", serial_in(r)) : r.owner.to_text());
+    EXPECT_EQ(shape, (std::vector<std::string> { "SOA 12", "SOA 10", "b.example.", "SOA 11", "c.example.", "SOA 11",
+                                                 "SOA 12", "d.example.", "SOA 12" }));
+    EXPECT_EQ(records_of(11).size(), 5u); // SOA 12, SOA 11, SOA 12, d, SOA 12
+    // A serial the journal does not hold: the whole zone.
+    auto whole = records_of(9);
+    EXPECT_EQ(whole.size(), v12->record_count() + 1);
+    EXPECT_EQ(whole[1].type, dns::RRType::NS); // AXFR-style: the second record is no SOA
 }
 
 TEST(Server, SerialArithmetic)

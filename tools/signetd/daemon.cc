@@ -17,6 +17,7 @@
 
 #include <signet/app/enforce.h>
 #include <signet/app/health.h>
+#include <signet/app/journal.h>
 #include <signet/app/signed_state.h>
 #include <signet/base/clock.h>
 #include <signet/base/excerpt.h>
@@ -211,6 +212,27 @@ Result<std::vector<xfr::TsigKey>> Daemon::load_tsig_keys(const app::Config& conf
     return keys;
 }
 
+std::shared_ptr<const std::vector<xfr::VersionDiff>> Daemon::load_journal(const enforcer::ZoneEntry& zone,
+                                                                          const dns::Name& apex)
+{
+    auto& opened = context();
+    if (!opened)
+        return nullptr;
+    auto entries = opened->db.journal_of(zone.id);
+    if (!entries || entries->empty())
+        return nullptr;
+    auto versions = app::journal_since(opened->db, zone, apex, entries->front().serial_from);
+    if (!versions) {
+        log(warning_priority, fmt::format("zone '{}': IXFR sends the whole zone: {}", zone.name,
+                                          versions.error().to_string()));
+        return nullptr;
+    }
+    auto journal = std::make_shared<std::vector<xfr::VersionDiff>>();
+    for (auto& v : *versions)
+        journal->push_back({ v.serial_from, v.serial_to, std::move(v.changes.removed), std::move(v.changes.added) });
+    return journal;
+}
+
 void Daemon::serve_zones()
 {
     if (!dns_server_)
@@ -220,24 +242,27 @@ void Daemon::serve_zones()
     std::map<std::string, Served> served;
     for (const auto& [name, known] : known_) {
         const auto& entry = known.zone;
-        Served current { entry.id, entry.serial, entry.output_id, entry.signed_at, nullptr };
+        Served current { entry.id, entry.serial, entry.output_id, entry.signed_at, nullptr, nullptr };
         if (auto it = served_.find(name); it != served_.end() && it->second.id == current.id
             && it->second.serial == current.serial && it->second.output_id == current.output_id
             && it->second.signed_at == current.signed_at) {
             current.zone = it->second.zone;
+            current.journal = it->second.journal;
         } else if (entry.serial) {
             auto apex = dns::Name::from_text(entry.name);
             auto zone = apex ? app::load_signed_state(options_.state_dir, entry, *apex)
                              : Result<dns::Zone>(std::unexpected(apex.error()));
-            if (zone)
+            if (zone) {
                 current.zone = std::make_shared<const dns::Zone>(std::move(*zone));
-            else
+                current.journal = load_journal(entry, *apex);
+            } else
                 log(warning_priority, fmt::format("zone '{}' is not served over DNS until it is signed again: {}",
                                                   name, zone.error().to_string()));
         }
         if (current.zone) {
             xfr::ServedZone zone;
             zone.zone = current.zone;
+            zone.journal = current.journal;
             for (const auto& remote_name : entry.allow_transfer) {
                 auto remote = config_.remotes.find(remote_name);
                 if (remote == config_.remotes.end()) {

@@ -105,7 +105,12 @@ private:
         std::string output_id;
         std::optional<TimePoint> signed_at;
         std::shared_ptr<const dns::Zone> zone;
+        std::shared_ptr<const std::vector<xfr::VersionDiff>> journal;
     };
+    // The zone's journal as IXFR answers from it; nothing when it is empty
+    // or cannot be read (IXFR then gets the whole zone).
+    std::shared_ptr<const std::vector<xfr::VersionDiff>> load_journal(const enforcer::ZoneEntry& zone,
+                                                                      const dns::Name& apex);
     std::map<std::string, Served> served_;
     std::map<std::string, Known> known_;
     bool work_posted_ = false;

@@ -25,8 +25,8 @@ Read\-only commands run beside it.
 With \fB[daemon] metrics\fR set it serves Prometheus metrics at \fI/metrics\fR.
 .PP
 With \fB[daemon] listen\fR set it is a primary name server for the zones it signs, over UDP and TCP on each
-address: it answers SOA queries from the last signed version, and zone transfers (AXFR; IXFR is answered
-with the whole zone) to the remotes each zone allows (\fBsignet zone add\fR or \fBzone set\fR
+address: it answers SOA queries from the last signed version, and zone transfers (AXFR; IXFR from the journal
+of versions, or the whole zone when it does not reach back far enough) to the remotes each zone allows (\fBsignet zone add\fR or \fBzone set\fR
 \fB\-\-allow\-transfer\fR), each a \fB[remote.NAME]\fR of \fBsignet.toml\fR(5) matched on its address and, if
 it names a \fB[tsig.NAME]\fR key, on that key (RFC 8945); every message of a transfer is signed when the
 request was.

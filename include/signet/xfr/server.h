@@ -1,6 +1,6 @@
 // Answering the queries a primary gets: SOA for a served zone, AXFR (RFC
-// 5936) and IXFR (RFC 1995, answered with the whole zone for now, which §4
-// permits), with TSIG (RFC 8945) and per-zone transfer rules.
+// 5936) and IXFR (RFC 1995: from the journal's changes, else the whole zone,
+// which §4 permits), with TSIG (RFC 8945) and per-zone transfer rules.
 //
 // No sockets here: the daemon hands in a query's octets, who sent it and
 // how, and takes out the messages to send. What is served is a Catalog, an
@@ -45,8 +45,21 @@ struct Peer {
     std::optional<dns::Name> key;
 };
 
+// One published version's changes, from the journal: the records it
+// removed (the old SOA among them) and added (the new SOA among them).
+struct VersionDiff {
+    uint32_t serial_from = 0;
+    uint32_t serial_to = 0;
+    dns::Zone removed;
+    dns::Zone added;
+};
+
 struct ServedZone {
     std::shared_ptr<const dns::Zone> zone;
+    // The versions before it, oldest first, the last ending at zone's
+    // serial; what IXFR answers from (RFC 1995 §4). Empty: IXFR gets the
+    // whole zone.
+    std::shared_ptr<const std::vector<VersionDiff>> journal;
     std::vector<Peer> allow_transfer;
 };
 
@@ -91,8 +104,22 @@ private:
     uint16_t rcode_ = 0;
     bool routine_ = false;
 
-    // A transfer in progress.
-    const dns::Zone* zone_ = nullptr;
+    // A transfer in progress: the parts it sends, in order, each an SOA
+    // (the apex SOA of a zone) or a zone's records but its apex SOA. AXFR:
+    // SOA, records, SOA. IXFR (RFC 1995 §4): the new SOA, then per version
+    // the old SOA, the records removed, the new SOA, the records added; and
+    // the new SOA again.
+    struct Part {
+        const dns::Zone* zone;
+        bool soa;
+    };
+    // The parts of an incremental answer from `serial` to the zone's, or
+    // none when the journal does not lead there version by version.
+    static std::vector<Part> incremental_parts(const dns::Zone& zone, const std::vector<VersionDiff>* journal,
+                                               uint32_t serial);
+    std::vector<Part> parts_;
+    size_t part_ = 0;
+    bool in_body_ = false;
     Header header_;
     std::optional<Question> question_;
     std::optional<Edns> edns_;
@@ -100,7 +127,6 @@ private:
     std::optional<TsigSigner> signer_;
     size_t rrset_ = 0; // the RRset whose RRs go next
     dns::RdataRange::iterator rdata_ {}, rdata_end_ {};
-    enum class Step { FirstSoa, Body, LastSoa, Done } step_ = Step::FirstSoa;
     size_t messages_ = 0;
     size_t records_ = 0;
 };
