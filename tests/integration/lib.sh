@@ -37,17 +37,13 @@ for line in sys.stdin:
         print(m.group(1).replace("%", "").lower() if m else "none")'
 }
 
-# NSD serving zones on 127.0.0.1:$port (chosen at random when unset) from
-# files, with its files in $work; sets nsd_pid, which the caller's cleanup
-# kills. usage: nsd_serve ZONE FILE [ZONE FILE ...]
-nsd_serve() {
-  : "${port:=$((20000 + RANDOM % 20000))}"
-  local first=$1
-  {
-    cat <<CONF
+# The server part of an nsd.conf for NSD on 127.0.0.1:PORT with its files
+# in $work. usage: nsd_server_conf PORT [VERBOSITY]
+nsd_server_conf() {
+  cat <<CONF
 server:
-  ip-address: 127.0.0.1@$port
-  port: $port
+  ip-address: 127.0.0.1@$1
+  port: $1
   do-ip6: no
   username: ""
   chroot: ""
@@ -57,10 +53,20 @@ server:
   xfrdfile: "$work/xfrd.state"
   zonelistfile: "$work/zone.list"
   database: ""
-  verbosity: 1
+  verbosity: ${2:-1}
 remote-control:
   control-enable: no
 CONF
+}
+
+# NSD serving zones on 127.0.0.1:$port (chosen at random when unset) from
+# files, with its files in $work; sets nsd_pid, which the caller's cleanup
+# kills. usage: nsd_serve ZONE FILE [ZONE FILE ...]
+nsd_serve() {
+  : "${port:=$((20000 + RANDOM % 20000))}"
+  local first=$1
+  {
+    nsd_server_conf "$port"
     while [ $# -ge 2 ]; do
       printf 'zone:\n  name: %s\n  zonefile: "%s"\n' "$1" "$2"
       shift 2

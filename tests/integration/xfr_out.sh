@@ -198,22 +198,7 @@ else
 fi
 
 # --- (d) NSD as a secondary -----------------------------------------------------------
-cat >"$work/nsd.conf" <<CONF
-server:
-  ip-address: 127.0.0.1@$nsd_port
-  port: $nsd_port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$work"
-  pidfile: "$work/nsd.pid"
-  logfile: "$work/nsd.log"
-  xfrdfile: "$work/xfrd.state"
-  zonelistfile: "$work/zone.list"
-  database: ""
-  verbosity: 2
-remote-control:
-  control-enable: no
+{ nsd_server_conf "$nsd_port" 2; cat <<CONF
 key:
   name: "xfr-key"
   algorithm: hmac-sha256
@@ -224,6 +209,7 @@ zone:
   request-xfr: 127.0.0.1@$port xfr-key
   allow-notify: 127.0.0.1 xfr-key
 CONF
+} >"$work/nsd.conf"
 nsd -c "$work/nsd.conf" || failed "nsd did not start: $(tail -5 "$work/nsd.log")"
 for _ in $(seq 1 100); do
   [ -s "$work/nsd.pid" ] && nsd_pid=$(cat "$work/nsd.pid")
