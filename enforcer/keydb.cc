@@ -25,7 +25,7 @@ namespace {
 // A migration that has been released never changes: fix or extend the
 // schema by adding the next one. Column names are the contract with
 // anything else that reads the file (sqlite3 on the command line, backups).
-constexpr std::array<std::string_view, 7> migrations {
+constexpr std::array<std::string_view, 8> migrations {
     R"sql(
 CREATE TABLE zone (
     id INTEGER PRIMARY KEY,
@@ -157,15 +157,20 @@ CREATE INDEX journal_zone ON journal (zone_id, seq);
     R"sql(
 ALTER TABLE zone ADD COLUMN allow_transfer TEXT NOT NULL DEFAULT '';  -- remote names, comma-separated
 )sql",
+    // 8: the remotes signetd sends a NOTIFY (RFC 1996) when the zone has a
+    // new version.
+    R"sql(
+ALTER TABLE zone ADD COLUMN notify TEXT NOT NULL DEFAULT '';  -- remote names, comma-separated
+)sql",
 };
 
 const std::string& path_string(const std::filesystem::path& path) { return path.native(); }
 
-// Zone columns in the order of the SELECTs and of the parameters ?1..?20.
+// Zone columns in the order of the SELECTs and of the parameters ?1..?21.
 constexpr std::string_view zone_columns
     = "name, input_path, output_path, policy, serial, signed_at, nsec3_salt, nsec3_salt_created, created, "
       "dnskey_ttl_high, dnskey_ttl_high_until, zone_ttl_high, zone_ttl_high_until, ds_ttl_high, ds_ttl_high_until, "
-      "expires, output_id, unsign_started, insecure_since, allow_transfer";
+      "expires, output_id, unsign_started, insecure_since, allow_transfer, notify";
 
 std::string join_names(const std::vector<std::string>& names)
 {
@@ -209,7 +214,8 @@ void bind_zone(sqlite::Statement& statement, const ZoneEntry& zone)
         .bind_text(17, zone.output_id)
         .bind_optional_time(18, zone.unsign_started)
         .bind_optional_time(19, zone.insecure_since)
-        .bind_text(20, join_names(zone.allow_transfer));
+        .bind_text(20, join_names(zone.allow_transfer))
+        .bind_text(21, join_names(zone.notify));
 }
 
 // A row of "SELECT id, <zone_columns>".
@@ -239,6 +245,7 @@ ZoneEntry read_zone(const sqlite::Statement& row)
     zone.unsign_started = row.column_optional_time(18);
     zone.insecure_since = row.column_optional_time(19);
     zone.allow_transfer = split_names(row.column_optional_text(20).value_or(""));
+    zone.notify = split_names(row.column_optional_text(21).value_or(""));
     return zone;
 }
 
@@ -443,7 +450,7 @@ Result<int64_t> KeyDb::add_zone(ZoneEntry zone)
     zone.name = SIGNET_TRY(normalise_zone_name(zone.name));
     auto insert = SIGNET_TRY(
         db_.prepare(fmt::format("INSERT INTO zone ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                                "?18, ?19, ?20)", zone_columns)));
+                                "?18, ?19, ?20, ?21)", zone_columns)));
     bind_zone(insert, zone);
     auto done = insert.run();
     if (!done) {
@@ -526,9 +533,10 @@ Result<void> KeyDb::update_zone(const ZoneEntry& zone)
         "UPDATE zone SET name = ?1, input_path = ?2, output_path = ?3, policy = ?4, serial = ?5, signed_at = ?6, "
         "nsec3_salt = ?7, nsec3_salt_created = ?8, created = ?9, dnskey_ttl_high = ?10, dnskey_ttl_high_until = ?11, "
         "zone_ttl_high = ?12, zone_ttl_high_until = ?13, ds_ttl_high = ?14, ds_ttl_high_until = ?15, expires = ?16, "
-        "output_id = ?17, unsign_started = ?18, insecure_since = ?19, allow_transfer = ?20 WHERE id = ?21"));
+        "output_id = ?17, unsign_started = ?18, insecure_since = ?19, allow_transfer = ?20, notify = ?21 "
+        "WHERE id = ?22"));
     bind_zone(update, normal);
-    update.bind_int(21, zone.id);
+    update.bind_int(22, zone.id);
     auto done = update.run();
     if (!done) {
         if (update.last_code() == SQLITE_CONSTRAINT_UNIQUE)

@@ -58,6 +58,8 @@ ZoneEntry full_zone(std::string name)
     zone.output_id = "2049:1234567";
     zone.unsign_started = at(1700000200);
     zone.insecure_since = at(1700000300);
+    zone.allow_transfer = { "ns2", "ns3" };
+    zone.notify = { "ns3", "ns4" };
     return zone;
 }
 
@@ -166,6 +168,7 @@ TEST_F(KeyDbTest, ZoneRoundTripsEveryField)
     changed.nsec3_salt = "";
     changed.nsec3_salt_created = at(7);
     changed.created = at(8);
+    changed.notify = { "ns9" };
     ASSERT_TRUE(store.update_zone(changed));
     EXPECT_EQ(store.find_zone("renamed.example.").value(), changed);
     EXPECT_EQ(store.find_zone("bare.example.").value(), std::nullopt);
@@ -174,6 +177,7 @@ TEST_F(KeyDbTest, ZoneRoundTripsEveryField)
     expected.signed_at.reset();
     expected.nsec3_salt.reset();
     expected.nsec3_salt_created.reset();
+    expected.notify.clear();
     ASSERT_TRUE(store.update_zone(expected));
     EXPECT_EQ(store.find_zone("example.nl").value(), expected);
 

@@ -98,6 +98,9 @@ struct ZoneEntry {
     // Names of remotes ([remote.NAME] in signet.toml) that may transfer the
     // signed zone from signetd; none: no one.
     std::vector<std::string> allow_transfer;
+    // Names of remotes signetd sends a NOTIFY (RFC 1996) to when the zone
+    // has a new signed version; none: no one.
+    std::vector<std::string> notify;
 
     bool operator==(const ZoneEntry&) const = default;
 };
