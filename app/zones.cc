@@ -491,9 +491,15 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
             problem(wanted, policy.error().code(), policy.error().message());
             continue;
         }
-        if (auto unknown = std::ranges::find_if(wanted.allow_transfer,
-                                                [&](const std::string& r) { return !context.config.remotes.contains(r); });
-            unknown != wanted.allow_transfer.end()) {
+        auto unknown_remote = [&](const std::vector<std::string>& remotes) -> const std::string* {
+            auto it = std::ranges::find_if(remotes,
+                                           [&](const std::string& r) { return !context.config.remotes.contains(r); });
+            return it == remotes.end() ? nullptr : &*it;
+        };
+        const std::string* unknown = unknown_remote(wanted.allow_transfer);
+        if (!unknown)
+            unknown = unknown_remote(wanted.notify);
+        if (unknown) {
             problem(wanted, ErrorCode::Usage, fmt::format("no [remote.{}] in {}", *unknown, context.config.path.string()));
             continue;
         }
@@ -503,6 +509,7 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
         zone.output = wanted.output;
         zone.policy = wanted.policy;
         zone.allow_transfer = wanted.allow_transfer;
+        zone.notify = wanted.notify;
         zone.created = now;
         if (auto it = stored_by_name.find(zone.name); it != stored_by_name.end()) {
             const enforcer::ZoneEntry& known = *it->second;
@@ -559,16 +566,20 @@ Result<AddedZones> add_zones(Context& context, const ZoneList& list, TimePoint n
     return report;
 }
 
-Result<std::vector<std::string>> parse_remote_names(const Config& config, std::string_view text)
+Result<std::vector<std::string>> parse_remote_names(const Config& config, std::string_view option,
+                                                    std::string_view text)
 {
     std::vector<std::string> names;
+    auto empty_name = [&] {
+        return fail(ErrorCode::Usage, fmt::format("{}: an empty remote name; give NAME,NAME,...", option));
+    };
     while (!text.empty()) {
         size_t comma = text.find(',');
         std::string name(text.substr(0, comma));
         if (name.empty())
-            return fail(ErrorCode::Usage, "--allow-transfer: an empty remote name; give NAME,NAME,...");
+            return empty_name();
         if (!config.remotes.contains(name))
-            return fail(ErrorCode::Usage, fmt::format("--allow-transfer: no [remote.{}] in {}", excerpt(name),
+            return fail(ErrorCode::Usage, fmt::format("{}: no [remote.{}] in {}", option, excerpt(name),
                                                       config.path.string()));
         if (std::ranges::find(names, name) == names.end())
             names.push_back(std::move(name));
@@ -576,7 +587,7 @@ Result<std::vector<std::string>> parse_remote_names(const Config& config, std::s
             break;
         text.remove_prefix(comma + 1);
         if (text.empty())
-            return fail(ErrorCode::Usage, "--allow-transfer: an empty remote name; give NAME,NAME,...");
+            return empty_name();
     }
     return names;
 }

@@ -148,6 +148,7 @@ struct AddCommand {
     std::optional<std::string> from; // a list of zones or a BIND configuration; "-": standard input
     std::optional<std::string> output_dir; // for the zones of a BIND configuration
     std::optional<std::string> allow_transfer; // "REMOTE,..."
+    std::optional<std::string> notify; // "REMOTE,..."
 };
 
 // The largest list `zone add --from` reads: 100 bytes a zone for a million.
@@ -197,9 +198,14 @@ Result<int> add(const Globals& globals, const AddCommand& command)
     }
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     if (command.allow_transfer) {
-        auto remotes = SIGNET_TRY(app::parse_remote_names(context.config, *command.allow_transfer));
+        auto remotes = SIGNET_TRY(app::parse_remote_names(context.config, "--allow-transfer", *command.allow_transfer));
         for (auto& zone : zones.zones)
             zone.allow_transfer = remotes;
+    }
+    if (command.notify) {
+        auto remotes = SIGNET_TRY(app::parse_remote_names(context.config, "--notify", *command.notify));
+        for (auto& zone : zones.zones)
+            zone.notify = remotes;
     }
     auto clock = SIGNET_TRY(globals.clock());
     auto report = SIGNET_TRY(app::add_zones(context, zones, clock->now()));
@@ -255,6 +261,7 @@ struct SetCommand {
     std::optional<std::string> output;
     std::optional<std::string> policy;
     std::optional<std::string> allow_transfer;
+    std::optional<std::string> notify;
 };
 
 std::string remote_list_text(const std::vector<std::string>& remotes)
@@ -271,8 +278,9 @@ std::string remote_list_text(const std::vector<std::string>& remotes)
 // by the rollover the model allows, never at once.
 Result<int> set(const Globals& globals, const SetCommand& command)
 {
-    if (!command.input && !command.output && !command.policy && !command.allow_transfer)
-        return fail(ErrorCode::Usage, "nothing to change: give --input, --output, --policy or --allow-transfer");
+    if (!command.input && !command.output && !command.policy && !command.allow_transfer && !command.notify)
+        return fail(ErrorCode::Usage, "nothing to change: give --input, --output, --policy, --allow-transfer or "
+                                      "--notify");
     auto context = SIGNET_TRY(globals.open(app::Access::Write));
     auto clock = SIGNET_TRY(globals.clock());
     enforcer::ZoneEntry zone = SIGNET_TRY(context.zone(command.name));
@@ -289,7 +297,10 @@ Result<int> set(const Globals& globals, const SetCommand& command)
     if (command.output)
         zone.output = std::filesystem::absolute(*command.output);
     if (command.allow_transfer)
-        zone.allow_transfer = SIGNET_TRY(app::parse_remote_names(context.config, *command.allow_transfer));
+        zone.allow_transfer
+            = SIGNET_TRY(app::parse_remote_names(context.config, "--allow-transfer", *command.allow_transfer));
+    if (command.notify)
+        zone.notify = SIGNET_TRY(app::parse_remote_names(context.config, "--notify", *command.notify));
     SIGNET_TRY(app::check_zone_paths(context, zone, app::Neighbours::Checked));
     std::vector<std::string> changes;
     if (zone.policy != before.policy)
@@ -304,6 +315,8 @@ Result<int> set(const Globals& globals, const SetCommand& command)
     if (zone.allow_transfer != before.allow_transfer)
         changes.push_back(fmt::format("allow-transfer {} -> {}", remote_list_text(before.allow_transfer),
                                       remote_list_text(zone.allow_transfer)));
+    if (zone.notify != before.notify)
+        changes.push_back(fmt::format("notify {} -> {}", remote_list_text(before.notify), remote_list_text(zone.notify)));
     if (changes.empty()) {
         fmt::print("zone {}: nothing changed\n", zone.name);
         return 0;
@@ -351,6 +364,7 @@ Result<int> list(const Globals& globals)
                             { "input", z.input.string() },
                             { "output", z.output.string() },
                             { "allow_transfer", z.allow_transfer },
+                            { "notify", z.notify },
                             { "serial", z.serial ? nlohmann::json(*z.serial) : nlohmann::json(nullptr) },
                             { "signed", z.signed_at ? nlohmann::json(format_time(*z.signed_at)) : nlohmann::json(nullptr) },
                             { "expires", time_json(z.expires) },
@@ -636,14 +650,18 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     add_cmd->add_option("--allow-transfer", add_command->allow_transfer,
                         "REMOTE,...: [remote.NAME] tables of signet.toml that may transfer the signed zone from "
                         "signetd (AXFR); each matches on its address and, if it names one, its TSIG key");
+    add_cmd->add_option("--notify", add_command->notify,
+                        "REMOTE,...: [remote.NAME] tables of signet.toml that signetd sends a NOTIFY (RFC 1996) to "
+                        "at each new signed version, to the remote's address and port, signed with its TSIG key if "
+                        "it names one");
     changes_state(add_cmd, globals);
     add_cmd->callback([&globals, &chosen, add_command] {
         chosen = [&globals, add_command] { return add(globals, *add_command); };
     });
 
     auto set_command = std::make_shared<SetCommand>();
-    auto* set_cmd = zone->add_subcommand("set", "change a zone's input, output, policy (a new policy rolls keys safely) "
-                                                "or the remotes that may transfer it");
+    auto* set_cmd = zone->add_subcommand("set", "change a zone's input, output, policy (a new policy rolls keys safely), "
+                                                "the remotes that may transfer it or those notified of new versions");
     set_cmd->add_option("name", set_command->name, "the zone")->required();
     set_cmd->add_option("--input", set_command->input, "the unsigned zone file");
     set_cmd->add_option("--output", set_command->output, "where the signed zone is written");
@@ -651,6 +669,9 @@ void add_zone_commands(CLI::App& app, Globals& globals, Handler& chosen)
     set_cmd->add_option("--allow-transfer", set_command->allow_transfer,
                         "REMOTE,...: the remotes that may transfer the zone from now on, in place of those before; "
                         "\"\" for none");
+    set_cmd->add_option("--notify", set_command->notify,
+                        "REMOTE,...: the remotes signetd notifies of new versions from now on, in place of those "
+                        "before; \"\" for none");
     changes_state(set_cmd, globals);
     set_cmd->callback([&globals, &chosen, set_command] {
         chosen = [&globals, set_command] { return set(globals, *set_command); };

@@ -21,12 +21,14 @@ struct ZoneToAdd {
     std::filesystem::path output; // absolute
     std::string policy = "default";
     std::vector<std::string> allow_transfer; // names of [remote.NAME] tables
+    std::vector<std::string> notify; // names of [remote.NAME] tables
     std::optional<SourceLocation> where; // its line in a list; none from the command line
 };
 
-// "a,b": the remotes of `--allow-transfer`, each of which must be a
-// [remote.NAME] of the configuration; "" is none.
-Result<std::vector<std::string>> parse_remote_names(const Config& config, std::string_view text);
+// "a,b": the remotes of `option` (`--allow-transfer`, `--notify`), each of
+// which must be a [remote.NAME] of the configuration; "" is none.
+Result<std::vector<std::string>> parse_remote_names(const Config& config, std::string_view option,
+                                                    std::string_view text);
 
 // Zones to register, and what is wrong with the lines they came from.
 struct ZoneList {
