@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -233,6 +234,26 @@ std::shared_ptr<const std::vector<xfr::VersionDiff>> Daemon::load_journal(const 
     return journal;
 }
 
+std::vector<NotifyTarget> Daemon::notify_targets(const std::vector<const app::RemoteConfig*>& remotes) const
+{
+    std::vector<NotifyTarget> targets;
+    for (const auto* remote : remotes) {
+        boost::system::error_code error;
+        auto address = boost::asio::ip::make_address(remote->address, error); // checked when read
+        if (error)
+            continue;
+        NotifyTarget target { remote->name, { address, remote->port }, std::nullopt };
+        if (remote->tsig) {
+            const auto& key_name = config_.tsig_keys.at(*remote->tsig).name;
+            auto key = std::ranges::find_if(tsig_keys_, [&](const xfr::TsigKey& k) { return k.name() == key_name; });
+            if (key != tsig_keys_.end())
+                target.key = *key;
+        }
+        targets.push_back(std::move(target));
+    }
+    return targets;
+}
+
 void Daemon::serve_zones()
 {
     if (!dns_server_)
@@ -240,9 +261,29 @@ void Daemon::serve_zones()
     auto catalog = std::make_shared<xfr::Catalog>();
     catalog->keys = tsig_keys_;
     std::map<std::string, Served> served;
+    // The remotes of a zone as the configuration names them now; one that
+    // is gone from it is left out, with a warning.
+    auto remotes_of = [&](const std::string& zone, const std::vector<std::string>& names, std::string_view what) {
+        std::vector<const app::RemoteConfig*> out;
+        for (const auto& remote_name : names) {
+            auto remote = config_.remotes.find(remote_name);
+            if (remote == config_.remotes.end())
+                log(warning_priority, fmt::format("zone '{}': no [remote.{}] in the configuration; it gets no {}",
+                                                  zone, remote_name, what));
+            else
+                out.push_back(&remote->second);
+        }
+        return out;
+    };
+    // A serial not served before is news to the secondaries; at start every
+    // zone's is, since they may have missed what was signed while signetd
+    // was not running (BIND and Knot notify at start too).
+    std::vector<std::pair<std::shared_ptr<const dns::Zone>, std::vector<NotifyTarget>>> notifies;
     for (const auto& [name, known] : known_) {
         const auto& entry = known.zone;
         Served current { entry.id, entry.serial, entry.output_id, entry.signed_at, nullptr, nullptr };
+        auto before = served_.find(name);
+        const bool new_serial = before == served_.end() || !before->second.zone || before->second.serial != entry.serial;
         if (auto it = served_.find(name); it != served_.end() && it->second.id == current.id
             && it->second.serial == current.serial && it->second.output_id == current.output_id
             && it->second.signed_at == current.signed_at) {
@@ -255,6 +296,10 @@ void Daemon::serve_zones()
             if (zone) {
                 current.zone = std::make_shared<const dns::Zone>(std::move(*zone));
                 current.journal = load_journal(entry, *apex);
+                auto targets = new_serial ? notify_targets(remotes_of(name, entry.notify, "NOTIFY"))
+                                          : std::vector<NotifyTarget> {};
+                if (!targets.empty())
+                    notifies.emplace_back(current.zone, std::move(targets));
             } else
                 log(warning_priority, fmt::format("zone '{}' is not served over DNS until it is signed again: {}",
                                                   name, zone.error().to_string()));
@@ -263,19 +308,12 @@ void Daemon::serve_zones()
             xfr::ServedZone zone;
             zone.zone = current.zone;
             zone.journal = current.journal;
-            for (const auto& remote_name : entry.allow_transfer) {
-                auto remote = config_.remotes.find(remote_name);
-                if (remote == config_.remotes.end()) {
-                    log(warning_priority, fmt::format("zone '{}': no [remote.{}] in the configuration; it gets no "
-                                                      "transfers",
-                                                      name, remote_name));
-                    continue;
-                }
+            for (const auto* remote : remotes_of(name, entry.allow_transfer, "transfers")) {
                 xfr::Peer peer;
-                peer.name = remote_name;
-                peer.address = xfr::Address::from_text(remote->second.address).value_or(xfr::Address {});
-                if (remote->second.tsig)
-                    peer.key = config_.tsig_keys.at(*remote->second.tsig).name;
+                peer.name = remote->name;
+                peer.address = xfr::Address::from_text(remote->address).value_or(xfr::Address {});
+                if (remote->tsig)
+                    peer.key = config_.tsig_keys.at(*remote->tsig).name;
                 zone.allow_transfer.push_back(std::move(peer));
             }
             catalog->zones.emplace(current.zone->origin(), std::move(zone));
@@ -283,7 +321,10 @@ void Daemon::serve_zones()
         served.emplace(name, std::move(current));
     }
     served_ = std::move(served);
+    // Published first: a secondary that is told asks for the new SOA at once.
     dns_server_->publish(std::move(catalog));
+    for (auto& [zone, targets] : notifies)
+        dns_server_->notify(std::move(zone), std::move(targets));
 }
 
 void Daemon::sign(const std::string& name)

@@ -82,6 +82,8 @@ private:
     // version (loaded again only when the store says another is
     // published), who may transfer it, and the keys.
     void serve_zones();
+    // Where the NOTIFYs of a zone go, with the remotes' keys.
+    std::vector<NotifyTarget> notify_targets(const std::vector<const app::RemoteConfig*>& remotes) const;
 
     Options options_;
     boost::asio::io_context io_;

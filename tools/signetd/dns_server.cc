@@ -4,6 +4,7 @@
 #include <deque>
 
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -127,6 +128,7 @@ struct DnsServer::TcpSession : std::enable_shared_from_this<TcpSession> {
 
 DnsServer::DnsServer(Log log)
     : log_(std::move(log))
+    , notifier_(std::make_unique<Notifier>(io_, log_))
 {
 }
 
@@ -195,6 +197,11 @@ std::shared_ptr<const xfr::Catalog> DnsServer::catalog() const
 {
     std::lock_guard lock(mutex_);
     return catalog_;
+}
+
+void DnsServer::notify(std::shared_ptr<const dns::Zone> zone, std::vector<NotifyTarget> targets)
+{
+    asio::post(io_, [this, zone = std::move(zone), targets = std::move(targets)] { notifier_->notify(*zone, targets); });
 }
 
 void DnsServer::receive(size_t index)

@@ -22,6 +22,8 @@
 #include <signet/base/error.h>
 #include <signet/xfr/server.h>
 
+#include "notifier.h"
+
 namespace signet::daemon {
 
 class DnsServer {
@@ -39,6 +41,10 @@ public:
     void publish(std::shared_ptr<const xfr::Catalog> catalog);
     std::shared_ptr<const xfr::Catalog> catalog() const;
 
+    // Tells the targets of `zone`'s new version (NOTIFY, RFC 1996), from the
+    // server's thread; returns at once.
+    void notify(std::shared_ptr<const dns::Zone> zone, std::vector<NotifyTarget> targets);
+
     // Open TCP connections; above the limit new ones are closed at once.
     static constexpr size_t max_tcp_connections = 64;
 
@@ -55,6 +61,7 @@ private:
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::vector<std::vector<char>> udp_buffers_;
     std::vector<boost::asio::ip::udp::endpoint> udp_senders_;
+    std::unique_ptr<Notifier> notifier_; // used on the server's thread only
     mutable std::mutex mutex_;
     std::shared_ptr<const xfr::Catalog> catalog_;
     std::thread thread_;
