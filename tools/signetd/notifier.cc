@@ -99,14 +99,14 @@ Notifier::Socket* Notifier::socket_for(const udp::endpoint& to, std::string& why
 void Notifier::notify(const dns::Zone& zone, const std::vector<NotifyTarget>& targets)
 {
     // A newer version: the secondaries are told of it instead.
-    for (auto it = pending_.begin(); it != pending_.end();) {
-        if (it->second->notify.zone() == zone.origin()) {
-            it->second->timer.cancel();
-            it = pending_.erase(it);
-        } else {
-            ++it;
-        }
+    std::vector<std::shared_ptr<Pending>> replaced;
+    for (const auto& [id, pending] : pending_) {
+        if (pending->notify.zone() == zone.origin())
+            replaced.push_back(pending);
     }
+    for (const auto& pending : replaced)
+        finish(pending, notify_info, fmt::format("replaced by serial {} after {} {}", zone.serial(), pending->sent,
+                                                 pending->sent == 1 ? "try" : "tries"));
     for (const auto& target : targets) {
         auto id = free_id();
         if (!id) {
