@@ -341,12 +341,12 @@ const std::array section_keys {
                  { "key NAME { secret } (in an included file)", "key secret", "none" } },
     SectionKey { "remote.NAME", "address", [] { return quote(""); },
                  "required: ADDRESS:PORT ([ADDRESS]:PORT for IPv6; ADDRESS alone: port 53) of another server, a "
-                 "secondary that may transfer zones. Requests from it are known by the address, whatever their "
-                 "source port",
+                 "secondary that may transfer zones or is sent NOTIFYs (to this port). Requests from it are known "
+                 "by the address, whatever their source port",
                  { "primaries/allow-transfer address lists", "remote address", "none" } },
     SectionKey { "remote.NAME", "tsig", [] { return quote(""); },
                  "the name of a [tsig.NAME] table: the remote's requests must be signed with that key, and what "
-                 "signetd answers it is signed with it; empty: none (the address alone)",
+                 "signetd answers or notifies it is signed with it; empty: none (the address alone)",
                  { "key in an address list", "remote key", "none" } },
     SectionKey { "health", "ds-grace", [] { return quote(format_duration(HealthConfig {}.ds_grace)); },
                  "a DS submission or removal not confirmed (signet key ds-seen, ds-gone) for longer is a warning",

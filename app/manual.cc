@@ -258,9 +258,12 @@ constexpr TableText table_texts[] = {
       "that is missing, open to others or not base64 keeps it from starting, or keeps the configuration in use." },
     { "remote.NAME", "[remote.NAME]",
       "Another DNS server: a secondary that may transfer the zones that name it (signet zone add "
-      "--allow-transfer NAME,...). A request from a remote matches it on the address alone (the source port is "
+      "--allow-transfer NAME,...), or that signetd tells of their new versions (signet zone add --notify "
+      "NAME,...: a NOTIFY, RFC 1996, over UDP to the address and port, signed with the remote's key if it names "
+      "one). A request from a remote matches it on the address alone (the source port is "
       "ignored) and, when the remote names a key, on the key too: an unsigned request from that address is "
-      "refused. A zone names remotes that must exist here; signetd refuses transfers to a remote removed since." },
+      "refused. A zone names remotes that must exist here; signetd refuses transfers to a remote removed since, "
+      "and notifies it no more." },
     { "policy.NAME", "[policy.NAME]",
       "A DNSSEC policy: keys, their rollovers, signatures, denial of existence, the SOA serial, the parent's DS, "
       "hooks, and the limits put on an unsigned zone file. Zones name their policy (signet zone add --policy; "

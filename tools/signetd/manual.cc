@@ -32,6 +32,11 @@ it names a \fB[tsig.NAME]\fR key, on that key (RFC 8945); every message of a tra
 request was.
 Other queries are refused (REFUSED), a bad TSIG gets NOTAUTH with the TSIG error.
 Transfers and refusals are logged, SOA queries are not; a secret is never logged.
+It sends a NOTIFY (RFC 1996) over UDP to the remotes a zone names (\fBsignet zone add\fR or \fBzone set\fR
+\fB\-\-notify\fR) at each new signed version of the zone, and for every zone once at its start, signed
+with the remote's key when it names one; each is sent again after 2, 4, 8 and 16 s until the remote
+answers, and a newer version replaces it. Each outcome is one log line: acknowledged, answered with an
+error rcode, replaced, or given up after 5 tries.
 The addresses change at the next start; keys and remotes at \fBSIGHUP\fR too.
 )";
 

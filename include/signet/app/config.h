@@ -73,7 +73,8 @@ struct TsigConfig {
 };
 
 // [remote.NAME]: a server signetd talks DNS with: a secondary that may
-// transfer zones (`zone add --allow-transfer NAME`).
+// transfer zones (`zone add --allow-transfer NAME`) or is told of their new
+// versions (`zone add --notify NAME`).
 struct RemoteConfig {
     std::string name;
     std::string address; // the address alone, without the port
