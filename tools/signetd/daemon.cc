@@ -244,10 +244,12 @@ std::vector<NotifyTarget> Daemon::notify_targets(const std::vector<const app::Re
             continue;
         NotifyTarget target { remote->name, { address, remote->port }, std::nullopt };
         if (remote->tsig) {
+            // Loaded with the configuration; never sent unsigned instead.
             const auto& key_name = config_.tsig_keys.at(*remote->tsig).name;
             auto key = std::ranges::find_if(tsig_keys_, [&](const xfr::TsigKey& k) { return k.name() == key_name; });
-            if (key != tsig_keys_.end())
-                target.key = *key;
+            if (key == tsig_keys_.end())
+                continue;
+            target.key = *key;
         }
         targets.push_back(std::move(target));
     }

@@ -62,16 +62,16 @@ Notifier::Notifier(asio::io_context& io, Log log)
 
 Notifier::~Notifier() = default;
 
-std::optional<uint16_t> Notifier::free_id() const
+Result<uint16_t> Notifier::free_id() const
 {
     if (pending_.size() >= max_pending)
-        return std::nullopt;
+        return fail(ErrorCode::Internal, fmt::format("{} NOTIFYs are waiting for an answer", pending_.size()));
     // Random, as a query ID should be (RFC 5452 §4.3): a forged answer
     // would otherwise stop the retries.
     for (;;) {
         uint16_t id = 0;
         if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1)
-            return std::nullopt;
+            return fail(ErrorCode::Crypto, "no random ID (RAND_bytes failed)");
         if (!pending_.contains(id))
             return id;
     }
@@ -110,8 +110,8 @@ void Notifier::notify(const dns::Zone& zone, const std::vector<NotifyTarget>& ta
     for (const auto& target : targets) {
         auto id = free_id();
         if (!id) {
-            log_(notify_warning, fmt::format("NOTIFY {} to {}: not sent, {} NOTIFYs are waiting for an answer",
-                                             zone.origin().to_text(), target.remote, pending_.size()));
+            log_(notify_warning, fmt::format("NOTIFY {} to {}: not sent: {}", zone.origin().to_text(), target.remote,
+                                             id.error().message()));
             continue;
         }
         auto notify = xfr::Notify::make(zone, *id, target.key, SystemClock().now());

@@ -68,7 +68,7 @@ private:
     void receive(Socket& socket);
     void send(const std::shared_ptr<Pending>& pending);
     void finish(const std::shared_ptr<Pending>& pending, int priority, std::string_view outcome);
-    std::optional<uint16_t> free_id() const;
+    Result<uint16_t> free_id() const;
 
     boost::asio::io_context& io_;
     Log log_;
