@@ -1,8 +1,9 @@
 // Feeds arbitrary bytes to the DNS message reader and to the answers
 // signetd gives: a message read must build again into one that reads back
 // the same (names, RDATA, EDNS, TSIG), and answering it must neither crash
-// nor make a message that does not read back; never a crash, never a read
-// outside the input.
+// nor make a message that does not read back; taken as the answer to a
+// NOTIFY, it must be told apart without a crash; never a crash, never a
+// read outside the input.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include <signet/dns/zone.h>
 #include <signet/xfr/message.h>
+#include <signet/xfr/notify.h>
 #include <signet/xfr/server.h>
 
 namespace {
@@ -66,6 +68,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             if (!message)
                 break;
             if (!xfr::parse_message(*message) || message->size() > xfr::max_tcp_size)
+                std::abort();
+        }
+    }
+
+    // As the answer to a NOTIFY signetd sent, signed and not, with the
+    // input's own ID so that every input gets past the first check.
+    if (auto header = xfr::parse_header(wire)) {
+        const dns::Zone& served = *catalog->zones.begin()->second.zone;
+        for (const auto& key : { std::optional(catalog->keys.front()), std::optional<xfr::TsigKey>() }) {
+            auto notify = xfr::Notify::make(served, header->id, key, clock);
+            if (!notify)
+                std::abort();
+            auto reply = notify->check_reply(wire, clock);
+            if (reply.outcome == xfr::NotifyReply::Outcome::Acknowledged && reply.rcode != 0)
                 std::abort();
         }
     }
