@@ -258,8 +258,17 @@ std::vector<NotifyTarget> Daemon::notify_targets(const std::vector<const app::Re
 
 void Daemon::serve_zones()
 {
-    if (!dns_server_)
+    if (!dns_server_) {
+        // Settings that need the DNS side are not ignored in silence.
+        for (const auto& [name, known] : known_) {
+            if ((known.zone.notify.empty() && known.zone.allow_transfer.empty()) || !unserved_warned_.insert(name).second)
+                continue;
+            log(warning_priority, fmt::format("zone '{}' has --notify or --allow-transfer remotes, but [daemon] listen "
+                                              "is empty: signetd serves no DNS and sends no NOTIFY",
+                                              name));
+        }
         return;
+    }
     auto catalog = std::make_shared<xfr::Catalog>();
     catalog->keys = tsig_keys_;
     std::map<std::string, Served> served;

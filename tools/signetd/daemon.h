@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +115,8 @@ private:
     std::shared_ptr<const std::vector<xfr::VersionDiff>> load_journal(const enforcer::ZoneEntry& zone,
                                                                       const dns::Name& apex);
     std::map<std::string, Served> served_;
+    // Zones told of the DNS settings they have without [daemon] listen.
+    std::set<std::string> unserved_warned_;
     std::map<std::string, Known> known_;
     bool work_posted_ = false;
     bool stopping_ = false;
