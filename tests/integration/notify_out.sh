@@ -184,6 +184,24 @@ wait "$daemon_pid" || status=$?
 daemon_pid=""
 if [ $status -eq 0 ]; then pass "signetd stopped cleanly"; else failed "signetd exit status $status"; fi
 
+# Without [daemon] listen nothing is served and nothing notified: the zone's
+# remotes are not ignored in silence.
+sed -i '/^listen = /d' "$state/signet.toml"
+"$signetd" --state "$state" >"$work/unserved.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "listen is empty" "$work/unserved.log" && break
+  sleep 0.1
+done
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=""
+if grep -q "zone '$zone\.\?' has --notify or --allow-transfer remotes, but \[daemon\] listen is empty" "$work/unserved.log"; then
+  pass "without [daemon] listen, the zone's remotes are warned of: $(grep -o "signetd serves no DNS.*" "$work/unserved.log" | head -1)"
+else
+  failed "no warning without [daemon] listen: $(tail -3 "$work/unserved.log")"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failed; the daemon's log:"
   tail -20 "$work/daemon.log"
