@@ -654,6 +654,8 @@ ZoneBuilder::Steps::assemble_owner(uint32_t rank, const char* base, std::span<co
         if ((static_cast<RRType>(slot.type) == RRType::SVCB || static_cast<RRType>(slot.type) == RRType::HTTPS)
             && slot.role != Role::Occluded)
             checks_.svcb_rrset(owner, zone_.rrset(first_slot + i), rrsets_[i].where);
+        if (static_cast<RRType>(slot.type) == RRType::IPSECKEY && slot.role != Role::Occluded)
+            checks_.ipseckey_rrset(owner, zone_.rrset(first_slot + i), rrsets_[i].where);
         if (static_cast<RRType>(slot.type) == RRType::NS
             && (slot.role == Role::Delegation || slot.role == Role::Authoritative))
             checks_.ns_rrset(first_slot + i, rrsets_[i].where);

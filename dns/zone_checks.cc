@@ -284,6 +284,30 @@ void ZoneChecks::ds_rrset(NameView owner, RRsetView rrset, RecordPlace where)
     }
 }
 
+void ZoneChecks::ipseckey_rrset(NameView owner, RRsetView rrset, RecordPlace where)
+{
+    for (std::string_view rdata : rrset.rdatas()) {
+        // Precedence, gateway type, algorithm, the gateway, then the key.
+        size_t end = 3;
+        switch (rdata.size() > 1 ? static_cast<uint8_t>(rdata[1]) : 0xff) {
+        case 0: break;
+        case 1: end += 4; break;
+        case 2: end += 16; break;
+        case 3:
+            if (!NameView::from_wire(rdata, end))
+                continue;
+            break;
+        default: continue;
+        }
+        if (end == rdata.size())
+            diag_.warn(Error(ErrorCode::Parse,
+                             fmt::format("IPSECKEY of {} has no public key: RFC 4025 §2.6 allows it, but BIND 9.18 "
+                                         "refuses to load it in any form, so a BIND secondary will not load this zone",
+                                         shown(owner)),
+                             diag_.where(where.file, where.line)));
+    }
+}
+
 void ZoneChecks::svcb_rrset(NameView owner, RRsetView rrset, RecordPlace where)
 {
     const std::string type = type_to_text(rrset.type());

@@ -87,6 +87,9 @@ public:
     // an HTTP alpn but no dohpath (§5); a warning for no-default-alpn, which
     // does not apply there (§4.1).
     void svcb_rrset(NameView owner, RRsetView rrset, RecordPlace where);
+    // The RDATA of an IPSECKEY RRset: a warning for a record without a
+    // public key, which RFC 4025 allows and BIND 9.18 cannot load.
+    void ipseckey_rrset(NameView owner, RRsetView rrset, RecordPlace where);
     // An NS RRset whose targets must be checked once the whole zone is
     // known (its owner stays in `zone`): see finish().
     void ns_rrset(size_t index, RecordPlace where) { ns_rrsets_.push_back({ index, where }); }

@@ -328,6 +328,24 @@ TEST(Zone, RulesReportEveryDefectOwnerByOwner)
 }
 
 // Warnings, not errors: the zone still loads and signs.
+// An IPSECKEY without a public key is valid (RFC 4025 §2.6) and signs, but
+// BIND 9.18 cannot load it: a warning, for each such record only.
+TEST(Zone, WarnsOfAnIpseckeyBindCannotLoad)
+{
+    Diagnostics diag;
+    Zone zone = load(std::string(head) + "a IPSECKEY 10 2 0 2001:db8::1\n"
+                                         "b IPSECKEY 10 3 0 gw.example.\n"
+                                         "c IPSECKEY 10 1 2 192.0.2.1 AQID\n"
+                                         "d IPSECKEY 10 0 2 . AQID\n",
+                     diag);
+    ASSERT_EQ(diag.warnings.size(), 2u);
+    EXPECT_NE(diag.warnings[0].message().find("IPSECKEY of a.example. has no public key"), std::string::npos)
+        << diag.warnings[0].message();
+    EXPECT_NE(diag.warnings[1].message().find("IPSECKEY of b.example. has no public key"), std::string::npos)
+        << diag.warnings[1].message();
+    EXPECT_EQ(diag.warnings[0].where()->line, 5u);
+}
+
 TEST(Zone, WarnsOfDeprecatedDsAndOfNsTargetsWithoutAddresses)
 {
     Diagnostics diag;
