@@ -37,6 +37,25 @@ for line in sys.stdin:
         print(m.group(1).replace("%", "").lower() if m else "none")'
 }
 
+# signetd as a primary on 127.0.0.1:$port with the TSIG key xfr-key: writes
+# its secret (base64, 0600) to $state/tsig/xfr-key.key, sets $secret, and
+# appends [daemon] listen and [tsig.xfr-key] to signet.toml (the caller adds
+# its remotes). usage: xfr_primary_conf
+xfr_primary_conf() {
+  secret=$(head -c 32 /dev/urandom | base64)
+  mkdir -p "$state/tsig"
+  (umask 077 && printf '%s\n' "$secret" >"$state/tsig/xfr-key.key")
+  cat >>"$state/signet.toml" <<CONF
+
+[daemon]
+listen = ["127.0.0.1:$port"]
+
+[tsig.xfr-key]
+algorithm = "hmac-sha256"
+secret-file = "tsig/xfr-key.key"
+CONF
+}
+
 # The server part of an nsd.conf for NSD on 127.0.0.1:PORT with its files
 # in $work. usage: nsd_server_conf PORT [VERBOSITY]
 nsd_server_conf() {

@@ -38,17 +38,8 @@ www A 192.0.2.80
 ZONE
 
 "$signet" init >/dev/null
-secret=$(head -c 32 /dev/urandom | base64)
-mkdir -p "$state/tsig"
-(umask 077 && printf '%s\n' "$secret" >"$state/tsig/xfr-key.key")
+xfr_primary_conf
 cat >>"$state/signet.toml" <<CONF
-
-[daemon]
-listen = ["127.0.0.1:$port"]
-
-[tsig.xfr-key]
-algorithm = "hmac-sha256"
-secret-file = "tsig/xfr-key.key"
 
 [remote.secondary]
 address = "127.0.0.1:$nsd_port"

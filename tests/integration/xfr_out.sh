@@ -39,17 +39,8 @@ mkdir -p "$work/in" "$work/signed"
 "$signet" init >/dev/null
 "$signet" zone add "$zone" --input "$work/in/$zone.zone" --output "$work/signed/$zone.signed" --policy nsec >/dev/null
 
-secret=$(head -c 32 /dev/urandom | base64)
-mkdir -p "$state/tsig"
-(umask 077 && printf '%s\n' "$secret" >"$state/tsig/xfr-key.key")
+xfr_primary_conf
 cat >>"$state/signet.toml" <<CONF
-
-[daemon]
-listen = ["127.0.0.1:$port"]
-
-[tsig.xfr-key]
-algorithm = "hmac-sha256"
-secret-file = "tsig/xfr-key.key"
 
 [remote.secondary]
 address = "127.0.0.1"
