@@ -56,6 +56,31 @@ secret-file = "tsig/xfr-key.key"
 CONF
 }
 
+# NSD on 127.0.0.1:$nsd_port as a TSIG secondary of signetd ($port, key
+# xfr-key, $secret) for $zone; waits until it serves SERIAL (10 s at most)
+# and sets nsd_pid. usage: nsd_secondary SERIAL
+nsd_secondary() {
+  { nsd_server_conf "$nsd_port" 2; cat <<CONF
+key:
+  name: "xfr-key"
+  algorithm: hmac-sha256
+  secret: "$secret"
+zone:
+  name: "$zone"
+  zonefile: "$work/nsd-$zone.zone"
+  request-xfr: 127.0.0.1@$port xfr-key
+  allow-notify: 127.0.0.1 xfr-key
+CONF
+  } >"$work/nsd.conf"
+  nsd -c "$work/nsd.conf" || { failed "nsd did not start: $(tail -5 "$work/nsd.log")"; return 1; }
+  for _ in $(seq 1 100); do
+    [ -s "$work/nsd.pid" ] && nsd_pid=$(cat "$work/nsd.pid")
+    [ "$(dig +short +time=1 +tries=1 -p "$nsd_port" @127.0.0.1 "$zone" SOA 2>/dev/null | awk '{ print $3 }')" = "$1" ] \
+      && break
+    sleep 0.1
+  done
+}
+
 # The server part of an nsd.conf for NSD on 127.0.0.1:PORT with its files
 # in $work. usage: nsd_server_conf PORT [VERBOSITY]
 nsd_server_conf() {

@@ -189,24 +189,7 @@ else
 fi
 
 # --- (d) NSD as a secondary -----------------------------------------------------------
-{ nsd_server_conf "$nsd_port" 2; cat <<CONF
-key:
-  name: "xfr-key"
-  algorithm: hmac-sha256
-  secret: "$secret"
-zone:
-  name: "$zone"
-  zonefile: "$work/nsd-$zone.zone"
-  request-xfr: 127.0.0.1@$port xfr-key
-  allow-notify: 127.0.0.1 xfr-key
-CONF
-} >"$work/nsd.conf"
-nsd -c "$work/nsd.conf" || failed "nsd did not start: $(tail -5 "$work/nsd.log")"
-for _ in $(seq 1 100); do
-  [ -s "$work/nsd.pid" ] && nsd_pid=$(cat "$work/nsd.pid")
-  [ "$(dig +short +time=1 +tries=1 -p "$nsd_port" @127.0.0.1 "$zone" SOA 2>/dev/null | awk '{ print $3 }')" = "$serial" ] && break
-  sleep 0.2
-done
+nsd_secondary "$serial" || true
 nsd_answer=$(dig +norec +dnssec -p "$nsd_port" @127.0.0.1 "$zone" SOA 2>&1 || true)
 if grep -q "SOA.* $serial " <<<"$nsd_answer" && grep -q "RRSIG.*SOA" <<<"$nsd_answer" \
   && grep -q "flags: qr aa;" <<<"$nsd_answer"; then
