@@ -84,11 +84,15 @@ size_t Zone::owner_begin(size_t index) const
     return index;
 }
 
-uint32_t Zone::serial() const
+bool serial_greater(uint32_t a, uint32_t b)
 {
-    std::string_view rdata = soa().rdata(0);
+    return (a < b && b - a > 0x80000000u) || (a > b && a - b < 0x80000000u);
+}
+
+uint32_t soa_serial(std::string_view rdata)
+{
     size_t offset = 0;
-    // Skip MNAME and RNAME; the reader checked the layout.
+    // Skip MNAME and RNAME (uncompressed; the layout was checked).
     for (int names = 0; names < 2; ++names) {
         while (rdata[offset] != 0)
             offset += 1 + static_cast<uint8_t>(rdata[offset]);
@@ -99,6 +103,8 @@ uint32_t Zone::serial() const
         serial = (serial << 8) | static_cast<uint8_t>(rdata[offset + i]);
     return serial;
 }
+
+uint32_t Zone::serial() const { return soa_serial(soa().rdata(0)); }
 
 std::vector<NameView> Zone::cuts() const
 {

@@ -4,12 +4,6 @@
 
 namespace signet::signer {
 
-bool serial_greater(uint32_t a, uint32_t b)
-{
-    // RFC 1982 §3.2 with SERIAL_BITS = 32.
-    return (a < b && b - a > 0x80000000u) || (a > b && a - b < 0x80000000u);
-}
-
 uint32_t next_serial(SerialMode mode, uint32_t input, std::optional<uint32_t> last, int64_t unix_now)
 {
     uint32_t candidate = input;

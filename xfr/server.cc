@@ -42,26 +42,6 @@ Edns answer_edns(const Edns& query)
     return edns;
 }
 
-uint32_t soa_serial(std::string_view rdata)
-{
-    // After MNAME and RNAME (uncompressed, as held).
-    size_t pos = 0;
-    for (int names = 0; names < 2; ++names) {
-        while (rdata[pos] != 0)
-            pos += 1 + static_cast<uint8_t>(rdata[pos]);
-        ++pos;
-    }
-    uint32_t serial = 0;
-    for (size_t i = 0; i < 4; ++i)
-        serial = (serial << 8) | static_cast<uint8_t>(rdata[pos + i]);
-    return serial;
-}
-
-uint32_t serial_of(const dns::Zone& zone)
-{
-    return soa_serial(zone.find(zone.origin(), dns::RRType::SOA)->rdata(0));
-}
-
 bool has_soa(const dns::Zone& zone) { return zone.find(zone.origin(), dns::RRType::SOA).has_value(); }
 
 } // namespace
@@ -117,8 +97,8 @@ std::vector<Answer::Part> Answer::incremental_parts(const dns::Zone& zone, const
     std::vector<Answer::Part> parts { { &zone, true } };
     uint32_t at = serial;
     for (auto it = first; it != journal->end(); ++it) {
-        if (it->serial_from != at || !has_soa(it->removed) || !has_soa(it->added) || serial_of(it->removed) != at
-            || serial_of(it->added) != it->serial_to)
+        if (it->serial_from != at || !has_soa(it->removed) || !has_soa(it->added) || it->removed.serial() != at
+            || it->added.serial() != it->serial_to)
             return {};
         parts.push_back({ &it->removed, true });
         parts.push_back({ &it->removed, false });
@@ -130,11 +110,6 @@ std::vector<Answer::Part> Answer::incremental_parts(const dns::Zone& zone, const
         return {};
     parts.push_back({ &zone, true });
     return parts;
-}
-
-bool serial_before(uint32_t a, uint32_t b)
-{
-    return a != b && static_cast<uint32_t>(b - a) < 0x80000000u;
 }
 
 Result<std::string> Answer::sign(std::string message, TimePoint now)
@@ -396,10 +371,10 @@ Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view que
             refuse(Rcode::FormErr, "IXFR without the client's SOA");
             return answer;
         }
-        const uint32_t their_serial = soa_serial(theirs->rdata);
+        const uint32_t their_serial = dns::soa_serial(theirs->rdata);
         // Up to date, or over UDP (§2: the SOA alone tells the client to
         // ask again over TCP).
-        if (!serial_before(their_serial, zone.serial()) || client.transport == Transport::Udp) {
+        if (!dns::serial_greater(zone.serial(), their_serial) || client.transport == Transport::Udp) {
             reply(&request, 0, { zone.soa() }, &tsig,
                   fmt::format("{} {}{} {}: serial {}, theirs {}", asked, from, signer_text, peer->name, zone.serial(),
                               their_serial));

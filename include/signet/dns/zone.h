@@ -135,6 +135,12 @@ private:
     size_t index_;
 };
 
+// RFC 1982 serial number arithmetic (SERIAL_BITS = 32): whether serial `a`
+// is after `b`.
+bool serial_greater(uint32_t a, uint32_t b);
+// The SERIAL field of valid SOA RDATA (RFC 1035 §3.3.13).
+uint32_t soa_serial(std::string_view rdata);
+
 class Zone {
 public:
     // Random access over the RRsets in canonical order, yielding RRsetViews.

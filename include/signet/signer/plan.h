@@ -11,6 +11,7 @@
 
 #include <signet/crypto/algorithm.h>
 #include <signet/dns/name.h>
+#include <signet/dns/zone.h>
 
 namespace signet::signer {
 
@@ -68,8 +69,8 @@ struct SigningPlan {
     bool new_version = false;
 };
 
-// RFC 1982 serial number arithmetic.
-bool serial_greater(uint32_t a, uint32_t b);
+// RFC 1982 serial number arithmetic, as the dns part defines it.
+using dns::serial_greater;
 // The SOA serial to publish: by `mode` from the input serial and the clock,
 // never below the input's serial (except with Keep, which keeps it), and
 // always greater (RFC 1982) than `last` when there is one.

@@ -135,7 +135,4 @@ private:
 Answer answer_query(std::shared_ptr<const Catalog> catalog, std::string_view query, const Client& client,
                     TimePoint now);
 
-// RFC 1982 serial number arithmetic: whether `a` comes before `b`.
-bool serial_before(uint32_t a, uint32_t b);
-
 } // namespace signet::xfr
