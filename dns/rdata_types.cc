@@ -249,14 +249,15 @@ std::optional<uint16_t> cert_type_from_text(std::string_view text)
     return find_mnemonic(cert_type_names, text);
 }
 
-void append_type_text(std::string& out, uint16_t type)
+bool append_type_text(std::string& out, uint16_t type)
 {
     const Mnemonic* entry = type_entry(type);
     if (entry && entry->portable) {
         out += entry->name;
-        return;
+        return true;
     }
     fmt::format_to(std::back_inserter(out), "TYPE{}", type);
+    return false;
 }
 
 void append_type_bitmap(Bytes& out, std::span<uint16_t> types)

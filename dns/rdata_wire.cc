@@ -441,10 +441,11 @@ void append_rdata_text(std::string& out, RRType type, std::string_view wire)
 
 void append_type_and_rdata_text(std::string& out, RRType type, std::string_view wire)
 {
-    append_type_text(out, static_cast<uint16_t>(type));
+    // One lookup per record: this writes every line of a signed zone.
+    const bool portable = append_type_text(out, static_cast<uint16_t>(type));
     out.push_back(' ');
     const size_t start = out.size();
-    if (type_is_portable(type))
+    if (portable)
         append_rdata_text(out, type, wire);
     else
         append_generic(out, wire);

@@ -201,7 +201,9 @@ bool decode_base32hex(std::string_view text, Bytes& out);
 
 std::optional<uint8_t> algorithm_from_text(std::string_view text);
 std::optional<uint16_t> cert_type_from_text(std::string_view text);
-void append_type_text(std::string& out, uint16_t type);
+// The type as master files Signet writes name it (type_is_portable);
+// returns whether that was its mnemonic.
+bool append_type_text(std::string& out, uint16_t type);
 // Sorts `types` in place and appends the minimal window bitmaps.
 void append_type_bitmap(Bytes& out, std::span<uint16_t> types);
 // Rewrites the type bitmap of valid NSEC or NSEC3 RDATA in its minimal form
