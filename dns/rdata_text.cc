@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -328,7 +329,10 @@ private:
     Result<void> number(const Field& field, uint64_t max, int octets);
     Result<void> char_string(const Token& token, const Field& field);
     Result<void> type_bitmap(const Field& field);
-    Result<void> base64_rest(const Token& first, const Field& field);
+    // Data in an encoding split over the tokens from `first` on (base64 or
+    // hex: Base64Stream or HexDecoder).
+    template <class Stream>
+    Result<void> encoded_rest(const Token& first, const Field& field);
     Result<void> hex_groups(const Field& field, char separator, size_t groups, size_t digits);
     Result<void> gateway(const Field& field);
 
@@ -389,19 +393,22 @@ Result<void> FieldParser::type_bitmap(const Field& field)
     return {};
 }
 
-Result<void> FieldParser::base64_rest(const Token& first, const Field& field)
+template <class Stream>
+Result<void> FieldParser::encoded_rest(const Token& first, const Field& field)
 {
-    Base64Stream stream;
+    constexpr bool base64 = std::is_same_v<Stream, Base64Stream>;
+    Stream stream;
     const Token* token = &first;
     while (true) {
         if (!stream.feed(token->text, out_))
-            return fail(bad(*token, field, "not base64"));
+            return fail(bad(*token, field, base64 ? "not base64" : "not hex"));
         if (next_ >= tokens_.size())
             break;
         token = &tokens_[next_++];
     }
     if (!stream.finish())
-        return fail(bad(*token, field, "base64 data ends in an incomplete quantum"));
+        return fail(bad(*token, field,
+                        base64 ? "base64 data ends in an incomplete quantum" : "odd number of hex digits"));
     return {};
 }
 
@@ -546,21 +553,9 @@ Result<void> FieldParser::parse(const Field& field)
         return {};
     }
     case FieldKind::Base64Rest:
-        return base64_rest(*SIGNET_TRY(take(field)), field);
-    case FieldKind::HexRest: {
-        HexDecoder stream;
-        const Token* token = SIGNET_TRY(take(field));
-        while (true) {
-            if (!stream.feed(token->text, out_))
-                return fail(bad(*token, field, "not hex"));
-            if (next_ >= tokens_.size())
-                break;
-            token = &tokens_[next_++];
-        }
-        if (!stream.finish())
-            return fail(bad(*token, field, "odd number of hex digits"));
-        return {};
-    }
+        return encoded_rest<Base64Stream>(*SIGNET_TRY(take(field)), field);
+    case FieldKind::HexRest:
+        return encoded_rest<HexDecoder>(*SIGNET_TRY(take(field)), field);
     case FieldKind::Salt: {
         const Token& token = *SIGNET_TRY(take(field));
         size_t at = out_.size();
@@ -694,7 +689,7 @@ Result<void> FieldParser::parse(const Field& field)
         return gateway(field);
     case FieldKind::Base64OptRest:
         if (next_ < tokens_.size())
-            return base64_rest(tokens_[next_++], field);
+            return encoded_rest<Base64Stream>(tokens_[next_++], field);
         return {};
     case FieldKind::DsyncScheme: {
         const Token& token = *SIGNET_TRY(take(field));
@@ -714,7 +709,7 @@ Result<void> FieldParser::parse(const Field& field)
         const Token& token = *SIGNET_TRY(take(field));
         if (token.text == "-" && next_ == tokens_.size())
             return {};
-        return base64_rest(token, field);
+        return encoded_rest<Base64Stream>(token, field);
     }
     }
     return fail(parse_error("internal error: unhandled RDATA field kind"));
